@@ -1,0 +1,108 @@
+package apiclient
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestCustomerJSON(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        string
+		check     func(t *testing.T, c Customer)
+		wantOut   string // MarshalJSON of the decoded customer
+		wantError bool
+	}{
+		{
+			name: "API shape with unknown members",
+			in:   `{"_id":"65f0a1b2c3d4e5f6a7b8c9d0","id":"65f0a1b2c3d4e5f6a7b8c9d0","firstName":"Ada","lastName":"Lovelace","name":"Ada Lovelace","email":"ada@example.com","phone":"+44 20","status":"active","type":"individual","value":12.5,"autoPayment":true,"createdAt":"2025-01-02T03:04:05.678Z","updatedAt":"2025-01-02T03:04:05.678Z","tags":["a","b"],"accountId":7}`,
+			check: func(t *testing.T, c Customer) {
+				if c.ID != "65f0a1b2c3d4e5f6a7b8c9d0" || c.Value != 12.5 || !c.AutoPayment || c.FirstName != "Ada" {
+					t.Errorf("typed fields: %+v", c)
+				}
+				if len(c.Extra) != 3 || string(c.Extra["tags"]) != `["a","b"]` || string(c.Extra["accountId"]) != "7" {
+					t.Errorf("Extra = %v", c.Extra)
+				}
+			},
+			wantOut: `{"_id":"65f0a1b2c3d4e5f6a7b8c9d0","id":"65f0a1b2c3d4e5f6a7b8c9d0","firstName":"Ada","lastName":"Lovelace","name":"Ada Lovelace","email":"ada@example.com","phone":"+44 20","status":"active","type":"individual","value":12.5,"autoPayment":true,"createdAt":"2025-01-02T03:04:05.678Z","updatedAt":"2025-01-02T03:04:05.678Z","accountId":7,"tags":["a","b"]}`,
+		},
+		{
+			name: "id only in _id, as extended JSON",
+			in:   `{"_id":{"$oid":"65f0a1b2c3d4e5f6a7b8c9d0"},"name":"X"}`,
+			check: func(t *testing.T, c Customer) {
+				if c.ID != "65f0a1b2c3d4e5f6a7b8c9d0" {
+					t.Errorf("ID = %q", c.ID)
+				}
+			},
+			wantOut: `{"_id":{"$oid":"65f0a1b2c3d4e5f6a7b8c9d0"},"id":"65f0a1b2c3d4e5f6a7b8c9d0","firstName":"","lastName":"","name":"X","email":"","phone":"","status":"","type":"","value":0,"autoPayment":false,"createdAt":"","updatedAt":""}`,
+		},
+		{
+			name: "lenient types: phone as number, value as text, nulls",
+			in:   `{"id":"1","phone":18001234567,"value":"1234.5","autoPayment":null,"notes":null,"name":"<b>&"}`,
+			check: func(t *testing.T, c Customer) {
+				if c.Phone != "18001234567" || c.Value != 1234.5 || c.AutoPayment || c.Extra != nil {
+					t.Errorf("got %+v", c)
+				}
+			},
+			wantOut: `{"id":"1","firstName":"","lastName":"","name":"<b>&","email":"","phone":"18001234567","status":"","type":"","value":1234.5,"autoPayment":false,"createdAt":"","updatedAt":""}`,
+		},
+		{
+			name: "untypeable members are kept verbatim",
+			in:   `{"id":"1","value":"n/a","autoPayment":"sometimes","email":{"work":"a@b.c"}}`,
+			check: func(t *testing.T, c Customer) {
+				if c.Value != 0 || c.Email != "" || len(c.Extra) != 3 {
+					t.Errorf("got %+v", c)
+				}
+			},
+			wantOut: `{"id":"1","firstName":"","lastName":"","name":"","email":{"work":"a@b.c"},"phone":"","status":"","type":"","value":"n/a","autoPayment":"sometimes","createdAt":"","updatedAt":""}`,
+		},
+		{name: "not an object", in: `[1]`, wantError: true},
+		{name: "null", in: `null`, wantError: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c Customer
+			err := json.Unmarshal([]byte(tt.in), &c)
+			if tt.wantError {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(c.Raw) != tt.in {
+				t.Errorf("Raw = %s", c.Raw)
+			}
+			tt.check(t, c)
+			out, err := c.MarshalJSON() // json.Marshal would add HTML escapes
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != tt.wantOut {
+				t.Errorf("MarshalJSON =\n%s\nwant\n%s", out, tt.wantOut)
+			}
+			var again Customer
+			if err := json.Unmarshal(out, &again); err != nil {
+				t.Fatal(err)
+			}
+			again.Raw = c.Raw
+			if out2, _ := again.MarshalJSON(); string(out2) != string(out) {
+				t.Errorf("round trip changed the customer:\n%s\n%s", out, out2)
+			}
+		})
+	}
+}
+
+func TestCustomerBuiltInCode(t *testing.T) {
+	c := Customer{ID: "1", Name: "Zoë \"Z\"", Value: -3, Notes: "line1\nline2"}
+	out, err := json.Marshal(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"1","firstName":"","lastName":"","name":"Zoë \"Z\"","email":"","phone":"","status":"","type":"","value":-3,"autoPayment":false,"notes":"line1\nline2","createdAt":"","updatedAt":""}`
+	if string(out) != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+}

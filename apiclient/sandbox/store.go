@@ -1,0 +1,343 @@
+package sandbox
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// record is one stored customer. Records are immutable once stored: an
+// update stores a new record, so a list can encode a snapshot of pointers
+// without holding the lock.
+type record struct {
+	seq         uint64 // creation order
+	id          string // 24 lowercase hex digits
+	firstName   string
+	lastName    string
+	name        string
+	email       string
+	phone       string
+	status      string
+	typ         string
+	notes       string
+	value       float64
+	autoPayment bool
+	created     int64 // Unix milliseconds
+	updated     int64
+}
+
+// tenant holds one tenant's customers in creation order. recs[i] is nil
+// once deleted; seqs[i] stays, so that a list can resume after seq even
+// across compaction.
+type tenant struct {
+	name  string
+	recs  []*record
+	seqs  []uint64
+	byID  map[string]int // index into recs
+	dead  int
+	idem  map[string]idemEntry
+	order []string // idempotency keys, oldest first
+}
+
+type idemEntry struct {
+	bodyHash [32]byte
+	response []byte
+}
+
+// maxIdempotencyKeys bounds the idempotency keys remembered per tenant;
+// the oldest are forgotten first.
+const maxIdempotencyKeys = 100_000
+
+func newTenant(name string) *tenant {
+	return &tenant{name: name, byID: map[string]int{}, idem: map[string]idemEntry{}}
+}
+
+func (t *tenant) add(r *record) {
+	t.byID[r.id] = len(t.recs)
+	t.recs = append(t.recs, r)
+	t.seqs = append(t.seqs, r.seq)
+}
+
+func (t *tenant) get(id string) *record {
+	if i, ok := t.byID[id]; ok {
+		return t.recs[i]
+	}
+	return nil
+}
+
+func (t *tenant) replace(r *record) {
+	t.recs[t.byID[r.id]] = r
+}
+
+func (t *tenant) remove(id string) bool {
+	i, ok := t.byID[id]
+	if !ok {
+		return false
+	}
+	delete(t.byID, id)
+	t.recs[i] = nil
+	t.dead++
+	if t.dead > 1024 && t.dead > len(t.recs)/2 {
+		t.compact()
+	}
+	return true
+}
+
+func (t *tenant) compact() {
+	recs := make([]*record, 0, len(t.recs)-t.dead)
+	seqs := make([]uint64, 0, cap(recs))
+	for _, r := range t.recs {
+		if r != nil {
+			t.byID[r.id] = len(recs)
+			recs = append(recs, r)
+			seqs = append(seqs, r.seq)
+		}
+	}
+	t.recs, t.seqs, t.dead = recs, seqs, 0
+}
+
+func (t *tenant) count() int { return len(t.recs) - t.dead }
+
+// page appends to buf the live records created after seq, up to cap(buf),
+// and returns them with the seq to resume after.
+func (t *tenant) page(after uint64, buf []*record) ([]*record, uint64) {
+	i, _ := slices.BinarySearch(t.seqs, after+1)
+	for ; i < len(t.recs) && len(buf) < cap(buf); i++ {
+		after = t.seqs[i]
+		if r := t.recs[i]; r != nil {
+			buf = append(buf, r)
+		}
+	}
+	return buf, after
+}
+
+func (t *tenant) remember(key string, e idemEntry) {
+	if _, ok := t.idem[key]; !ok {
+		t.order = append(t.order, key)
+	}
+	t.idem[key] = e
+	if len(t.order) > maxIdempotencyKeys {
+		delete(t.idem, t.order[0])
+		t.order = t.order[1:]
+	}
+}
+
+// appendJSON appends the API's JSON form of r.
+func (r *record) appendJSON(b []byte) []byte {
+	b = append(b, `{"_id":"`...)
+	b = append(b, r.id...)
+	b = append(b, `","id":"`...)
+	b = append(b, r.id...)
+	b = append(b, `","firstName":`...)
+	b = appendString(b, r.firstName)
+	b = append(b, `,"lastName":`...)
+	b = appendString(b, r.lastName)
+	b = append(b, `,"name":`...)
+	b = appendString(b, r.name)
+	b = append(b, `,"email":`...)
+	b = appendString(b, r.email)
+	b = append(b, `,"phone":`...)
+	b = appendString(b, r.phone)
+	b = append(b, `,"status":`...)
+	b = appendString(b, r.status)
+	b = append(b, `,"type":`...)
+	b = appendString(b, r.typ)
+	b = append(b, `,"value":`...)
+	b = appendNumber(b, r.value)
+	b = append(b, `,"autoPayment":`...)
+	b = strconv.AppendBool(b, r.autoPayment)
+	if r.notes != "" {
+		b = append(b, `,"notes":`...)
+		b = appendString(b, r.notes)
+	}
+	b = append(b, `,"createdAt":"`...)
+	b = appendTime(b, r.created)
+	b = append(b, `","updatedAt":"`...)
+	b = appendTime(b, r.updated)
+	return append(b, `"}`...)
+}
+
+// timeLayout is ISO 8601 UTC with milliseconds, as the API sends.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func appendTime(b []byte, ms int64) []byte {
+	return time.UnixMilli(ms).UTC().AppendFormat(b, timeLayout)
+}
+
+// appendNumber writes v as encoding/json does.
+func appendNumber(b []byte, v float64) []byte {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return append(b, '0')
+	}
+	abs := math.Abs(v)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		return strconv.AppendFloat(b, v, 'e', -1, 64)
+	}
+	return strconv.AppendFloat(b, v, 'f', -1, 64)
+}
+
+// appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// Validation of request bodies.
+
+var statuses = []string{"active", "inactive", "blocked"}
+
+// validEmail accepts one bare address, as net/mail parses it.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+// splitName derives firstName and lastName: the first word, and the rest.
+func splitName(name string) (string, string) {
+	f := strings.Fields(name)
+	if len(f) == 0 {
+		return "", ""
+	}
+	return f[0], strings.Join(f[1:], " ")
+}
+
+// apply sets the members of body on r (a fresh record for a create, a
+// copy for an update) and returns every problem found, in a fixed order.
+func apply(r *record, body map[string]json.RawMessage, create bool) []string {
+	var problems []string
+	text := func(key string) (string, bool) {
+		v, ok := body[key]
+		if !ok || string(v) == "null" {
+			return "", false
+		}
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			problems = append(problems, key+" must be a string")
+			return "", false
+		}
+		return strings.TrimSpace(s), true
+	}
+	if s, ok := text("name"); ok {
+		if s == "" && !create {
+			problems = append(problems, "name cannot be empty")
+		}
+		r.name = s
+	}
+	if create && r.name == "" && !slices.Contains(problems, "name must be a string") {
+		problems = append(problems, "name is required")
+	}
+	if s, ok := text("email"); ok {
+		switch {
+		case s == "" && !create:
+			problems = append(problems, "email cannot be empty")
+		case s != "" && !validEmail(s):
+			problems = append(problems, "email is not a valid address")
+		}
+		r.email = s
+	}
+	if create && r.email == "" && !slices.ContainsFunc(problems, func(p string) bool { return strings.HasPrefix(p, "email") }) {
+		problems = append(problems, "email is required")
+	}
+	if s, ok := text("status"); ok {
+		if !slices.Contains(statuses, s) && (s != "" || !create) {
+			problems = append(problems, "status must be one of active, inactive, blocked")
+		}
+		r.status = s
+	}
+	if s, ok := text("type"); ok {
+		r.typ = s
+	}
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"firstName", &r.firstName}, {"lastName", &r.lastName}, {"phone", &r.phone}, {"notes", &r.notes}} {
+		if s, ok := text(f.key); ok {
+			*f.dst = s
+		}
+	}
+	if v, ok := body["value"]; ok && string(v) != "null" {
+		var n float64
+		if v[0] == '"' || json.Unmarshal(v, &n) != nil {
+			problems = append(problems, "value must be a number")
+		}
+		r.value = n
+	}
+	if v, ok := body["autoPayment"]; ok && string(v) != "null" {
+		var t bool
+		if json.Unmarshal(v, &t) != nil {
+			problems = append(problems, "autoPayment must be a boolean")
+		}
+		r.autoPayment = t
+	}
+	if r.typ == "" {
+		r.typ = "individual"
+	}
+	if create {
+		if r.status == "" {
+			r.status = "active"
+		}
+		if r.firstName == "" && r.lastName == "" {
+			r.firstName, r.lastName = splitName(r.name)
+		}
+	}
+	return problems
+}
+
+// isObjectID reports whether s is 24 lowercase hex digits.
+func isObjectID(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}

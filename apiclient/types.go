@@ -1,0 +1,37 @@
+// Package apiclient is a typed client for the Aivapad Customers API with
+// retries, rate limiting and streaming list decoding.
+package apiclient
+
+import "encoding/json"
+
+// DefaultBaseURL is the production API.
+const DefaultBaseURL = "https://api.web.aivapad.io/api/external/v1"
+
+// Customer is one customer as the API returns it. Fields unknown to this
+// client are kept in Extra so that NDJSON exports keep them.
+type Customer struct {
+	ID          string  `json:"id"`
+	FirstName   string  `json:"firstName"`
+	LastName    string  `json:"lastName"`
+	Name        string  `json:"name"`
+	Email       string  `json:"email"`
+	Phone       string  `json:"phone"`
+	Status      string  `json:"status"`
+	Type        string  `json:"type"`
+	Value       float64 `json:"value"`
+	AutoPayment bool    `json:"autoPayment"`
+	Notes       string  `json:"notes,omitempty"`
+	CreatedAt   string  `json:"createdAt"` // ISO 8601 UTC, as sent
+	UpdatedAt   string  `json:"updatedAt"`
+
+	// Extra holds every other member of the JSON object (including "_id"),
+	// in no particular order.
+	Extra map[string]json.RawMessage `json:"-"`
+	// Raw is the object exactly as received (nil for customers built in
+	// code).
+	Raw json.RawMessage `json:"-"`
+}
+
+// Fields is the JSON body of a create or an update: only the members to
+// send. Values are string, float64 or bool.
+type Fields map[string]any

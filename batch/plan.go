@@ -1,0 +1,162 @@
+package batch
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"aivabatch/apiclient"
+	"aivabatch/formats"
+)
+
+// op is the concrete call a row turns into once matched.
+type op int
+
+const (
+	opNone   op = iota // nothing to send: result already known
+	opCreate           // POST /customers
+	opUpdate           // PUT /customers/:id and/or PUT /customers/:id/status
+	opDelete           // DELETE /customers/:id
+)
+
+// plan is what a valid row will do.
+type plan struct {
+	op      op
+	id      string
+	fields  apiclient.Fields // create: every field; update: changed profile fields
+	status  string           // update: new status, "" = no status call
+	cur     *apiclient.Customer
+	changes string
+	result  Result // for opNone
+	problem string // for opNone with ResultInvalid
+}
+
+// clearable are the profile fields --blank clear may empty: the API
+// requires name and email, and status, value and autoPayment have no
+// empty value.
+var clearable = map[formats.Field]bool{
+	formats.FieldFirstName: true, formats.FieldLastName: true,
+	formats.FieldPhone: true, formats.FieldType: true, formats.FieldNotes: true,
+}
+
+// createFields is the POST body: every non-blank field, status included.
+func createFields(r *Record) apiclient.Fields {
+	f := make(apiclient.Fields, len(r.Values))
+	for k, v := range r.Values {
+		f[string(k)] = typed(k, v)
+	}
+	return f
+}
+
+func typed(f formats.Field, v string) any {
+	switch f {
+	case formats.FieldValue:
+		x, _ := strconv.ParseFloat(v, 64)
+		return x
+	case formats.FieldAutoPayment:
+		return v == "true"
+	}
+	return v
+}
+
+// currentValue renders a customer's field as the text a row would hold.
+func currentValue(c *apiclient.Customer, f formats.Field) string {
+	switch f {
+	case formats.FieldFirstName:
+		return c.FirstName
+	case formats.FieldLastName:
+		return c.LastName
+	case formats.FieldName:
+		return c.Name
+	case formats.FieldEmail:
+		return c.Email
+	case formats.FieldPhone:
+		return c.Phone
+	case formats.FieldStatus:
+		return c.Status
+	case formats.FieldType:
+		return c.Type
+	case formats.FieldValue:
+		return strconv.FormatFloat(c.Value, 'f', -1, 64)
+	case formats.FieldAutoPayment:
+		return strconv.FormatBool(c.AutoPayment)
+	case formats.FieldNotes:
+		return c.Notes
+	}
+	return ""
+}
+
+func sameValue(f formats.Field, cur, row string) bool {
+	switch f {
+	case formats.FieldEmail:
+		return strings.EqualFold(cur, row)
+	case formats.FieldValue:
+		a, err1 := strconv.ParseFloat(cur, 64)
+		b, err2 := strconv.ParseFloat(row, 64)
+		return err1 == nil && err2 == nil && a == b
+	}
+	return cur == row
+}
+
+// updatePlan works out what an update sends: only the fields the row has
+// (and, with --blank clear, the clearable blank ones), minus those equal
+// to the current record when it is known.
+func updatePlan(r *Record, id string, cur *apiclient.Customer, blankClear bool) plan {
+	p := plan{op: opUpdate, id: id, cur: cur, fields: apiclient.Fields{}}
+	var changes []string
+	note := func(f formats.Field, v string) {
+		if cur != nil {
+			changes = append(changes, fmt.Sprintf("%s: %s → %s", f, show(currentValue(cur, f)), show(v)))
+		} else {
+			changes = append(changes, fmt.Sprintf("%s: → %s", f, show(v)))
+		}
+	}
+	for _, f := range profileFields {
+		v, ok := r.Values[f]
+		if !ok {
+			continue
+		}
+		// A name built from first and last name is sent only to create:
+		// on update the server keeps its own name unless the row has one.
+		if f == formats.FieldName && r.builtName {
+			continue
+		}
+		if cur != nil && sameValue(f, currentValue(cur, f), v) {
+			continue
+		}
+		note(f, v)
+		if f == formats.FieldStatus {
+			p.status = v
+			continue
+		}
+		p.fields[string(f)] = typed(f, v)
+	}
+	if blankClear {
+		for _, f := range r.Blank {
+			if !clearable[f] || (cur != nil && currentValue(cur, f) == "") {
+				continue
+			}
+			note(f, "")
+			p.fields[string(f)] = ""
+		}
+	}
+	p.changes = strings.Join(changes, "; ")
+	if len(p.fields) == 0 && p.status == "" && cur != nil {
+		return plan{op: opNone, id: id, cur: cur, result: ResultUnchanged}
+	}
+	if len(p.fields) == 0 && p.status == "" {
+		// Nothing in the row to send and nothing known to compare with.
+		return plan{op: opNone, id: id, result: ResultUnchanged}
+	}
+	return p
+}
+
+func show(v string) string {
+	if v == "" {
+		return `""`
+	}
+	if len(v) > 60 {
+		return v[:57] + "…"
+	}
+	return v
+}

@@ -1,0 +1,109 @@
+package batch
+
+import (
+	"strings"
+	"testing"
+
+	"aivabatch/formats"
+)
+
+func mapping(t *testing.T, header ...string) *formats.Mapping {
+	t.Helper()
+	m, err := formats.MapHeader(header, formats.MapOptions{})
+	if err != nil {
+		t.Fatalf("MapHeader(%q): %v", header, err)
+	}
+	return m
+}
+
+func TestValidatorRules(t *testing.T) {
+	header := []string{"id", "First Name", "Last Name", "name", "email", "phone", "status", "value", "autoPayment", "action"}
+	tests := []struct {
+		name       string
+		cells      []string // id, first, last, name, email, phone, status, value, autoPayment, action
+		opts       ValidatorOptions
+		wantErrs   []string // substrings of ErrorText, in order; none = valid
+		wantValues map[formats.Field]string
+	}{
+		{name: "clean create", cells: []string{"", "Ana", "Silva", "", "ana@example.com", "+1 555", "Active", "12.5", "yes", ""},
+			wantValues: map[formats.Field]string{formats.FieldName: "Ana Silva", formats.FieldStatus: "active", formats.FieldValue: "12.5", formats.FieldAutoPayment: "true"}},
+		{name: "name and email required to create", cells: []string{"", "", "", "", "", "", "", "", "", ""},
+			wantErrs: []string{"name: required to create a customer; fill the name, or the first and last name", "email: required to create a customer"}},
+		{name: "every problem at once", cells: []string{"", "", "", "Bo", "bo@", "1.80012E+10", "pending", "1,234.50", "maybe", ""},
+			wantErrs: []string{`email: "bo@" is not a valid email address`, `phone: "1.80012E+10" is in exponent form`, `status: "pending" is not a status`, `value: "1,234.50" has a thousands separator; write the number without it (e.g. 1234.50)`, `autoPayment: "maybe" is not a yes/no value`}},
+		{name: "display name is not a bare address", cells: []string{"", "", "", "Bo", "Bo <bo@example.com>", "", "", "", "", ""},
+			wantErrs: []string{`email: "Bo <bo@example.com>" is not a valid email address`}},
+		{name: "comma decimal", cells: []string{"", "", "", "Bo", "bo@example.com", "", "", "12,5", "", ""},
+			wantErrs: []string{`value: "12,5" uses a comma as decimal separator; write 12.5`}},
+		{name: "not a number", cells: []string{"", "", "", "Bo", "bo@example.com", "", "", "12 EUR", "", ""},
+			wantErrs: []string{`value: "12 EUR" is not a number`}},
+		{name: "update by id needs neither name nor email", cells: []string{"65f0", "", "", "", "", "", "blocked", "", "", "update"},
+			wantValues: map[formats.Field]string{formats.FieldStatus: "blocked"}},
+		{name: "id given for create", cells: []string{"65f0", "", "", "Bo", "bo@example.com", "", "", "", "", "create"},
+			wantErrs: []string{"id: id given for create"}},
+		{name: "update without id or match", cells: []string{"", "", "", "Bo", "bo@example.com", "", "", "", "", "update"},
+			wantErrs: []string{"id: update needs an id; fill the id column or pass --match email"}},
+		{name: "update by email needs the email", cells: []string{"", "", "", "Bo", "", "", "", "", "", "update"}, opts: ValidatorOptions{MatchEmail: true},
+			wantErrs: []string{"email: required to find the customer with --match email"}},
+		{name: "upsert by email may lack a name offline", cells: []string{"", "", "", "", "bo@example.com", "", "", "", "", ""}, opts: ValidatorOptions{MatchEmail: true}},
+		{name: "bad action", cells: []string{"", "", "", "Bo", "bo@example.com", "", "", "", "", "merge"},
+			wantErrs: []string{`action: "merge" is not an action`}},
+		{name: "skip checks nothing", cells: []string{"", "", "", "", "bad", "", "nope", "", "", "SKIP"}},
+		{name: "formula escape undone and cells trimmed", cells: []string{"", "", "", "  '=cmd  ", " bo@example.com ", " '+1 555 ", "", "-3", "0", ""},
+			wantValues: map[formats.Field]string{formats.FieldName: "=cmd", formats.FieldEmail: "bo@example.com", formats.FieldPhone: "+1 555", formats.FieldValue: "-3", formats.FieldAutoPayment: "false"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := NewValidator(mapping(t, header...), tt.opts)
+			defer v.Close()
+			rec, err := v.Check(formats.Row{Num: 2, Cells: tt.cells})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rec.ErrorText()
+			if len(tt.wantErrs) == 0 && got != "" {
+				t.Fatalf("errors = %q, want valid", got)
+			}
+			rest := got
+			for _, w := range tt.wantErrs {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("errors = %q\nwant (in order) %q", got, w)
+				}
+				rest = rest[i+len(w):]
+			}
+			if len(rec.Problems) != len(tt.wantErrs) {
+				t.Errorf("%d problems (%q), want %d", len(rec.Problems), got, len(tt.wantErrs))
+			}
+			for f, want := range tt.wantValues {
+				if rec.Values[f] != want {
+					t.Errorf("value %s = %q, want %q", f, rec.Values[f], want)
+				}
+			}
+		})
+	}
+}
+
+func TestValidatorDuplicates(t *testing.T) {
+	v := NewValidator(mapping(t, "id", "name", "email"), ValidatorOptions{})
+	defer v.Close()
+	rows := []struct {
+		cells []string
+		want  string
+	}{
+		{[]string{"", "A", "Ana@Example.com"}, ""},
+		{[]string{"", "B", "bo@example.com"}, ""},
+		{[]string{"", "C", "ana@example.COM"}, "email: duplicate of row 2 (same email)"},
+		{[]string{"x1", "D", ""}, ""},
+		{[]string{"x1", "E", ""}, "id: duplicate of row 5 (same id)"},
+	}
+	for i, r := range rows {
+		rec, err := v.Check(formats.Row{Num: i + 2, Cells: r.cells})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.ErrorText(); got != r.want {
+			t.Errorf("row %d: errors = %q, want %q", i+2, got, r.want)
+		}
+	}
+}

@@ -1,0 +1,218 @@
+package batch
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"aivabatch/formats"
+)
+
+// Result is a row's outcome in the report (SPEC §7).
+type Result string
+
+// Results.
+const (
+	ResultCreated      Result = "created"
+	ResultUpdated      Result = "updated"
+	ResultUnchanged    Result = "unchanged"
+	ResultDeleted      Result = "deleted"
+	ResultSkipped      Result = "skipped"
+	ResultInvalid      Result = "invalid"
+	ResultFailed       Result = "failed"
+	ResultNotAttempted Result = "not_attempted"
+	ResultWouldCreate  Result = "would_create"
+	ResultWouldUpdate  Result = "would_update"
+	ResultWouldDelete  Result = "would_delete"
+	ResultValid        Result = "valid"
+)
+
+// Good reports whether the result counts as a row that ended well (exit 0).
+func (r Result) Good() bool {
+	switch r {
+	case ResultInvalid, ResultFailed, ResultNotAttempted:
+		return false
+	}
+	return true
+}
+
+// ReportColumns are the columns the report adds before the input's own.
+var ReportColumns = []string{"_row", "_result", "_customer_id", "_http_status", "_error", "_changes"}
+
+// Outcome is one line of the report.
+type Outcome struct {
+	Num        int
+	Cells      []string
+	Result     Result
+	CustomerID string
+	HTTPStatus int
+	Error      string
+	Changes    string
+}
+
+// InputError is a problem found before any row was processed: unreadable
+// file, unusable header, bad option. The CLI exits 2 on it.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErr(format string, args ...any) error {
+	return &InputError{Err: fmt.Errorf(format, args...)}
+}
+
+// IsInputError reports whether err is an *InputError.
+func IsInputError(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+
+// DefaultReportPath is <input dir>/<input stem>.report.<input ext>; for
+// stdin ("-") it is import.report.csv in the working directory.
+func DefaultReportPath(input string) string {
+	if input == "-" || input == "" {
+		return "import.report.csv"
+	}
+	ext := filepath.Ext(input)
+	stem := strings.TrimSuffix(input, ext)
+	if ext == "" {
+		ext = ".csv"
+	}
+	return stem + ".report" + ext
+}
+
+// reportWriter writes outcomes under the report header. Only one goroutine
+// may use it.
+type reportWriter struct {
+	f    *os.File
+	w    formats.RowWriter
+	n    int
+	line []string
+}
+
+func openReport(path string, header []string) (*reportWriter, error) {
+	format, err := formats.DetectFormat(path)
+	if err != nil {
+		return nil, inputErr("report %s: %v", path, err)
+	}
+	f, err := formats.CreateFile(path)
+	if err != nil {
+		return nil, inputErr("cannot create the report: %v", err)
+	}
+	cols := append(append([]string{}, ReportColumns...), header...)
+	w, err := formats.NewWriter(f, formats.WriterOptions{Format: format, Header: cols})
+	if err != nil {
+		f.Close()
+		return nil, inputErr("cannot write the report %s: %v", path, err)
+	}
+	return &reportWriter{f: f, w: w, n: len(header), line: make([]string, len(cols))}, nil
+}
+
+func (rw *reportWriter) Write(o *Outcome) error {
+	l := rw.line
+	l[0] = strconv.Itoa(o.Num)
+	l[1] = string(o.Result)
+	l[2] = o.CustomerID
+	l[3] = ""
+	if o.HTTPStatus != 0 {
+		l[3] = strconv.Itoa(o.HTTPStatus)
+	}
+	l[4] = o.Error
+	l[5] = o.Changes
+	for i := 0; i < rw.n; i++ {
+		if i < len(o.Cells) {
+			l[6+i] = o.Cells[i]
+		} else {
+			l[6+i] = ""
+		}
+	}
+	return rw.w.Write(l)
+}
+
+// Close flushes the report and closes the file.
+func (rw *reportWriter) Close() error {
+	err := rw.w.Close()
+	if cerr := rw.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Summary is what a run did, for stderr and --summary-json.
+type Summary struct {
+	Command    string         `json:"command"`
+	Input      string         `json:"input,omitempty"`
+	Report     string         `json:"report,omitempty"`
+	Output     string         `json:"output,omitempty"`
+	Rows       int            `json:"rows"`
+	Counts     map[Result]int `json:"counts"`
+	Elapsed    time.Duration  `json:"-"`
+	Seconds    float64        `json:"elapsed_seconds"`
+	RowsPerSec float64        `json:"rows_per_second"`
+	// FirstErrors holds the first few problems as "row N: …" lines.
+	FirstErrors []string `json:"first_errors,omitempty"`
+	// Aborted says why the run stopped part way, when it did.
+	Aborted  string   `json:"aborted,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	Requests int64    `json:"requests,omitempty"`
+	Retries  int64    `json:"retries,omitempty"`
+	Throttle int64    `json:"throttled,omitempty"`
+}
+
+const maxFirstErrors = 10
+
+func newSummary(command string) *Summary {
+	return &Summary{Command: command, Counts: make(map[Result]int)}
+}
+
+func (s *Summary) add(o *Outcome) {
+	s.Rows++
+	s.Counts[o.Result]++
+	if o.Error != "" && !o.Result.Good() && len(s.FirstErrors) < maxFirstErrors {
+		s.FirstErrors = append(s.FirstErrors, fmt.Sprintf("row %d: %s", o.Num, o.Error))
+	}
+}
+
+func (s *Summary) finish(start time.Time) {
+	s.Elapsed = time.Since(start)
+	s.Seconds = s.Elapsed.Seconds()
+	if s.Seconds > 0 {
+		s.RowsPerSec = float64(s.Rows) / s.Seconds
+	}
+}
+
+// Problems counts the rows that did not end well.
+func (s *Summary) Problems() int {
+	n := 0
+	for r, c := range s.Counts {
+		if !r.Good() {
+			n += c
+		}
+	}
+	return n
+}
+
+// WriteJSON writes the summary as indented JSON.
+func (s *Summary) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// AbortedError says the run stopped part way (403, --max-errors, a fatal
+// server condition). The report is still complete.
+type AbortedError struct{ Reason string }
+
+func (e *AbortedError) Error() string { return e.Reason }
+
+// IsAborted reports whether err is an *AbortedError.
+func IsAborted(err error) bool {
+	var ae *AbortedError
+	return errors.As(err, &ae)
+}

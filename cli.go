@@ -1,0 +1,253 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/schollz/progressbar/v3"
+
+	"aivabatch/batch"
+	"aivabatch/formats"
+)
+
+var errHelp = errors.New("help shown")
+
+// command is one subcommand's flag set with its help text.
+type command struct {
+	fs      *flag.FlagSet
+	usage   string // first line: "aivabatch validate FILE [flags]"
+	example string
+}
+
+func newCommand(io *IO, name, usage, example string) *command {
+	c := &command{fs: flag.NewFlagSet(name, flag.ContinueOnError), usage: usage, example: example}
+	c.fs.SetOutput(io.ErrOut)
+	c.fs.Usage = func() {
+		fmt.Fprintf(io.ErrOut, "Usage: %s\n\nFlags:\n", c.usage)
+		c.fs.PrintDefaults()
+		fmt.Fprintf(io.ErrOut, "\nExample:\n%s\n", c.example)
+	}
+	return c
+}
+
+// parse parses flags that may come before or after the positional
+// arguments (aivabatch validate FILE --map …), as users type them.
+func (c *command) parse(args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := c.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, usagef("%v (see %s --help)", err, strings.Fields(c.usage)[0]+" "+c.fs.Name())
+		}
+		rest := c.fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+// inputFlags are the reading and mapping flags of validate and import.
+type inputFlags struct {
+	format, sheet, delimiter, encoding string
+	maps                               multiFlag
+	ignoreUnknown                      bool
+	report, summaryJSON                string
+	quiet, noProgress                  bool
+	mode, match                        string
+}
+
+func (f *inputFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.format, "format", "", "input format: csv, tsv, xlsx or ndjson (default: from the file extension; required for stdin)")
+	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet to read (default: the first sheet)")
+	fs.StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: one character, or "tab" (default: sniffed from the header among , ; tab |)`)
+	fs.StringVar(&f.encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252 or latin1 (auto falls back to windows-1252 when the file is not UTF-8)")
+	fs.Var(&f.maps, "map", `rename a column: "Source Column=field", or "Source Column=-" to ignore it (repeatable)`)
+	fs.BoolVar(&f.ignoreUnknown, "ignore-unknown", false, "ignore columns that match no customer field instead of stopping")
+	fs.StringVar(&f.report, "report", "", "report path; its extension picks the format (default: <input dir>/<input stem>.report.<input ext>)")
+	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this path")
+	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors (no progress, no summary)")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress bar")
+	fs.StringVar(&f.mode, "mode", "upsert", "default action per row: create, update, upsert, delete or skip (an action column overrides it)")
+	fs.StringVar(&f.match, "match", "", `"email": find existing customers by email (rows without an id)`)
+}
+
+func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
+	cfg := batch.InputConfig{Path: path, Stdin: io.In, Report: f.report}
+	cfg.Reader.Format = strings.ToLower(f.format)
+	switch cfg.Reader.Format {
+	case "", formats.FormatCSV, formats.FormatTSV, formats.FormatXLSX, formats.FormatNDJSON:
+	case "jsonl":
+		cfg.Reader.Format = formats.FormatNDJSON
+	default:
+		return cfg, usagef("--format %q: use csv, tsv, xlsx or ndjson", f.format)
+	}
+	cfg.Reader.Sheet = f.sheet
+	switch d := f.delimiter; {
+	case d == "":
+	case strings.EqualFold(d, "tab") || d == `\t`:
+		cfg.Reader.Delimiter = '\t'
+	case utf8.RuneCountInString(d) == 1:
+		cfg.Reader.Delimiter, _ = utf8.DecodeRuneInString(d)
+	default:
+		return cfg, usagef(`--delimiter %q: give one character, or "tab"`, d)
+	}
+	switch e := strings.ToLower(f.encoding); e {
+	case "auto", "utf-8", "utf8", "windows-1252", "cp1252", "latin1", "iso-8859-1":
+		cfg.Reader.Encoding = map[string]string{"utf8": "utf-8", "cp1252": "windows-1252", "iso-8859-1": "latin1"}[e]
+		if cfg.Reader.Encoding == "" {
+			cfg.Reader.Encoding = e
+		}
+	default:
+		return cfg, usagef("--encoding %q: use auto, utf-8, windows-1252 or latin1", f.encoding)
+	}
+	if len(f.maps) > 0 {
+		cfg.Map.Map = make(map[string]string, len(f.maps))
+		for _, m := range f.maps {
+			src, dst, ok := strings.Cut(m, "=")
+			if !ok || strings.TrimSpace(src) == "" {
+				return cfg, usagef(`--map %q: write "Source Column=field" or "Source Column=-"`, m)
+			}
+			cfg.Map.Map[strings.TrimSpace(src)] = strings.TrimSpace(dst)
+		}
+	}
+	cfg.Map.IgnoreUnknown = f.ignoreUnknown
+	mode, ok := batch.ParseAction(f.mode)
+	if !ok {
+		return cfg, usagef("--mode %q: use create, update, upsert, delete or skip", f.mode)
+	}
+	cfg.Mode = mode
+	switch strings.ToLower(f.match) {
+	case "":
+	case "email":
+		cfg.MatchEmail = true
+	default:
+		return cfg, usagef(`--match %q: the only match key is "email"`, f.match)
+	}
+	return cfg, nil
+}
+
+// progress draws a bar on stderr when it is a terminal.
+type progress struct {
+	bar *progressbar.ProgressBar
+}
+
+func newProgress(io *IO, quiet, off bool, total int64, desc string, bytes bool) *progress {
+	if quiet || off || !io.ErrTTY {
+		return &progress{}
+	}
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(io.ErrOut),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("rows"),
+		progressbar.OptionThrottle(100 * time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	}
+	if bytes {
+		opts = []progressbar.Option{
+			progressbar.OptionSetWriter(io.ErrOut),
+			progressbar.OptionSetDescription(desc),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionThrottle(100 * time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		}
+	}
+	return &progress{bar: progressbar.NewOptions64(total, opts...)}
+}
+
+func (p *progress) set(n int64) {
+	if p.bar != nil {
+		p.bar.Set64(n)
+	}
+}
+
+func (p *progress) done() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
+
+func fileSize(path string) int64 {
+	if path == "-" {
+		return -1
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return st.Size()
+}
+
+// printSummary writes the human summary to stderr.
+func printSummary(io *IO, s *batch.Summary) {
+	keys := make([]string, 0, len(s.Counts))
+	for r := range s.Counts {
+		keys = append(keys, string(r))
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", s.Counts[batch.Result(k)], k))
+	}
+	counts := strings.Join(parts, ", ")
+	if counts == "" {
+		counts = "no rows"
+	}
+	fmt.Fprintf(io.ErrOut, "%s: %d rows: %s in %s (%.0f rows/s)\n", s.Command, s.Rows, counts, s.Elapsed.Round(time.Millisecond), s.RowsPerSec)
+	for _, w := range s.Warnings {
+		fmt.Fprintf(io.ErrOut, "warning: %s\n", w)
+	}
+	if s.Report != "" {
+		fmt.Fprintf(io.ErrOut, "report: %s\n", s.Report)
+	}
+	if s.Output != "" {
+		fmt.Fprintf(io.ErrOut, "output: %s\n", s.Output)
+	}
+	if len(s.FirstErrors) > 0 {
+		fmt.Fprintln(io.ErrOut, "first problems:")
+		for _, e := range s.FirstErrors {
+			fmt.Fprintf(io.ErrOut, "  %s\n", e)
+		}
+		if n := s.Problems(); n > len(s.FirstErrors) {
+			fmt.Fprintf(io.ErrOut, "  … and %d more rows; see the report\n", n-len(s.FirstErrors))
+		}
+	}
+	if s.Aborted != "" {
+		fmt.Fprintf(io.ErrOut, "aborted: %s\n", s.Aborted)
+	}
+}
+
+func writeSummaryJSON(path string, s *batch.Summary) error {
+	if path == "" || s == nil {
+		return nil
+	}
+	f, err := formats.CreateAtomic(path)
+	if err != nil {
+		return fmt.Errorf("--summary-json: %w", err)
+	}
+	defer f.Abort()
+	if err := s.WriteJSON(f); err != nil {
+		return fmt.Errorf("--summary-json: %w", err)
+	}
+	return f.Commit()
+}
+
+func isXLSX(path string) bool { return strings.EqualFold(filepath.Ext(path), ".xlsx") }

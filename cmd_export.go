@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"aivabatch/batch"
+)
+
+const exportExample = `  aivabatch export --sandbox -o customers.xlsx
+  aivabatch export -o active.csv --status active,blocked --updated-since 24h
+  aivabatch export --format ndjson > customers.ndjson
+  The file is written beside its final name and renamed into place only when the whole
+  list was read: a failed export leaves the previous file as it was.`
+
+func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
+	var (
+		cf                               connFlags
+		output, format, columns          string
+		status, types, created, updated  string
+		noEscape, bom, quiet, noProgress bool
+		summaryJSON                      string
+	)
+	c := newCommand(io, "export", "aivabatch export [-o FILE] [flags]", exportExample)
+	cf.register(c.fs, false)
+	c.fs.StringVar(&output, "o", "-", `output file; its extension picks the format ("-" = stdout)`)
+	c.fs.StringVar(&output, "output", "-", "same as -o")
+	c.fs.StringVar(&format, "format", "", "csv, tsv, xlsx or ndjson (default: from the -o extension; csv for stdout)")
+	c.fs.StringVar(&columns, "columns", "", "comma-separated columns, in order (default: "+strings.Join(batch.DefaultExportColumns, ",")+"; NDJSON: whole objects)")
+	c.fs.StringVar(&status, "status", "", "only customers with one of these statuses (comma-separated)")
+	c.fs.StringVar(&types, "type", "", "only customers of one of these types (comma-separated)")
+	c.fs.StringVar(&created, "created-since", "", "only customers created at or after T: RFC 3339, a date, or a duration back from now (24h, 7d)")
+	c.fs.StringVar(&updated, "updated-since", "", "only customers updated at or after T (same forms)")
+	c.fs.BoolVar(&noEscape, "no-escape-formulas", false, "CSV: do not prefix cells that a spreadsheet would run as formulas with '")
+	c.fs.BoolVar(&bom, "bom", false, "CSV: start with a UTF-8 byte order mark so that Excel reads accents right")
+	c.fs.StringVar(&summaryJSON, "summary-json", "", "also write the summary as JSON to this path")
+	c.fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
+	c.fs.BoolVar(&noProgress, "no-progress", false, "no progress display")
+	pos, err := c.parse(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		return nil, usagef("export takes no FILE argument; use -o %s", pos[0])
+	}
+	cfg := batch.ExportConfig{Output: output, Stdout: io.Out, Format: strings.ToLower(format), EscapeFormulas: !noEscape, BOM: bom}
+	switch cfg.Format {
+	case "", "csv", "tsv", "xlsx", "ndjson":
+	case "jsonl":
+		cfg.Format = "ndjson"
+	default:
+		return nil, usagef("--format %q: use csv, tsv, xlsx or ndjson", format)
+	}
+	if cfg.Format == "xlsx" && (output == "-" || output == "") && io.ErrTTY {
+		return nil, usagef("refusing to write XLSX to a terminal; pass -o FILE.xlsx")
+	}
+	if columns != "" {
+		for _, col := range strings.Split(columns, ",") {
+			if col = strings.TrimSpace(col); col != "" {
+				cfg.Columns = append(cfg.Columns, col)
+			}
+		}
+	}
+	cfg.Status, cfg.Types = splitList(status), splitList(types)
+	for _, s := range cfg.Status {
+		switch strings.ToLower(s) {
+		case "active", "inactive", "blocked":
+		default:
+			return nil, usagef("--status %q: use active, inactive or blocked (comma-separated)", s)
+		}
+	}
+	now := time.Now()
+	if cfg.CreatedSince, err = parseSince(created, now); err != nil {
+		return nil, usagef("--created-since: %v", err)
+	}
+	if cfg.UpdatedSince, err = parseSince(updated, now); err != nil {
+		return nil, usagef("--updated-since: %v", err)
+	}
+
+	conn, err := cf.connect(ctx, io)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.close()
+	cfg.Client = conn.client
+
+	bar := newProgress(io, quiet, noProgress, -1, "exporting", false)
+	cfg.OnRow = func(n int) { bar.set(int64(n)) }
+	sum, err := batch.Export(ctx, cfg)
+	bar.done()
+	if sum != nil && !quiet && err == nil {
+		printSummary(io, sum)
+	}
+	if sum != nil && err == nil {
+		if jerr := writeSummaryJSON(summaryJSON, sum); jerr != nil {
+			err = jerr
+		}
+	}
+	return sum, err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

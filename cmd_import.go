@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"aivabatch/batch"
+)
+
+const importExample = `  aivabatch import --sandbox samples/customers.csv
+  aivabatch import customers.xlsx --match email --map "Lifetime Value=value" --undo undo.csv
+  AIVA_TOKEN=aiva_… aivabatch import - --format ndjson < customers.ndjson
+  Rows are created or updated through rate-limited workers; every row gets a line in
+  customers.report.csv (open it, fix the failed rows, import it again, or re-run with --resume).`
+
+func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
+	var (
+		f                inputFlags
+		cf               connFlags
+		blank, maxErrors string
+		dryRun, resume   bool
+		undo             string
+	)
+	c := newCommand(io, "import", "aivabatch import FILE [flags]", importExample)
+	f.register(c.fs)
+	cf.register(c.fs, true)
+	c.fs.StringVar(&blank, "blank", "keep", "blank cells of an update: keep (leave the current value) or clear (send an empty value)")
+	c.fs.BoolVar(&dryRun, "dry-run", false, "validate and plan every row against the API without writing anything (results would_create, would_update, …)")
+	c.fs.BoolVar(&resume, "resume", false, "continue a previous run: rows it confirmed (from the report or journal at the report path) are skipped")
+	c.fs.StringVar(&maxErrors, "max-errors", "", "stop after N failed rows, or N% of the rows sent (e.g. 50 or 5%)")
+	c.fs.StringVar(&undo, "undo", "", "write, as the run goes, an import file that reverses it (import it with --blank clear)")
+	pos, err := c.parse(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, usagef("import needs exactly one FILE (or - for stdin with --format); see aivabatch import --help")
+	}
+	in, err := f.config(pos[0], io)
+	if err != nil {
+		return nil, err
+	}
+	cfg := batch.ImportConfig{InputConfig: in, DryRun: dryRun, Resume: resume, Undo: undo, Retries: cf.retries, Drain: cf.timeout}
+	switch strings.ToLower(blank) {
+	case "keep":
+	case "clear":
+		cfg.BlankClear = true
+	default:
+		return nil, usagef("--blank %q: use keep or clear", blank)
+	}
+	if maxErrors != "" {
+		if p, ok := strings.CutSuffix(maxErrors, "%"); ok {
+			v, err := strconv.ParseFloat(p, 64)
+			if err != nil || v <= 0 || v > 100 {
+				return nil, usagef("--max-errors %q: give a count (50) or a percentage (5%%)", maxErrors)
+			}
+			cfg.MaxErrorsPercent = v
+		} else {
+			v, err := strconv.Atoi(maxErrors)
+			if err != nil || v <= 0 {
+				return nil, usagef("--max-errors %q: give a count (50) or a percentage (5%%)", maxErrors)
+			}
+			cfg.MaxErrors = v
+		}
+	}
+	if undo != "" && in.Path != "-" && sameAbs(undo, in.Path) {
+		return nil, usagef("--undo %s would overwrite the input", undo)
+	}
+	if cf.workers <= 0 {
+		return nil, usagef("--workers must be at least 1")
+	}
+	cfg.Workers = cf.workers
+
+	conn, err := cf.connect(ctx, io)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.close()
+	cfg.Client = conn.client
+
+	var warnings []string
+	cfg.Reader.Warn = func(msg string) { warnings = append(warnings, msg) }
+	bar := newProgress(io, f.quiet, f.noProgress, fileSize(in.Path), "importing", !isXLSX(in.Path) && in.Reader.Format != "xlsx")
+	if isXLSX(in.Path) || in.Reader.Format == "xlsx" {
+		cfg.OnRow = func(n int) { bar.set(int64(n)) }
+	} else {
+		cfg.Reader.Progress = bar.set
+	}
+	sum, err := batch.Import(ctx, cfg)
+	bar.done()
+	if sum != nil {
+		sum.Warnings = append(sum.Warnings, warnings...)
+		if !f.quiet {
+			printSummary(io, sum)
+			if undo != "" && sum.Rows > 0 {
+				fmt.Fprintf(io.ErrOut, "undo: %s (to reverse this run: aivabatch import %s --blank clear%s)\n", undo, undo, conn.flagHint)
+			}
+		}
+		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {
+			err = jerr
+		}
+	}
+	return sum, err
+}
+
+func sameAbs(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}
+
+// parseSince reads an RFC 3339 time or a duration back from now (24h, 7d).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(d); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time (2026-01-31T00:00:00Z), a date (2026-01-31) nor a duration back from now (24h, 7d)", s)
+}

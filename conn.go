@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"aivabatch/apiclient"
+	"aivabatch/apiclient/sandbox"
+)
+
+// connFlags are the connection and sending flags of import and export.
+type connFlags struct {
+	apiURL, tokenFile string
+	useSandbox        bool
+	workers           int
+	rate              float64
+	burst             int
+	timeout           time.Duration
+	retries           int
+	verbose           bool
+}
+
+func (c *connFlags) register(fs *flag.FlagSet, sending bool) {
+	fs.StringVar(&c.apiURL, "api-url", "", "API base URL (env AIVA_API_URL; default "+apiclient.DefaultBaseURL+")")
+	fs.StringVar(&c.tokenFile, "token-file", "", "read the API token from this file (default: env AIVA_TOKEN); never pass a token on the command line")
+	fs.BoolVar(&c.useSandbox, "sandbox", false, "run against the embedded API emulator (state kept in the user cache dir; no token needed)")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of one request attempt")
+	fs.IntVar(&c.retries, "retries", 5, "retries of a request that failed in a retryable way (429, 502-504, connection errors)")
+	fs.BoolVar(&c.verbose, "verbose", false, "log every request and retry decision on stderr (the token is never shown)")
+	if sending {
+		fs.IntVar(&c.workers, "workers", 4, "concurrent workers")
+		fs.Float64Var(&c.rate, "rate", 10, "requests per second over all workers and calls (0 = unlimited)")
+		fs.IntVar(&c.burst, "burst", 1, "requests that may go out at once above the rate")
+	} else {
+		c.workers = 1
+	}
+}
+
+// connection is a ready client, and the embedded sandbox when --sandbox.
+type connection struct {
+	client   *apiclient.Client
+	flagHint string // flags to repeat in a suggested command
+	stop     func() error
+}
+
+func (c *connection) close() error {
+	if c.stop != nil {
+		return c.stop()
+	}
+	return nil
+}
+
+// sandboxDataFile is where --sandbox keeps its customers between runs.
+func sandboxDataFile() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no user cache dir for the sandbox state (%v); set XDG_CACHE_HOME or HOME", err)
+	}
+	return filepath.Join(dir, "aivabatch", "sandbox.json"), nil
+}
+
+func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
+	if c.retries < 0 {
+		return nil, usagef("--retries must be 0 or more")
+	}
+	if c.rate < 0 || c.burst < 1 && c.rate > 0 {
+		return nil, usagef("--rate must be 0 or more and --burst at least 1")
+	}
+	opts := apiclient.Options{
+		Retries:      c.retries,
+		Timeout:      c.timeout,
+		UserAgent:    "aivabatch/" + version,
+		MaxIdleConns: c.workers + 1,
+		Limiter:      apiclient.NewLimiter(c.rate, max(c.burst, 1)),
+	}
+	if c.verbose {
+		opts.Verbose = func(line string) { fmt.Fprintln(io.ErrOut, line) }
+	}
+	conn := &connection{}
+	if c.useSandbox {
+		if c.apiURL != "" || c.tokenFile != "" {
+			return nil, usagef("--sandbox runs the embedded emulator: drop --api-url and --token-file")
+		}
+		data, err := sandboxDataFile()
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(data), 0o700); err != nil {
+			return nil, usagef("sandbox state: %v", err)
+		}
+		srv, err := sandbox.New(sandbox.Options{DataFile: data})
+		if err != nil {
+			return nil, usagef("sandbox state %s: %v (aivabatch sandbox --reset clears it)", data, err)
+		}
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		base, done, err := srv.Start(sctx, "127.0.0.1:0")
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		conn.stop = func() error { cancel(); return <-done }
+		conn.flagHint = " --sandbox"
+		opts.BaseURL, opts.Token = base, sandbox.TokenReadWrite
+	} else {
+		opts.BaseURL = c.apiURL
+		if opts.BaseURL == "" {
+			opts.BaseURL = io.Getenv("AIVA_API_URL")
+		}
+		if opts.BaseURL == "" {
+			opts.BaseURL = apiclient.DefaultBaseURL
+		}
+		tok, err := c.token(io)
+		if err != nil {
+			return nil, err
+		}
+		opts.Token = tok
+	}
+	client, err := apiclient.New(opts)
+	if err != nil {
+		conn.close()
+		return nil, usagef("%v", err)
+	}
+	conn.client = client
+	return conn, nil
+}
+
+func (c *connFlags) token(io *IO) (string, error) {
+	if c.tokenFile != "" {
+		b, err := os.ReadFile(c.tokenFile)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return "", usagef("--token-file %s does not exist", c.tokenFile)
+			}
+			return "", usagef("--token-file: %v", err)
+		}
+		tok := strings.TrimSpace(string(b))
+		if tok == "" {
+			return "", usagef("--token-file %s is empty", c.tokenFile)
+		}
+		return tok, nil
+	}
+	if tok := strings.TrimSpace(io.Getenv("AIVA_TOKEN")); tok != "" {
+		return tok, nil
+	}
+	return "", usagef("no API token: set AIVA_TOKEN or pass --token-file PATH (or try the local emulator with --sandbox)")
+}

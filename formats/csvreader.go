@@ -1,0 +1,536 @@
+package formats
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// csvReader is a CSV/TSV parser written for messy files rather than
+// encoding/csv: it must number rows by physical line, keep going after a
+// broken record, and resynchronise after a runaway quote, none of which
+// encoding/csv can do.
+//
+// The parser works line by line on its own buffer. The bytes of the record
+// being parsed stay in the buffer (fill moves them to the front, it never
+// drops them), so that when a quote turns out never to be closed the
+// reader can go back to the line after the quote and read on from there.
+type csvReader struct {
+	src    io.Reader
+	closer io.Closer
+
+	buf      []byte
+	end      int  // buf[:end] holds input
+	eof      bool // src is exhausted (readErr holds a non-EOF failure)
+	readErr  error
+	pos      int // parse cursor
+	recStart int // first byte of the current record, kept by fill
+	qLineEnd int // offset of the '\n' ending the current quote's line, -1 until passed
+	line     int // physical line number of buf[pos]
+
+	delim     byte
+	checkUTF8 bool
+	header    []string
+	width     int
+
+	// The current record: cell bytes back to back, ends[i] is the end of
+	// cell i in rec.
+	rec     []byte
+	ends    []int
+	recLine int
+	problem *RowError
+}
+
+const (
+	csvInitialBuffer = 64 << 10
+	csvMaxBuffer     = maxRecordBytes + 64<<10
+)
+
+// newCSVReader reads the header (the first non-blank record) and settles
+// the delimiter: opts.Delimiter, else tab for TSV, else a "sep=X" first
+// line as Excel writes it, else the candidate among , ; tab | that occurs
+// most often outside quotes in the header line (comma on a tie or none).
+func newCSVReader(src *textSource, closer io.Closer, opts ReaderOptions, format string) (*csvReader, error) {
+	r := &csvReader{
+		src:       src.r,
+		closer:    closer,
+		buf:       make([]byte, csvInitialBuffer),
+		line:      1,
+		qLineEnd:  -1,
+		checkUTF8: src.checkUTF8,
+	}
+	if err := r.skipBlankLines(); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errEmptyFile
+		}
+		return nil, fmt.Errorf("cannot read the input: %w", err)
+	}
+	switch {
+	case opts.Delimiter != 0:
+		if opts.Delimiter > utf8.RuneSelf-1 || opts.Delimiter == '"' || opts.Delimiter == '\n' || opts.Delimiter == '\r' {
+			return nil, fmt.Errorf("the delimiter %q cannot be used; give one ASCII character other than a quote or a line break, such as , ; | or tab", opts.Delimiter)
+		}
+		r.delim = byte(opts.Delimiter)
+	case format == FormatTSV:
+		r.delim = '\t'
+	default:
+		nl, _, _ := r.lineEnd()
+		line := r.buf[r.pos:nl]
+		if d, ok := sepLine(line); ok {
+			r.delim = d
+			r.pos = min(nl+1, r.end)
+			r.line++
+			if err := r.skipBlankLines(); err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil, errEmptyFile
+				}
+				return nil, fmt.Errorf("cannot read the input: %w", err)
+			}
+		} else {
+			r.delim = sniffDelimiter(line)
+		}
+	}
+
+	if err := r.readRecord(); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errEmptyFile
+		}
+		return nil, fmt.Errorf("cannot read the input: %w", err)
+	}
+	if r.problem != nil {
+		return nil, fmt.Errorf("cannot read the header on line %d: %v; fix the first line of the file", r.recLine, r.problem.Err)
+	}
+	s := string(r.rec)
+	start := 0
+	for _, e := range r.ends {
+		r.header = append(r.header, strings.TrimSpace(strings.ToValidUTF8(s[start:e], "\uFFFD")))
+		start = e
+	}
+	// Trailing columns without a name (a trailing delimiter on the
+	// header line, as spreadsheets often write) are not columns.
+	for len(r.header) > 0 && r.header[len(r.header)-1] == "" {
+		r.header = r.header[:len(r.header)-1]
+	}
+	if len(r.header) == 0 {
+		return nil, fmt.Errorf("the header on line %d has no column names; the first line must name the columns, for example name,email", r.recLine)
+	}
+	r.width = len(r.header)
+	return r, nil
+}
+
+var errEmptyFile = errors.New("the file is empty: it has no header line; the first line must name the columns, for example name,email")
+
+// sepLine recognises Excel's "sep=;" hint line.
+func sepLine(line []byte) (byte, bool) {
+	if len(line) == 5 && strings.EqualFold(string(line[:4]), "sep=") {
+		switch d := line[4]; d {
+		case ',', ';', '\t', '|':
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+func sniffDelimiter(line []byte) byte {
+	var counts [4]int
+	cands := [4]byte{',', ';', '\t', '|'}
+	inQuote := false
+	for _, c := range line {
+		if c == '"' {
+			inQuote = !inQuote
+			continue
+		}
+		if inQuote {
+			continue
+		}
+		for i, d := range cands {
+			if c == d {
+				counts[i]++
+			}
+		}
+	}
+	best := 0
+	for i := 1; i < len(cands); i++ {
+		if counts[i] > counts[best] {
+			best = i
+		}
+	}
+	return cands[best]
+}
+
+// Header returns the trimmed column names. Trailing unnamed columns are
+// dropped; an unnamed column in the middle keeps the name "".
+func (r *csvReader) Header() []string { return r.header }
+
+// Close closes the underlying file, if the reader opened it.
+func (r *csvReader) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	c := r.closer
+	r.closer = nil
+	return c.Close()
+}
+
+// Next returns the next non-blank record. Row.Cells is a fresh slice for
+// every row. Records whose cells are all blank are skipped.
+func (r *csvReader) Next() (Row, error) {
+	for {
+		if err := r.readRecord(); err != nil {
+			return Row{}, err
+		}
+		if r.problem == nil && isBlank(r.rec) {
+			continue
+		}
+		if r.problem == nil {
+			r.checkWidth()
+		}
+		row := Row{Num: r.recLine, Cells: r.cells()}
+		if r.problem != nil {
+			row.Err = r.problem
+		}
+		return row, nil
+	}
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkWidth turns a record with more or fewer cells than the header into
+// a row error. Extra cells that are all blank (a trailing delimiter) are
+// harmless and dropped.
+func (r *csvReader) checkWidth() {
+	n := len(r.ends)
+	switch {
+	case n > r.width:
+		if isBlank(r.rec[r.ends[r.width-1]:]) {
+			return
+		}
+		r.setProblem(-1, fmt.Errorf("has %d cells but the header has %d columns; check for an unquoted %s in a cell (a cell that contains it must be in double quotes)", n, r.width, delimName(r.delim)))
+	case n < r.width:
+		r.setProblem(-1, fmt.Errorf("has %d cells but the header has %d columns; check for a missing %s or a line break inside an unquoted cell", n, r.width, delimName(r.delim)))
+	}
+}
+
+func delimName(d byte) string {
+	if d == '\t' {
+		return "tab"
+	}
+	return fmt.Sprintf("%q", string(d))
+}
+
+// cells cuts the record into a fresh []string padded or cut to the header
+// width, with one allocation for all the text.
+func (r *csvReader) cells() []string {
+	cells := make([]string, r.width)
+	invalid := r.checkUTF8 && !utf8.Valid(r.rec)
+	s := string(r.rec)
+	start := 0
+	for i, e := range r.ends {
+		if i >= r.width {
+			break
+		}
+		cells[i] = s[start:e]
+		start = e
+	}
+	if invalid {
+		col := -1
+		for i, c := range cells {
+			if !utf8.ValidString(c) {
+				if col < 0 {
+					col = i
+				}
+				cells[i] = strings.ToValidUTF8(c, "\uFFFD")
+			}
+		}
+		r.setProblem(col, errors.New("contains bytes that are not valid UTF-8; save the file as UTF-8 or give --encoding windows-1252 or latin1"))
+	}
+	return cells
+}
+
+// setProblem records the first problem of the record; col < 0 means the
+// whole row.
+func (r *csvReader) setProblem(col int, err error) {
+	if r.problem != nil {
+		return
+	}
+	r.problem = &RowError{Row: r.recLine, Field: r.colName(col), Err: err}
+}
+
+func (r *csvReader) colName(col int) string {
+	switch {
+	case col < 0:
+		return ""
+	case col < len(r.header) && r.header[col] != "":
+		return r.header[col]
+	}
+	return fmt.Sprintf("column %d", col+1)
+}
+
+// fill reads more input after buf[:end], first moving the current record
+// to the front of the buffer (or growing it). It returns false when no
+// byte was added: end of input, a read error, or a record that has filled
+// the largest buffer allowed.
+func (r *csvReader) fill() bool {
+	if r.eof {
+		return false
+	}
+	if s := r.recStart; s > 0 {
+		r.end = copy(r.buf, r.buf[s:r.end])
+		r.pos -= s
+		r.recStart = 0
+		if r.qLineEnd >= 0 {
+			r.qLineEnd -= s
+		}
+	}
+	if r.end == len(r.buf) {
+		if len(r.buf) >= csvMaxBuffer {
+			return false
+		}
+		nb := make([]byte, min(2*len(r.buf), csvMaxBuffer))
+		copy(nb, r.buf[:r.end])
+		r.buf = nb
+	}
+	for {
+		n, err := r.src.Read(r.buf[r.end:])
+		r.end += n
+		if err != nil {
+			r.eof = true
+			if !errors.Is(err, io.EOF) {
+				r.readErr = err
+			}
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+}
+
+// lineEnd returns the offset of the '\n' that ends the line at r.pos,
+// reading input as needed (r.pos may move when the buffer is compacted).
+// At the end of input without a final newline it returns r.end and
+// hasNL false. ok is false when the line does not fit in the buffer.
+func (r *csvReader) lineEnd() (nl int, hasNL, ok bool) {
+	scanned := r.pos
+	for {
+		if k := bytes.IndexByte(r.buf[scanned:r.end], '\n'); k >= 0 {
+			return scanned + k, true, true
+		}
+		scanned = r.end
+		before := r.pos
+		if !r.fill() {
+			return r.end, false, r.eof
+		}
+		scanned -= before - r.pos
+	}
+}
+
+// skipBlankLines moves past empty lines; io.EOF when nothing is left.
+func (r *csvReader) skipBlankLines() error {
+	for {
+		r.recStart = r.pos
+		for r.pos == r.end {
+			if !r.fill() {
+				if r.readErr != nil {
+					return r.readErr
+				}
+				return io.EOF
+			}
+		}
+		if r.buf[r.pos] != '\n' {
+			return nil
+		}
+		r.pos++
+		r.line++
+	}
+}
+
+// readRecord parses the next record into rec/ends, setting recLine and
+// problem. It returns io.EOF after the last record.
+func (r *csvReader) readRecord() error {
+	if err := r.skipBlankLines(); err != nil {
+		return err
+	}
+	r.recLine = r.line
+	r.rec = r.rec[:0]
+	r.ends = r.ends[:0]
+	r.problem = nil
+	r.qLineEnd = -1
+	nl, hasNL, ok := r.lineEnd()
+	if !ok || nl-r.pos > maxRecordBytes {
+		r.setProblem(-1, fmt.Errorf("the record is longer than %d MiB, the limit; check for a missing line break", maxRecordBytes>>20))
+		r.skipLine()
+		return nil
+	}
+	r.parseFields(nl, hasNL)
+	return nil
+}
+
+// skipLine drops input up to and including the next '\n'.
+func (r *csvReader) skipLine() {
+	for {
+		if k := bytes.IndexByte(r.buf[r.pos:r.end], '\n'); k >= 0 {
+			r.pos += k + 1
+			r.line++
+			return
+		}
+		r.pos = r.end
+		r.recStart = r.pos
+		if !r.fill() {
+			r.line++
+			return
+		}
+	}
+}
+
+// parseFields parses the cells of the record that starts at r.pos on the
+// line ending at nl.
+func (r *csvReader) parseFields(nl int, hasNL bool) {
+	d := r.delim
+	for {
+		fieldStart := len(r.rec)
+		if r.pos < nl && r.buf[r.pos] == '"' {
+			var done bool
+			nl, hasNL, done = r.parseQuoted(nl, hasNL, fieldStart)
+			if done {
+				return
+			}
+		} else {
+			line := r.buf[r.pos:nl]
+			if k := bytes.IndexByte(line, d); k >= 0 {
+				r.rec = append(r.rec, line[:k]...)
+				r.pos += k
+			} else {
+				r.rec = append(r.rec, line...)
+				r.pos = nl
+			}
+		}
+		r.endField(fieldStart)
+		if r.pos < nl { // at a delimiter
+			r.pos++
+			continue
+		}
+		r.pos = nl
+		if hasNL {
+			r.pos++
+		}
+		r.line++
+		return
+	}
+}
+
+func (r *csvReader) endField(fieldStart int) {
+	r.ends = append(r.ends, len(r.rec))
+	if n := len(r.rec) - fieldStart; n > maxCellBytes {
+		r.setProblem(len(r.ends)-1, fmt.Errorf("cell is %d KiB; the limit is %d KiB", kib(n), maxCellBytes>>10))
+	}
+}
+
+// parseQuoted parses a quoted cell starting at r.pos, possibly over
+// several lines. It leaves r.pos on the delimiter or line end after the
+// cell and returns the line end it reached. done is true when the record
+// has been finished by the runaway-quote recovery.
+func (r *csvReader) parseQuoted(nl int, hasNL bool, fieldStart int) (int, bool, bool) {
+	qLine := r.line
+	qPos := r.pos - r.recStart // relative: fill may move the record
+	i := r.pos + 1
+	for {
+		seg := r.buf[i:nl]
+		k := bytes.IndexByte(seg, '"')
+		if k < 0 {
+			r.rec = append(r.rec, seg...)
+			if !hasNL {
+				r.runaway(qLine, qPos, fieldStart, nl)
+				return 0, false, true
+			}
+			// The cell goes on past this line.
+			if r.qLineEnd < 0 {
+				r.qLineEnd = nl
+			}
+			r.rec = append(r.rec, '\n')
+			r.pos = nl + 1
+			r.line++
+			var ok bool
+			nl, hasNL, ok = r.lineEnd()
+			if !ok || nl-r.recStart > maxRecordBytes {
+				r.runaway(qLine, qPos, fieldStart, 0)
+				return 0, false, true
+			}
+			i = r.pos
+			continue
+		}
+		r.rec = append(r.rec, seg[:k]...)
+		i += k + 1
+		if i < nl && r.buf[i] == '"' { // "" is one quote
+			r.rec = append(r.rec, '"')
+			i++
+			continue
+		}
+		if i == nl || r.buf[i] == r.delim {
+			r.pos = i
+			return nl, hasNL, false
+		}
+		// A quote followed by text. On a later line than the opening
+		// quote, that quote was most likely never closed; on the same line
+		// it is a stray quote inside the cell.
+		if r.line != qLine {
+			r.runaway(qLine, qPos, fieldStart, 0)
+			return 0, false, true
+		}
+		r.setProblem(len(r.ends), fmt.Errorf("the quoted cell that starts on line %d has text after its closing quote; inside a quoted cell write a quote as two quotes (\"\")", qLine))
+		r.rec = append(r.rec, '"')
+		rest := r.buf[i:nl]
+		if k := bytes.IndexByte(rest, r.delim); k >= 0 {
+			r.rec = append(r.rec, rest[:k]...)
+			r.pos = i + k
+		} else {
+			r.rec = append(r.rec, rest...)
+			r.pos = nl
+		}
+		return nl, hasNL, false
+	}
+}
+
+// runaway ends the record at the end of the line where an unclosed quote
+// opened: that line, from the quote on, is taken as plain cells, and
+// reading goes on with the next line, so that one stray quote costs one
+// row rather than the rest of the file. lastNL is the quote line's end
+// when the quote opened on the last line of the input.
+func (r *csvReader) runaway(qLine, qPos, fieldStart, lastNL int) {
+	r.setProblem(len(r.ends), fmt.Errorf("the quote opened on line %d is never closed; add the closing quote, or write a quote inside a cell as two quotes (\"\")", qLine))
+	r.rec = r.rec[:fieldStart]
+	start := r.recStart + qPos
+	end, hasNL := lastNL, false
+	if r.qLineEnd >= 0 {
+		end, hasNL = r.qLineEnd, true
+	}
+	line := r.buf[start:end]
+	for {
+		fs := len(r.rec)
+		k := bytes.IndexByte(line, r.delim)
+		if k < 0 {
+			r.rec = append(r.rec, line...)
+			r.endField(fs)
+			break
+		}
+		r.rec = append(r.rec, line[:k]...)
+		r.endField(fs)
+		line = line[k+1:]
+	}
+	r.pos = end
+	if hasNL {
+		r.pos++
+	}
+	r.line = qLine + 1
+	r.qLineEnd = -1
+}

@@ -1,0 +1,67 @@
+package formats
+
+// Field is a canonical customer field name, as the API spells it.
+type Field string
+
+// Canonical fields (SPEC §3).
+const (
+	FieldID          Field = "id"
+	FieldFirstName   Field = "firstName"
+	FieldLastName    Field = "lastName"
+	FieldName        Field = "name"
+	FieldEmail       Field = "email"
+	FieldPhone       Field = "phone"
+	FieldStatus      Field = "status"
+	FieldType        Field = "type"
+	FieldValue       Field = "value"
+	FieldAutoPayment Field = "autoPayment"
+	FieldNotes       Field = "notes"
+	FieldAction      Field = "action"
+)
+
+// Fields lists the canonical fields in their usual column order.
+var Fields = []Field{
+	FieldID, FieldFirstName, FieldLastName, FieldName, FieldEmail, FieldPhone,
+	FieldStatus, FieldType, FieldValue, FieldAutoPayment, FieldNotes, FieldAction,
+}
+
+// MapOptions configures MapHeader.
+type MapOptions struct {
+	// Map renames source columns: source header -> canonical field name,
+	// or "-" to ignore the column. Source headers are matched exactly
+	// first, then case-insensitively ignoring spaces, _ - and .
+	Map map[string]string
+	// IgnoreUnknown ignores columns that map to no field instead of
+	// failing.
+	IgnoreUnknown bool
+}
+
+// Mapping says which canonical field each input column feeds.
+type Mapping struct {
+	// Header is the input header as read.
+	Header []string
+	// Columns[i] is the field of input column i, or "" when the column is
+	// ignored (read-only columns such as createdAt, report "_" columns,
+	// --map "X=-", --ignore-unknown).
+	Columns []Field
+	// Index gives the input column of each mapped field.
+	Index map[Field]int
+	// Ignored lists the headers of ignored columns, for a notice.
+	Ignored []string
+}
+
+// Cell returns the cell of field f in cells, or "" when the field is not
+// mapped or the row is short.
+func (m *Mapping) Cell(cells []string, f Field) string {
+	i, ok := m.Index[f]
+	if !ok || i >= len(cells) {
+		return ""
+	}
+	return cells[i]
+}
+
+// Has reports whether field f is mapped to a column.
+func (m *Mapping) Has(f Field) bool {
+	_, ok := m.Index[f]
+	return ok
+}

@@ -1,0 +1,350 @@
+package formats
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// normalizeName folds a column name for matching: lower case, without
+// spaces, '_', '-' and '.'.
+func normalizeName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, c := range s {
+		switch {
+		case c == '_' || c == '-' || c == '.' || unicode.IsSpace(c):
+		default:
+			b.WriteRune(unicode.ToLower(c))
+		}
+	}
+	return b.String()
+}
+
+// aliases maps normalised column names to fields. Only exact "id"/"_id"
+// (and their normalised forms) mean id: a foreign system's "Customer Id"
+// would update the wrong customers.
+var aliases = map[string]Field{
+	"id": FieldID,
+
+	"firstname": FieldFirstName, "givenname": FieldFirstName, "forename": FieldFirstName, "first": FieldFirstName,
+	"lastname": FieldLastName, "surname": FieldLastName, "familyname": FieldLastName, "last": FieldLastName,
+	"name": FieldName, "fullname": FieldName, "customername": FieldName, "contactname": FieldName,
+	"email": FieldEmail, "emailaddress": FieldEmail, "mail": FieldEmail,
+	"phone": FieldPhone, "phonenumber": FieldPhone, "telephone": FieldPhone, "telephonenumber": FieldPhone,
+	"tel": FieldPhone, "mobile": FieldPhone, "mobilephone": FieldPhone, "mobilenumber": FieldPhone,
+	"cell": FieldPhone, "cellphone": FieldPhone,
+	"status": FieldStatus, "customerstatus": FieldStatus,
+	"type": FieldType, "customertype": FieldType,
+	"value":       FieldValue,
+	"autopayment": FieldAutoPayment, "autopay": FieldAutoPayment,
+	"notes": FieldNotes, "note": FieldNotes, "comment": FieldNotes, "comments": FieldNotes,
+	"action": FieldAction,
+}
+
+// readOnlyNames are normalised names of columns that are read but never
+// imported: the API sets them.
+var readOnlyNames = map[string]bool{"createdat": true, "updatedat": true}
+
+// reportColumns are the report's own columns (SPEC §7), matched exactly
+// (ignoring case) because "_customer_id" normalises like "Customer Id".
+var reportColumns = map[string]bool{
+	"_row": true, "_result": true, "_customer_id": true, "_http_status": true, "_error": true, "_changes": true,
+}
+
+// CanonicalField returns the field that a column name or a --map target
+// means: a canonical field name or one of its aliases ("E-mail",
+// "given name", "_id"), matched case-insensitively ignoring spaces, '_',
+// '-' and '.'. Read-only names (createdAt, updatedAt), report columns and
+// unknown names return false.
+func CanonicalField(name string) (Field, bool) {
+	f, ok := aliases[normalizeName(name)]
+	return f, ok
+}
+
+func validFieldList() string {
+	names := make([]string, len(Fields))
+	for i, f := range Fields {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+// UnknownColumn is a header column that maps to no customer field.
+type UnknownColumn struct {
+	Index   int    // 0-based position in the header
+	Name    string // the header as written
+	Closest Field  // the likeliest field, "" when none is close
+	// Suggest is the --map flag value that fixes the column: "Name=field"
+	// for the first column closest to a free field, else "Name=-".
+	Suggest string
+}
+
+// HeaderError lists the columns that match no customer field. MapHeader
+// returns it when MapOptions.IgnoreUnknown is false; Error() is a message
+// of two lines ending with the exact flags that fix it.
+type HeaderError struct {
+	Unknown []UnknownColumn
+}
+
+// Error names every unknown column with its closest field, then gives
+// copy-pasteable --map flags (shell-quoted) and --ignore-unknown.
+func (e *HeaderError) Error() string {
+	var b strings.Builder
+	n := len(e.Unknown)
+	if n == 1 {
+		b.WriteString("the file has 1 column that matches no customer field: ")
+	} else {
+		fmt.Fprintf(&b, "the file has %d columns that match no customer field: ", n)
+	}
+	var maps, ignores []string
+	for i, u := range e.Unknown {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", u.Name)
+		if u.Closest != "" {
+			fmt.Fprintf(&b, " (closest: %s)", u.Closest)
+		}
+		flag := "--map " + shellQuote(u.Suggest)
+		if strings.HasSuffix(u.Suggest, "=-") {
+			ignores = append(ignores, flag)
+		} else {
+			maps = append(maps, flag)
+		}
+	}
+	b.WriteString(".\n")
+	switch {
+	case len(maps) > 0 && len(ignores) > 0:
+		fmt.Fprintf(&b, "Map them with %s, ignore them with %s, or ignore all of them with --ignore-unknown.", strings.Join(maps, " "), strings.Join(ignores, " "))
+	case len(maps) > 0:
+		fmt.Fprintf(&b, "Map them with %s, or ignore all of them with --ignore-unknown.", strings.Join(maps, " "))
+	default:
+		fmt.Fprintf(&b, "Map them with --map \"Column=field\" (fields: %s), ignore them with %s, or ignore all of them with --ignore-unknown.", validFieldList(), strings.Join(ignores, " "))
+	}
+	return b.String()
+}
+
+// shellQuote quotes s as one shell word: in double quotes when that is
+// safe, else in single quotes.
+func shellQuote(s string) string {
+	if !strings.ContainsAny(s, "\"$`\\!") {
+		return `"` + s + `"`
+	}
+	return `'` + strings.ReplaceAll(s, `'`, `'\''`) + `'`
+}
+
+// MapHeader decides which canonical field each header column feeds.
+//
+// Order of precedence: opts.Map (a source matched exactly, then
+// normalised; the target a field, an alias, or "-" to ignore), then the
+// report's own "_" columns and createdAt/updatedAt (ignored), then field
+// names and aliases. Columns without a name are ignored. Errors, all
+// input problems: a --map source that is no column or a target that is no
+// field (listing the valid fields), two columns with the same name
+// (ignoring case), two columns feeding the same field, and — unless
+// opts.IgnoreUnknown — unknown columns as a *HeaderError.
+//
+// Mapping.Ignored lists, for a notice, the columns ignored because they
+// are unknown (with IgnoreUnknown) or have no name; expected ignored
+// columns (read-only, report, "-") are not listed.
+func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
+	m := &Mapping{
+		Header:  header,
+		Columns: make([]Field, len(header)),
+		Index:   map[Field]int{},
+	}
+	decided := make([]bool, len(header))
+
+	// Duplicate names first: --map could not say which one it means.
+	seen := map[string]int{}
+	for i, h := range header {
+		k := strings.ToLower(strings.TrimSpace(h))
+		if k == "" {
+			continue
+		}
+		if j, ok := seen[k]; ok {
+			return nil, fmt.Errorf("columns %d and %d are both named %q; rename or remove one of them", j+1, i+1, h)
+		}
+		seen[k] = i
+	}
+
+	// --map, in a fixed order so that errors do not depend on map order.
+	sources := make([]string, 0, len(opts.Map))
+	for s := range opts.Map {
+		sources = append(sources, s)
+	}
+	sort.Strings(sources)
+	for _, src := range sources {
+		target := strings.TrimSpace(opts.Map[src])
+		i, err := findColumn(header, src)
+		if err != nil {
+			return nil, err
+		}
+		decided[i] = true
+		if target == "-" {
+			continue
+		}
+		f, ok := CanonicalField(target)
+		if !ok {
+			return nil, fmt.Errorf("--map %s: %q is not a customer field; use one of %s, or - to ignore the column", shellQuote(src+"="+opts.Map[src]), target, validFieldList())
+		}
+		if err := m.assign(i, f); err != nil {
+			return nil, err
+		}
+	}
+
+	var unknown []UnknownColumn
+	for i, h := range header {
+		if decided[i] {
+			continue
+		}
+		name := strings.TrimSpace(h)
+		norm := normalizeName(name)
+		switch {
+		case name == "":
+			m.Ignored = append(m.Ignored, fmt.Sprintf("column %d (no header)", i+1))
+			continue
+		case reportColumns[strings.ToLower(name)] || readOnlyNames[norm]:
+			continue
+		}
+		if f, ok := aliases[norm]; ok {
+			if err := m.assign(i, f); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		unknown = append(unknown, UnknownColumn{Index: i, Name: h})
+	}
+	if len(unknown) == 0 {
+		return m, nil
+	}
+	if opts.IgnoreUnknown {
+		for _, u := range unknown {
+			m.Ignored = append(m.Ignored, u.Name)
+		}
+		return m, nil
+	}
+	taken := map[Field]bool{}
+	for f := range m.Index {
+		taken[f] = true
+	}
+	for k := range unknown {
+		u := &unknown[k]
+		u.Closest = closestField(normalizeName(u.Name))
+		u.Suggest = u.Name + "=-"
+		if u.Closest != "" && !taken[u.Closest] {
+			u.Suggest = u.Name + "=" + string(u.Closest)
+			taken[u.Closest] = true
+		}
+	}
+	return nil, &HeaderError{Unknown: unknown}
+}
+
+// assign maps column i to field f, refusing a second column for f.
+func (m *Mapping) assign(i int, f Field) error {
+	if j, ok := m.Index[f]; ok {
+		return fmt.Errorf("columns %d (%q) and %d (%q) both map to %s; remove one of them, or ignore one with --map %s", j+1, m.Header[j], i+1, m.Header[i], f, shellQuote(m.Header[i]+"=-"))
+	}
+	m.Index[f] = i
+	m.Columns[i] = f
+	return nil
+}
+
+// findColumn finds the column a --map source names: exactly (after
+// trimming), else by normalised name when that is unambiguous.
+func findColumn(header []string, src string) (int, error) {
+	s := strings.TrimSpace(src)
+	for i, h := range header {
+		if strings.TrimSpace(h) == s {
+			return i, nil
+		}
+	}
+	norm := normalizeName(s)
+	found := -1
+	for i, h := range header {
+		if norm != "" && normalizeName(h) == norm {
+			if found >= 0 {
+				return 0, fmt.Errorf("--map %s: both %q and %q match %q; write the column name exactly", shellQuote(src+"=…"), header[found], h, src)
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		names := make([]string, 0, len(header))
+		for _, h := range header {
+			if h != "" {
+				names = append(names, fmt.Sprintf("%q", h))
+			}
+		}
+		return 0, fmt.Errorf("--map names the column %q, which the file does not have; its columns are %s", src, strings.Join(names, ", "))
+	}
+	return found, nil
+}
+
+// closestField guesses the field an unknown column was meant for: the
+// longest alias of 4 letters or more contained in its name ("Phone 1",
+// "Lifetime Value"), else the alias nearest by edit distance, if close
+// ("emial"). It never guesses id: mapping a foreign id to the API id
+// would update the wrong customers.
+func closestField(norm string) Field {
+	if norm == "" {
+		return ""
+	}
+	best, bestLen := Field(""), 0
+	for _, a := range sortedAliases {
+		if f := aliases[a]; f != FieldID && len(a) >= 4 && len(a) > bestLen && strings.Contains(norm, a) {
+			best, bestLen = f, len(a)
+		}
+	}
+	if best != "" {
+		return best
+	}
+	limit := 2 // edits allowed
+	if len(norm) <= 4 {
+		limit = 1
+	}
+	bestDist := limit + 1
+	for _, a := range sortedAliases {
+		if f := aliases[a]; f != FieldID {
+			if d := editDistance(norm, a); d < bestDist {
+				best, bestDist = f, d
+			}
+		}
+	}
+	return best
+}
+
+var sortedAliases = func() []string {
+	s := make([]string, 0, len(aliases))
+	for a := range aliases {
+		s = append(s, a)
+	}
+	sort.Strings(s)
+	return s
+}()
+
+// editDistance is the Levenshtein distance between a and b, by bytes.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 30
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,192 @@
+package formats
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Input limits (SPEC §4, §11): a hostile or broken file costs a row error,
+// never the machine.
+const (
+	maxCellBytes   = 64 << 10 // one cell
+	maxRecordBytes = 1 << 20  // one record (CSV record, NDJSON line, XLSX row)
+	sniffBytes     = 64 << 10 // how much --encoding auto looks at
+)
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// Encoding names accepted in ReaderOptions.Encoding.
+const (
+	encAuto    = "auto"
+	encUTF8    = "utf-8"
+	encCP1252  = "windows-1252"
+	encLatin1  = "latin1"
+	encInvalid = ""
+)
+
+func normalizeEncoding(s string) string {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "auto":
+		return encAuto
+	case "utf-8", "utf8":
+		return encUTF8
+	case "windows-1252", "cp1252", "windows1252":
+		return encCP1252
+	case "latin1", "latin-1", "iso-8859-1", "iso8859-1":
+		return encLatin1
+	}
+	return encInvalid
+}
+
+// countingReader counts the raw input bytes for ReaderOptions.Progress. It
+// reports at most every 256 KiB (and at the end) so that a progress bar is
+// not called per read.
+type countingReader struct {
+	r        io.Reader
+	n, last  int64
+	progress func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.progress != nil && c.n != c.last && (c.n-c.last >= 256<<10 || err != nil) {
+		c.last = c.n
+		c.progress(c.n)
+	}
+	return n, err
+}
+
+// newlineReader turns CRLF and lone CR into LF, in place, so that the
+// parsers deal with one line end only and a quoted line break always
+// reaches the cell as "\n".
+type newlineReader struct {
+	r  io.Reader
+	cr bool // the previous Read ended with a CR (now LF): drop a leading LF
+}
+
+func (n *newlineReader) Read(p []byte) (int, error) {
+	for {
+		m, err := n.r.Read(p)
+		if m == 0 {
+			return 0, err
+		}
+		i := 0
+		if n.cr && p[0] == '\n' {
+			i = 1
+		}
+		n.cr = false
+		k := bytes.IndexByte(p[i:m], '\r')
+		if k < 0 && i == 0 {
+			return m, err
+		}
+		w := 0
+		for i < m {
+			k := bytes.IndexByte(p[i:m], '\r')
+			if k < 0 {
+				w += copy(p[w:], p[i:m])
+				break
+			}
+			w += copy(p[w:], p[i:i+k])
+			p[w] = '\n'
+			w++
+			i += k + 1
+			if i < m {
+				if p[i] == '\n' {
+					i++
+				}
+			} else {
+				n.cr = true
+			}
+		}
+		if w > 0 || err != nil {
+			return w, err
+		}
+	}
+}
+
+// textSource is an input file prepared for the CSV and NDJSON parsers.
+type textSource struct {
+	r io.Reader // decoded, UTF-8, LF line ends, no BOM
+	// checkUTF8 is true when the bytes reach the parser undecoded, so
+	// that each record must be checked for invalid UTF-8.
+	checkUTF8 bool
+}
+
+// openText wraps src in byte counting, decoding and line-end
+// normalisation. With encoding auto it decodes the whole input as
+// Windows-1252 when its first 64 KiB are not valid UTF-8 (and says so
+// through warn); a UTF-8 byte order mark settles the question for UTF-8.
+func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error) {
+	enc := normalizeEncoding(opts.Encoding)
+	if enc == encInvalid {
+		return nil, fmt.Errorf("unknown encoding %q; use --encoding auto, utf-8, windows-1252 or latin1", opts.Encoding)
+	}
+	cr := &countingReader{r: src, progress: opts.Progress}
+	br := bufio.NewReaderSize(cr, sniffBytes)
+	head, err := br.Peek(sniffBytes)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("cannot read the input: %w", err)
+	}
+	atEOF := err != nil
+	if enc == encAuto || enc == encUTF8 {
+		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
+			return nil, errors.New("the file is UTF-16 text; save it as UTF-8 (in Excel: \"CSV UTF-8\") and try again")
+		}
+	}
+	hasBOM := bytes.HasPrefix(head, utf8BOM)
+	if enc == encAuto {
+		enc = encUTF8
+		if !hasBOM && !validUTF8Prefix(head, atEOF) {
+			enc = encCP1252
+			if warn && opts.Warn != nil {
+				opts.Warn("the file is not valid UTF-8, so it was read as Windows-1252; if letters look wrong, use --encoding utf-8 or --encoding latin1")
+			}
+		}
+	}
+	var r io.Reader = br
+	switch enc {
+	case encUTF8:
+		if hasBOM {
+			_, _ = br.Discard(len(utf8BOM))
+		}
+	case encCP1252:
+		r = charmap.Windows1252.NewDecoder().Reader(br)
+	case encLatin1:
+		r = charmap.ISO8859_1.NewDecoder().Reader(br)
+	}
+	return &textSource{r: &newlineReader{r: r}, checkUTF8: enc == encUTF8}, nil
+}
+
+// validUTF8Prefix reports whether head is valid UTF-8, forgiving a rune cut
+// in two by the end of the sniffed window.
+func validUTF8Prefix(head []byte, atEOF bool) bool {
+	if utf8.Valid(head) {
+		return true
+	}
+	if atEOF {
+		return false
+	}
+	// Find the start of the last rune (at most 3 bytes back) and check
+	// whether it is merely incomplete.
+	for i := len(head) - 1; i >= 0 && i >= len(head)-utf8.UTFMax; i-- {
+		if !utf8.RuneStart(head[i]) {
+			continue
+		}
+		if !utf8.FullRune(head[i:]) {
+			return utf8.Valid(head[:i])
+		}
+		break
+	}
+	return false
+}
+
+// kib rounds a byte count up to KiB for messages.
+func kib(n int) int { return (n + 1023) >> 10 }

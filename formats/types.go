@@ -1,0 +1,118 @@
+// Package formats reads and writes customer files (CSV/TSV, XLSX, NDJSON)
+// and maps their headers onto the canonical customer fields.
+//
+// Readers pull, writers push. Every type here is single-goroutine code:
+// concurrency lives in package batch.
+package formats
+
+import "fmt"
+
+// Row is one record read from an input file.
+type Row struct {
+	// Num is the row number the user sees: the CSV line where the record
+	// starts (header = line 1), the XLSX sheet row, the NDJSON line.
+	Num int
+	// Cells holds the original cell texts, one per header column, in
+	// header order, padded with "" to the header width. For NDJSON, strings
+	// are given as they are, numbers as their JSON literal, booleans as
+	// true/false, null as "" and nested values as compact JSON.
+	Cells []string
+	// Err is non-nil when the record could not be read as a row (ragged
+	// row, oversized cell or row, an NDJSON line that is not an object). It
+	// is always a *RowError. Cells then holds what could be recovered.
+	Err error
+}
+
+// RowError is a problem of one row, optionally of one column of it.
+type RowError struct {
+	Row   int    // row number as the user sees it
+	Field string // column (canonical field or original header); "" for the whole row
+	Err   error
+}
+
+// Error prints "row 17: email: not a valid address".
+func (e *RowError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("row %d: %v", e.Row, e.Err)
+	}
+	return fmt.Sprintf("row %d: %s: %v", e.Row, e.Field, e.Err)
+}
+
+// Unwrap returns the underlying cause.
+func (e *RowError) Unwrap() error { return e.Err }
+
+// RowReader yields the rows of one input file. The header is read when
+// the reader is built.
+type RowReader interface {
+	// Header returns the column names as they appear in the file.
+	Header() []string
+	// Next returns the next row, or io.EOF after the last one. A row that
+	// cannot be read as a record comes back with Row.Err set and a nil
+	// error; a non-nil error other than io.EOF is fatal (I/O failure).
+	Next() (Row, error)
+	// Close releases the file and any temporary files.
+	Close() error
+}
+
+// RowWriter writes rows of cells under the header given when it was built.
+type RowWriter interface {
+	// Write appends one row; cells are in header order.
+	Write(cells []string) error
+	// Close flushes everything; the underlying io.Writer is not closed.
+	Close() error
+}
+
+// Format names.
+const (
+	FormatCSV    = "csv"
+	FormatTSV    = "tsv"
+	FormatXLSX   = "xlsx"
+	FormatNDJSON = "ndjson"
+)
+
+// ReaderOptions configures OpenReader and NewReader.
+type ReaderOptions struct {
+	// Format is one of the Format* names; "" means from the file extension.
+	Format string
+	// Sheet is the XLSX sheet to read; "" means the first sheet.
+	Sheet string
+	// Delimiter forces the CSV delimiter; 0 means sniff it from the header
+	// line among , ; tab |.
+	Delimiter rune
+	// Encoding is "auto" (or ""), "utf-8", "windows-1252" or "latin1".
+	Encoding string
+	// Progress, when set, is called with the running count of input bytes
+	// consumed (CSV, TSV, NDJSON).
+	Progress func(bytesRead int64)
+	// Warn, when set, receives non-fatal notices (such as the encoding
+	// fallback) as one sentence each.
+	Warn func(msg string)
+}
+
+// ColumnType tells a typed writer (XLSX) how to store a column's cells.
+type ColumnType int
+
+// Column types. A cell that does not parse as its type is written as text.
+const (
+	ColumnText ColumnType = iota
+	ColumnNumber
+	ColumnBool
+	ColumnTime // RFC 3339 text, stored as a date cell
+)
+
+// WriterOptions configures NewWriter.
+type WriterOptions struct {
+	Format string   // one of the Format* names
+	Header []string // column names, written first (CSV, XLSX); NDJSON keys
+	// Types gives per-column types for XLSX (and value typing in NDJSON);
+	// nil means all text.
+	Types []ColumnType
+	// EscapeFormulas prefixes with ' the CSV cells a spreadsheet would run
+	// as formulas (SPEC §9).
+	EscapeFormulas bool
+	// BOM writes a UTF-8 byte order mark first (CSV).
+	BOM bool
+	// Styled adds a bold frozen header row, an autofilter and column widths
+	// (XLSX).
+	Styled bool
+}

@@ -1,0 +1,397 @@
+package formats
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// NewWriter returns a writer of opts.Format to w, under opts.Header.
+// Every Write takes exactly one cell per header column (anything else is
+// an error) and does not keep the slice, so the caller may reuse it.
+// Close flushes (for XLSX, writes the whole workbook) but does not close
+// w.
+//
+// CSV and TSV: LF line ends, quotes only where needed (encoding/csv
+// rules), an optional BOM, and formula escaping with EscapeFormula when
+// opts.EscapeFormulas. NDJSON: one object per row with the header as keys
+// in order; with opts.Types, a number column's cell that is a JSON number
+// is written as a number, a bool column's "true"/"false" as a boolean, and
+// an empty number, bool or time cell as null; everything else is a
+// string. XLSX: see newXLSXWriter.
+func NewWriter(w io.Writer, opts WriterOptions) (RowWriter, error) {
+	format, err := checkFormat(opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Header) == 0 {
+		return nil, errors.New("cannot write a file without columns")
+	}
+	if opts.Types != nil && len(opts.Types) != len(opts.Header) {
+		return nil, fmt.Errorf("writer: %d column types for %d columns", len(opts.Types), len(opts.Header))
+	}
+	switch format {
+	case FormatXLSX:
+		return asWriter(newXLSXWriter(w, opts))
+	case FormatNDJSON:
+		return newNDJSONWriter(w, opts), nil
+	}
+	return asWriter(newCSVWriter(w, opts, format))
+}
+
+func asWriter[T RowWriter](w T, err error) (RowWriter, error) {
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func checkWidth(cells []string, header []string) error {
+	if len(cells) != len(header) {
+		return fmt.Errorf("writer: row has %d cells for %d columns", len(cells), len(header))
+	}
+	return nil
+}
+
+type csvWriter struct {
+	cw     *csv.Writer
+	header []string
+	escape bool
+	tmp    []string
+}
+
+func newCSVWriter(w io.Writer, opts WriterOptions, format string) (*csvWriter, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if opts.BOM {
+		if _, err := bw.Write(utf8BOM); err != nil {
+			return nil, err
+		}
+	}
+	cw := csv.NewWriter(bw)
+	if format == FormatTSV {
+		cw.Comma = '\t'
+	}
+	c := &csvWriter{cw: cw, header: opts.Header, escape: opts.EscapeFormulas, tmp: make([]string, len(opts.Header))}
+	if err := c.write(opts.Header); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Write appends one record.
+func (c *csvWriter) Write(cells []string) error {
+	if err := checkWidth(cells, c.header); err != nil {
+		return err
+	}
+	return c.write(cells)
+}
+
+func (c *csvWriter) write(cells []string) error {
+	if c.escape {
+		for i, s := range cells {
+			c.tmp[i] = EscapeFormula(s)
+		}
+		cells = c.tmp
+	}
+	return c.cw.Write(cells)
+}
+
+// Close flushes the buffered records.
+func (c *csvWriter) Close() error {
+	c.cw.Flush()
+	return c.cw.Error()
+}
+
+type ndjsonWriter struct {
+	bw    *bufio.Writer
+	keys  [][]byte // `"key":` encoded once
+	types []ColumnType
+	n     int
+	buf   []byte
+}
+
+func newNDJSONWriter(w io.Writer, opts WriterOptions) *ndjsonWriter {
+	nw := &ndjsonWriter{bw: bufio.NewWriterSize(w, 64<<10), types: opts.Types, n: len(opts.Header)}
+	for _, h := range opts.Header {
+		k := appendJSONString(nil, h)
+		nw.keys = append(nw.keys, append(k, ':'))
+	}
+	return nw
+}
+
+// Write appends one object line.
+func (w *ndjsonWriter) Write(cells []string) error {
+	if len(cells) != w.n {
+		return fmt.Errorf("writer: row has %d cells for %d columns", len(cells), w.n)
+	}
+	b := append(w.buf[:0], '{')
+	for i, s := range cells {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, w.keys[i]...)
+		t := ColumnText
+		if w.types != nil {
+			t = w.types[i]
+		}
+		switch {
+		case t != ColumnText && s == "":
+			b = append(b, "null"...)
+		case t == ColumnNumber && isJSONNumber(s):
+			b = append(b, s...)
+		case t == ColumnBool && (s == "true" || s == "false"):
+			b = append(b, s...)
+		case t == ColumnBool && strings.EqualFold(s, "true"):
+			b = append(b, "true"...)
+		case t == ColumnBool && strings.EqualFold(s, "false"):
+			b = append(b, "false"...)
+		default:
+			b = appendJSONString(b, s)
+		}
+	}
+	b = append(b, '}', '\n')
+	w.buf = b
+	_, err := w.bw.Write(b)
+	return err
+}
+
+// Close flushes the buffered lines.
+func (w *ndjsonWriter) Close() error { return w.bw.Flush() }
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD; HTML characters are not escaped (the output is data, not a web
+// page).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// isJSONNumber reports whether s is a number literal as JSON writes it
+// (no leading +, no leading zeros, digits on both sides of the point).
+func isJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i == len(s) || s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i == len(s) || s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(s)
+}
+
+// EscapeFormula returns s made safe to open in a spreadsheet (SPEC §9): a
+// cell that starts with =, @, tab or CR, or with + or - not followed by a
+// plain number or a phone number (-3, -12.5, +1 (800) 123-4567 x12 stay
+// as they are), gets a ' in front. UnescapeFormula undoes it. (A text that
+// itself starts with ' and one of those characters does not survive the
+// round trip: it comes back without its '.)
+func EscapeFormula(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '@', '\t', '\r':
+		return "'" + s
+	case '+', '-':
+		if isDecimal(s) || isPhoneLike(s) {
+			return s
+		}
+		return "'" + s
+	}
+	return s
+}
+
+// UnescapeFormula undoes EscapeFormula (SPEC §4): a cell that starts with
+// ' followed by =, +, -, @, tab or CR loses the '. Other cells are
+// returned as they are.
+func UnescapeFormula(s string) string {
+	if len(s) >= 2 && s[0] == '\'' {
+		switch s[1] {
+		case '=', '+', '-', '@', '\t', '\r':
+			return s[1:]
+		}
+	}
+	return s
+}
+
+// isDecimal reports whether s is a plain decimal number with an optional
+// sign: 1234.5, -3, +0.25, 1e5.
+func isDecimal(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '+' || s[0] == '-' {
+		s = s[1:]
+	}
+	digits := 0
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// isPhoneLike reports whether s (starting with + or -) is a phone number:
+// digits, spaces and ( ) - . / only, with an optional extension such as
+// "x12" or "ext. 12" at the end. Such a cell can at worst be read as
+// arithmetic, never as a function call.
+func isPhoneLike(s string) bool {
+	rest := s[1:]
+	// An extension: trailing digits after x, ext or ext.
+	if j := strings.LastIndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' }); j >= 0 && j < len(rest)-1 {
+		head := strings.TrimRight(rest[:j+1], " ")
+		lower := strings.ToLower(head)
+		for _, suf := range []string{"ext.", "ext", "x"} {
+			if strings.HasSuffix(lower, suf) {
+				rest = strings.TrimRight(head[:len(head)-len(suf)], " ")
+				break
+			}
+		}
+	}
+	digits := 0
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == ' ' || c == '(' || c == ')' || c == '-' || c == '.' || c == '/':
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// parseBool reads the booleans a typed writer accepts: true or false in
+// any case.
+func parseBool(s string) (bool, bool) {
+	switch {
+	case strings.EqualFold(s, "true"):
+		return true, true
+	case strings.EqualFold(s, "false"):
+		return false, true
+	}
+	return false, false
+}
+
+// parseNumber reads a decimal cell for a typed writer; a number with more
+// significant digits than a float64 keeps (15) stays text.
+func parseNumber(s string) (float64, bool) {
+	if !isDecimal(s) {
+		return 0, false
+	}
+	sig := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == 'e' || s[i] == 'E' {
+			break
+		}
+		if s[i] >= '0' && s[i] <= '9' && (sig > 0 || s[i] != '0') {
+			sig++
+		}
+	}
+	if sig > 15 {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil
+}

@@ -1,0 +1,823 @@
+package formats
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// XLSX limits. xlsxUnzipLimit is the most a workbook may unpack to (a zip
+// bomb fails at open); xlsxSpoolLimit is the part size above which
+// excelize spools to a temporary file instead of memory. Variables so that
+// tests can lower them.
+var (
+	xlsxUnzipLimit int64 = 1 << 30
+	xlsxSpoolLimit int64 = 16 << 20
+	// xlsxMaxStrings bounds the shared-strings part we hold in memory.
+	xlsxMaxStrings int64 = 256 << 20
+)
+
+// xlsxReader streams one worksheet.
+//
+// excelize opens the workbook (checking it and the unzip limits) and tells
+// which styles are dates; the rows themselves are read by a small
+// streaming XML parser, because excelize's Rows iterator does not give
+// cell types: without them a boolean cell (stored as 1/0) cannot be told
+// from the number 1, and only the raw value keeps a long phone number's
+// digits.
+type xlsxReader struct {
+	zr       *zip.ReadCloser
+	part     io.ReadCloser
+	dec      *xml.Decoder
+	spool    string // temporary copy of a stream, removed on Close
+	sheet    string
+	sst      []string
+	dateFmt  []bool // by cell style index
+	date1904 bool
+
+	header []string
+	width  int
+	rowNum int
+
+	// Per row, while reading it.
+	cells   []string
+	problem *RowError
+	blank   bool
+	text    []byte
+}
+
+// openXLSX opens the workbook at p. spool, when not "", is a temporary
+// file that Close (or a failed open) removes.
+func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err error) {
+	r := &xlsxReader{spool: spool}
+	defer func() {
+		if err != nil {
+			r.Close()
+		}
+	}()
+	r.zr, err = zip.OpenReader(p)
+	if err != nil {
+		return nil, notWorkbookError(p, err)
+	}
+	var total uint64
+	for _, f := range r.zr.File {
+		total += f.UncompressedSize64
+		if total > uint64(xlsxUnzipLimit) {
+			return nil, fmt.Errorf("the workbook unpacks to more than %d MiB, the limit (it may be a zip bomb); split it into smaller files or save the sheet as CSV", xlsxUnzipLimit>>20)
+		}
+	}
+	if r.dateFmt, err = excelizeDateStyles(p); err != nil {
+		return nil, err
+	}
+	wb, err := readWorkbook(r.zr)
+	if err != nil {
+		return nil, err
+	}
+	r.date1904 = wb.date1904
+	var sh *wbSheet
+	for i := range wb.sheets {
+		if opts.Sheet == "" || strings.EqualFold(wb.sheets[i].name, strings.TrimSpace(opts.Sheet)) {
+			sh = &wb.sheets[i]
+			break
+		}
+	}
+	if sh == nil {
+		names := make([]string, len(wb.sheets))
+		for i, s := range wb.sheets {
+			names[i] = strconv.Quote(s.name)
+		}
+		if opts.Sheet == "" {
+			return nil, errors.New("the workbook has no sheets")
+		}
+		return nil, fmt.Errorf("the workbook has no sheet named %q; its sheets are %s; give one of them with --sheet", opts.Sheet, strings.Join(names, ", "))
+	}
+	r.sheet = sh.name
+	if !sh.worksheet {
+		return nil, fmt.Errorf("sheet %q is a chart, not a table of cells; give another sheet with --sheet", sh.name)
+	}
+	if wb.sst != "" {
+		if r.sst, err = readSharedStrings(r.zr, wb.sst); err != nil {
+			return nil, err
+		}
+	}
+	zf := zipFile(r.zr, sh.path)
+	if zf == nil {
+		return nil, fmt.Errorf("the workbook is damaged: sheet %q has no data part; open and save it again in a spreadsheet program", sh.name)
+	}
+	if r.part, err = zf.Open(); err != nil {
+		return nil, fmt.Errorf("the workbook is damaged: %v", err)
+	}
+	r.dec = xml.NewDecoder(bufio.NewReaderSize(r.part, 64<<10))
+	if err := r.seekSheetData(); err != nil {
+		return nil, err
+	}
+	if err := r.readHeader(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func notWorkbookError(p string, err error) error {
+	if f, oerr := os.Open(p); oerr == nil {
+		head := make([]byte, 8)
+		n, _ := io.ReadFull(f, head)
+		f.Close()
+		if bytes.Equal(head[:n], []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}) {
+			return errors.New("the file is a password-protected workbook or an old .xls file; save it as .xlsx without a password")
+		}
+	}
+	if errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errors.New("the file is not an XLSX workbook (it is not a zip archive); save it as .xlsx, or give --format csv if it is text")
+	}
+	return fmt.Errorf("cannot open the workbook: %v", err)
+}
+
+// excelizeDateStyles opens the workbook with excelize, under the unzip
+// limits, and returns for each cell style whether it formats numbers as
+// dates or times. excelize is closed (and its temporary files removed)
+// before the rows are read.
+func excelizeDateStyles(p string) (dates []bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("cannot open the workbook: it is damaged (%v)", v)
+		}
+	}()
+	f, err := excelize.OpenFile(p, excelize.Options{UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: min(xlsxSpoolLimit, xlsxUnzipLimit)})
+	if err != nil {
+		if errors.Is(err, excelize.ErrWorkbookFileFormat) || errors.Is(err, excelize.ErrWorkbookPassword) {
+			return nil, errors.New("the file is a password-protected workbook or an old .xls file; save it as .xlsx without a password")
+		}
+		return nil, fmt.Errorf("cannot open the workbook: %v", err)
+	}
+	defer f.Close()
+	for i := 0; i < excelize.MaxCellStyles; i++ {
+		st, err := f.GetStyle(i)
+		if err != nil || st == nil {
+			break
+		}
+		switch {
+		case st.CustomNumFmt != nil:
+			dates = append(dates, isDateFormat(*st.CustomNumFmt))
+		default:
+			dates = append(dates, isBuiltinDateFormat(st.NumFmt))
+		}
+	}
+	return dates, nil
+}
+
+func isBuiltinDateFormat(id int) bool {
+	return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58)
+}
+
+// isDateFormat reports whether a number format code shows a date or a
+// time: it has y, m, d, h or s outside quoted text, [..] sections and
+// escaped characters.
+func isDateFormat(code string) bool {
+	if i := strings.IndexByte(code, ';'); i >= 0 {
+		code = code[:i] // the positive-number section decides
+	}
+	for i := 0; i < len(code); i++ {
+		switch c := code[i]; c {
+		case '"':
+			j := strings.IndexByte(code[i+1:], '"')
+			if j < 0 {
+				return false
+			}
+			i += j + 1
+		case '[':
+			j := strings.IndexByte(code[i+1:], ']')
+			if j < 0 {
+				return false
+			}
+			i += j + 1
+		case '\\', '_', '*':
+			i++
+		case 'y', 'Y', 'm', 'M', 'd', 'D', 'h', 'H', 's', 'S':
+			return true
+		}
+	}
+	return false
+}
+
+// The workbook structure, read from the zip directly (it is small).
+
+type wbSheet struct {
+	name, path string
+	worksheet  bool
+}
+
+type workbookInfo struct {
+	sheets   []wbSheet
+	sst      string
+	date1904 bool
+}
+
+type xmlRels struct {
+	Rels []struct {
+		ID     string `xml:"Id,attr"`
+		Target string `xml:"Target,attr"`
+		Type   string `xml:"Type,attr"`
+	} `xml:"Relationship"`
+}
+
+type xmlWorkbook struct {
+	Pr struct {
+		Date1904 string `xml:"date1904,attr"`
+	} `xml:"workbookPr"`
+	Sheets []struct {
+		Name  string     `xml:"name,attr"`
+		Attrs []xml.Attr `xml:",any,attr"`
+	} `xml:"sheets>sheet"`
+}
+
+const maxSmallPart = 16 << 20
+
+func readWorkbook(zr *zip.ReadCloser) (*workbookInfo, error) {
+	wbPath := "xl/workbook.xml"
+	var root xmlRels
+	if ok, err := readXMLPart(zr, "_rels/.rels", &root); err != nil {
+		return nil, err
+	} else if ok {
+		for _, rel := range root.Rels {
+			if strings.HasSuffix(rel.Type, "/officeDocument") {
+				wbPath = strings.TrimPrefix(path.Clean("/"+rel.Target), "/")
+			}
+		}
+	}
+	var wb xmlWorkbook
+	if ok, err := readXMLPart(zr, wbPath, &wb); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, errors.New("the file is a zip archive but not an XLSX workbook (it has no workbook part); save it as .xlsx")
+	}
+	var rels xmlRels
+	dir := path.Dir(wbPath)
+	if _, err := readXMLPart(zr, path.Join(dir, "_rels", path.Base(wbPath)+".rels"), &rels); err != nil {
+		return nil, err
+	}
+	target := func(t string) string {
+		if strings.HasPrefix(t, "/") {
+			return strings.TrimPrefix(path.Clean(t), "/")
+		}
+		return path.Join(dir, t)
+	}
+	info := &workbookInfo{date1904: wb.Pr.Date1904 == "1" || strings.EqualFold(wb.Pr.Date1904, "true")}
+	byID := map[string]int{}
+	for i, rel := range rels.Rels {
+		byID[rel.ID] = i
+		if strings.HasSuffix(rel.Type, "/sharedStrings") {
+			info.sst = target(rel.Target)
+		}
+	}
+	if info.sst == "" && zipFile(zr, path.Join(dir, "sharedStrings.xml")) != nil {
+		info.sst = path.Join(dir, "sharedStrings.xml")
+	}
+	for _, s := range wb.Sheets {
+		sh := wbSheet{name: s.Name}
+		for _, a := range s.Attrs {
+			if a.Name.Local != "id" {
+				continue
+			}
+			if i, ok := byID[a.Value]; ok {
+				sh.path = target(rels.Rels[i].Target)
+				sh.worksheet = strings.HasSuffix(rels.Rels[i].Type, "/worksheet")
+			}
+		}
+		info.sheets = append(info.sheets, sh)
+	}
+	return info, nil
+}
+
+// zipFile finds a part by name, ignoring case as Excel does.
+func zipFile(zr *zip.ReadCloser, name string) *zip.File {
+	var fold *zip.File
+	for _, f := range zr.File {
+		n := strings.ReplaceAll(f.Name, "\\", "/")
+		if n == name {
+			return f
+		}
+		if fold == nil && strings.EqualFold(n, name) {
+			fold = f
+		}
+	}
+	return fold
+}
+
+func readXMLPart(zr *zip.ReadCloser, name string, v any) (bool, error) {
+	f := zipFile(zr, name)
+	if f == nil {
+		return false, nil
+	}
+	if f.UncompressedSize64 > maxSmallPart {
+		return false, fmt.Errorf("the workbook part %s is larger than %d MiB; this is not a normal workbook", name, maxSmallPart>>20)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return false, fmt.Errorf("the workbook is damaged: %v", err)
+	}
+	defer rc.Close()
+	if err := xml.NewDecoder(rc).Decode(v); err != nil {
+		return false, fmt.Errorf("the workbook is damaged: %s: %v", name, err)
+	}
+	return true, nil
+}
+
+// readSharedStrings loads the shared-string table: the text of each <si>,
+// rich-text runs joined, phonetic runs (<rPh>) left out.
+func readSharedStrings(zr *zip.ReadCloser, name string) ([]string, error) {
+	f := zipFile(zr, name)
+	if f == nil {
+		return nil, nil
+	}
+	if f.UncompressedSize64 > uint64(xlsxMaxStrings) {
+		return nil, fmt.Errorf("the workbook's shared strings are larger than %d MiB; save the sheet as CSV instead", xlsxMaxStrings>>20)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("the workbook is damaged: %v", err)
+	}
+	defer rc.Close()
+	dec := xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))
+	var (
+		sst   []string
+		text  []byte
+		inSI  bool
+		inT   bool
+		inRPh int
+	)
+	for {
+		tok, err := dec.RawToken()
+		if errors.Is(err, io.EOF) {
+			return sst, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the workbook is damaged: shared strings: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "si":
+				inSI, text = true, text[:0]
+			case "t":
+				inT = inSI && inRPh == 0
+			case "rPh":
+				inRPh++
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "si":
+				sst = append(sst, unescapeXString(string(text)))
+				inSI = false
+			case "t":
+				inT = false
+			case "rPh":
+				inRPh--
+			}
+		case xml.CharData:
+			if inT {
+				text = append(text, t...)
+			}
+		}
+	}
+}
+
+// unescapeXString decodes the _xHHHH_ escapes that OOXML uses for
+// characters XML cannot carry (_x005F_ is a literal underscore).
+func unescapeXString(s string) string {
+	if !strings.Contains(s, "_x") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "_x")
+		if i < 0 || i+7 > len(s) || s[i+6] != '_' {
+			if i < 0 || i+7 > len(s) {
+				b.WriteString(s)
+				return b.String()
+			}
+			b.WriteString(s[:i+2])
+			s = s[i+2:]
+			continue
+		}
+		v, err := strconv.ParseUint(s[i+2:i+6], 16, 16)
+		if err != nil {
+			b.WriteString(s[:i+2])
+			s = s[i+2:]
+			continue
+		}
+		b.WriteString(s[:i])
+		b.WriteRune(rune(v))
+		s = s[i+7:]
+	}
+}
+
+// seekSheetData moves the decoder into <sheetData>.
+func (r *xlsxReader) seekSheetData() error {
+	for {
+		tok, err := r.dec.RawToken()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("the workbook is damaged: sheet %q: %v", r.sheet, err)
+		}
+		if t, ok := tok.(xml.StartElement); ok && t.Name.Local == "sheetData" {
+			return nil
+		}
+	}
+}
+
+// readHeader takes the first row with a non-blank cell as the header.
+func (r *xlsxReader) readHeader() error {
+	for {
+		r.cells = r.cells[:0]
+		r.width = -1 // collect every cell
+		num, err := r.readRow()
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("sheet %q is empty: it has no header row; the first row must name the columns, for example name and email", r.sheet)
+		}
+		if err != nil {
+			return err
+		}
+		if r.blank {
+			continue
+		}
+		if r.problem != nil {
+			return fmt.Errorf("cannot read the header in row %d: %v", num, r.problem.Err)
+		}
+		h := make([]string, len(r.cells))
+		for i, c := range r.cells {
+			h[i] = strings.TrimSpace(c)
+		}
+		for len(h) > 0 && h[len(h)-1] == "" {
+			h = h[:len(h)-1]
+		}
+		r.header, r.width = h, len(h)
+		r.cells = nil
+		return nil
+	}
+}
+
+// Header returns the trimmed header row. Trailing unnamed columns are
+// dropped; an unnamed column in the middle keeps the name "".
+func (r *xlsxReader) Header() []string { return r.header }
+
+// Next returns the next row with a non-blank cell. Row.Cells is a fresh
+// slice for every row.
+func (r *xlsxReader) Next() (Row, error) {
+	for {
+		if r.cells == nil {
+			r.cells = make([]string, r.width)
+		} else {
+			clear(r.cells)
+		}
+		num, err := r.readRow()
+		if err != nil {
+			return Row{}, err
+		}
+		if r.blank && r.problem == nil {
+			continue
+		}
+		row := Row{Num: num, Cells: r.cells}
+		if r.problem != nil {
+			row.Err = r.problem
+		}
+		r.cells = nil
+		return row, nil
+	}
+}
+
+// Close releases the workbook and removes a spooled copy of a stream.
+func (r *xlsxReader) Close() error {
+	var err error
+	if r.part != nil {
+		err = r.part.Close()
+		r.part = nil
+	}
+	if r.zr != nil {
+		if cerr := r.zr.Close(); err == nil {
+			err = cerr
+		}
+		r.zr = nil
+	}
+	if r.spool != "" {
+		if rerr := os.Remove(r.spool); err == nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = rerr
+		}
+		r.spool = ""
+	}
+	return err
+}
+
+// readRow reads the next <row> into r.cells (by column; with width < 0 it
+// grows to hold every cell), setting r.blank and r.problem. It returns
+// the sheet row number, or io.EOF after the last row.
+func (r *xlsxReader) readRow() (int, error) {
+	r.blank, r.problem = true, nil
+	for {
+		tok, err := r.dec.RawToken()
+		if errors.Is(err, io.EOF) {
+			return 0, io.EOF
+		}
+		if err != nil {
+			return 0, fmt.Errorf("the workbook is damaged: sheet %q after row %d: %v", r.sheet, r.rowNum, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "row" {
+				continue
+			}
+			num := r.rowNum + 1
+			for _, a := range t.Attr {
+				if a.Name.Local == "r" {
+					if n, err := strconv.Atoi(a.Value); err == nil && n > 0 {
+						num = n
+					}
+				}
+			}
+			r.rowNum = num
+			if err := r.readCells(num); err != nil {
+				return 0, err
+			}
+			return num, nil
+		case xml.EndElement:
+			if t.Name.Local == "sheetData" {
+				return 0, io.EOF
+			}
+		}
+	}
+}
+
+// readCells reads the <c> elements of one row up to </row>.
+func (r *xlsxReader) readCells(num int) error {
+	col, size := 0, 0
+	for {
+		tok, err := r.dec.RawToken()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("the workbook is damaged: sheet %q row %d: %v", r.sheet, num, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "c" {
+				continue
+			}
+			var typ string
+			style := 0
+			next := col + 1
+			for _, a := range t.Attr {
+				switch a.Name.Local {
+				case "r":
+					if c := refColumn(a.Value); c > 0 {
+						next = c
+					}
+				case "t":
+					typ = a.Value
+				case "s":
+					style, _ = strconv.Atoi(a.Value)
+				}
+			}
+			col = next
+			val, err := r.readCell(num, col, typ, style)
+			if err != nil {
+				return err
+			}
+			size += len(val)
+			r.setCell(num, col, val)
+			if size > maxRecordBytes {
+				r.setProblem(num, -1, fmt.Errorf("the row is longer than %d MiB, the limit", maxRecordBytes>>20))
+			}
+		case xml.EndElement:
+			if t.Name.Local == "row" {
+				return nil
+			}
+		}
+	}
+}
+
+// readCell reads one <c> element's content up to </c> and returns its text.
+func (r *xlsxReader) readCell(num, col int, typ string, style int) (string, error) {
+	r.text = r.text[:0]
+	var (
+		inV, inT, haveV bool
+		inIS, inRPh     int
+	)
+	for {
+		tok, err := r.dec.RawToken()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return "", fmt.Errorf("the workbook is damaged: sheet %q row %d: %v", r.sheet, num, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "v":
+				inV, haveV = true, true
+			case "is":
+				inIS++
+			case "rPh":
+				inRPh++
+			case "t":
+				inT = inIS > 0 && inRPh == 0
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "v":
+				inV = false
+			case "is":
+				inIS--
+			case "rPh":
+				inRPh--
+			case "t":
+				inT = false
+			case "c":
+				return r.cellText(num, col, typ, style, haveV), nil
+			}
+		case xml.CharData:
+			if inV || inT {
+				if len(r.text)+len(t) > maxRecordBytes {
+					r.setProblem(num, col-1, fmt.Errorf("cell is longer than %d MiB, the limit", maxRecordBytes>>20))
+					continue
+				}
+				r.text = append(r.text, t...)
+			}
+		}
+	}
+}
+
+// cellText turns a cell's raw content into text according to its type.
+func (r *xlsxReader) cellText(num, col int, typ string, style int, haveV bool) string {
+	raw := r.text
+	switch typ {
+	case "s":
+		if !haveV {
+			return ""
+		}
+		i, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
+		if err != nil || i < 0 || i >= len(r.sst) {
+			r.setProblem(num, col-1, fmt.Errorf("the cell refers to shared string %q, which the workbook does not have; open and save the workbook again", raw))
+			return ""
+		}
+		return r.sst[i]
+	case "b":
+		switch string(raw) {
+		case "1":
+			return "true"
+		case "0":
+			return "false"
+		}
+		return string(raw)
+	case "inlineStr", "str":
+		return unescapeXString(string(raw))
+	case "e", "d":
+		return string(raw)
+	}
+	// A number.
+	if len(raw) == 0 {
+		return ""
+	}
+	if style > 0 && style < len(r.dateFmt) && r.dateFmt[style] {
+		if s, ok := excelDate(string(raw), r.date1904); ok {
+			return s
+		}
+	}
+	return formatNumber(raw)
+}
+
+// formatNumber writes a stored number the way a person reads it: whole
+// numbers without exponent or ".0" (18001234567, not 1.8001234567E10),
+// others rounded to the 15 significant digits Excel keeps, so that
+// 0.30000000000000004 reads 0.3.
+func formatNumber(raw []byte) string {
+	if isPlainInteger(raw) {
+		return string(raw)
+	}
+	s := string(raw)
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return s
+	}
+	f, _ = strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
+	if f == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+func isPlainInteger(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 1 && b[0] == '0' {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// excelDate renders a date serial as ISO 8601: a date (2024-01-15) when
+// whole, a date and time (2024-01-15T10:30:00) otherwise, a time of day
+// (10:30:00) below 1. The workbook's zone is unknown, so none is given.
+func excelDate(raw string, date1904 bool) (string, bool) {
+	v, err := strconv.ParseFloat(raw, 64)
+	if err != nil || v < 0 || v > 2958465 { // 9999-12-31
+		return "", false
+	}
+	t, err := excelize.ExcelDateToTime(v, date1904)
+	if err != nil {
+		return "", false
+	}
+	t = t.Round(time.Second)
+	switch {
+	case v < 1:
+		return t.Format("15:04:05"), true
+	case t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0:
+		return t.Format("2006-01-02"), true
+	}
+	return t.Format("2006-01-02T15:04:05"), true
+}
+
+// refColumn returns the 1-based column of a cell reference such as
+// "AB12", or 0.
+func refColumn(ref string) int {
+	col := 0
+	for i := 0; i < len(ref); i++ {
+		c := ref[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			col = col*26 + int(c-'A'+1)
+		case c >= 'a' && c <= 'z':
+			col = col*26 + int(c-'a'+1)
+		default:
+			return col
+		}
+		if col > excelize.MaxColumns {
+			return 0
+		}
+	}
+	return col
+}
+
+// setCell stores a cell's text. A non-blank cell right of the header's
+// last column is a row error: its value would otherwise be lost without
+// a word.
+func (r *xlsxReader) setCell(num, col int, val string) {
+	if strings.TrimSpace(val) == "" {
+		if col <= len(r.cells) {
+			r.cells[col-1] = val
+		}
+		return
+	}
+	r.blank = false
+	if r.width < 0 {
+		for len(r.cells) < col {
+			r.cells = append(r.cells, "")
+		}
+		r.cells[col-1] = val
+		return
+	}
+	if col > r.width {
+		name, _ := excelize.ColumnNumberToName(col)
+		r.setProblem(num, -1, fmt.Errorf("has a value in column %s, which has no header; give the column a header or clear it", name))
+		return
+	}
+	if len(val) > maxCellBytes {
+		r.setProblem(num, col-1, fmt.Errorf("cell is %d KiB; the limit is %d KiB", kib(len(val)), maxCellBytes>>10))
+	}
+	r.cells[col-1] = val
+}
+
+func (r *xlsxReader) setProblem(num, col int, err error) {
+	if r.problem != nil {
+		return
+	}
+	field := ""
+	switch {
+	case col >= 0 && col < len(r.header) && r.header[col] != "":
+		field = r.header[col]
+	case col >= 0:
+		name, _ := excelize.ColumnNumberToName(col + 1)
+		field = "column " + name
+	}
+	r.problem = &RowError{Row: num, Field: field, Err: err}
+}

@@ -1,0 +1,150 @@
+// Command aivabatch moves customer records between CSV, XLSX or NDJSON
+// files and the Aivapad Customers API. This package only parses flags,
+// wires the library packages together and maps errors to exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"aivabatch/batch"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes (SPEC §2), all in one place.
+const (
+	exitOK          = 0   // every row ended well
+	exitRowProblems = 1   // finished, some rows invalid or failed
+	exitInput       = 2   // usage or input problem before any row was sent
+	exitAborted     = 3   // aborted part way
+	exitInterrupted = 130 // SIGINT/SIGTERM
+)
+
+// IO holds the process's streams so that tests can swap them for buffers.
+type IO struct {
+	In          io.Reader
+	Out, ErrOut io.Writer
+	// ErrTTY says whether ErrOut is a terminal (progress bars only then).
+	ErrTTY bool
+	Getenv func(string) string
+}
+
+func systemIO() *IO {
+	return &IO{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		Getenv: os.Getenv,
+	}
+}
+
+func main() {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "aivabatch: interrupted; finishing requests in flight and writing the report (press Ctrl-C again to stop at once)")
+		cancel(errInterrupted)
+		<-sigs
+		fmt.Fprintln(os.Stderr, "aivabatch: stopped at once; the journal holds every confirmed result, run again with --resume")
+		os.Exit(exitInterrupted)
+	}()
+	os.Exit(run(ctx, os.Args[1:], systemIO()))
+}
+
+var errInterrupted = errors.New("interrupted")
+
+// errUsage marks a bad command line; its message is printed as is.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+const topUsage = `aivabatch moves customer records between files and the Aivapad Customers API.
+
+Usage:
+  aivabatch import FILE      create/update/delete customers from FILE ("-" = stdin, needs --format)
+  aivabatch validate FILE    offline dry run: parse and validate only, never touches the network
+  aivabatch export           list customers into a CSV, XLSX or NDJSON file
+  aivabatch sandbox          run a local emulator of the Customers API
+  aivabatch version
+
+Run "aivabatch COMMAND --help" for a command's flags and an example.
+`
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, io *IO) int {
+	if len(args) == 0 {
+		fmt.Fprint(io.ErrOut, topUsage)
+		return exitInput
+	}
+	var err error
+	var sum *batch.Summary
+	switch args[0] {
+	case "validate":
+		sum, err = runValidate(ctx, args[1:], io)
+	case "import":
+		sum, err = runImport(ctx, args[1:], io)
+	case "export":
+		sum, err = runExport(ctx, args[1:], io)
+	case "sandbox":
+		err = runSandbox(ctx, args[1:], io)
+	case "version", "--version":
+		fmt.Fprintln(io.Out, "aivabatch", version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(io.Out, topUsage)
+		return exitOK
+	default:
+		fmt.Fprintf(io.ErrOut, "aivabatch: unknown command %q\n\n%s", args[0], topUsage)
+		return exitInput
+	}
+	return exitCode(ctx, io, sum, err)
+}
+
+// exitCode maps a command's result to the process exit code and prints the
+// error, if any.
+func exitCode(ctx context.Context, io *IO, sum *batch.Summary, err error) int {
+	switch {
+	case errors.Is(err, errHelp):
+		return exitOK
+	case err == nil:
+		if sum != nil && sum.Problems() > 0 {
+			return exitRowProblems
+		}
+		return exitOK
+	}
+	interrupted := errors.Is(context.Cause(ctx), errInterrupted)
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", ue.msg)
+		return exitInput
+	case interrupted && (errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted)):
+		fmt.Fprintln(io.ErrOut, "aivabatch: interrupted; the report is complete, rows not sent are not_attempted (run again with --resume)")
+		return exitInterrupted
+	case batch.IsInputError(err):
+		fmt.Fprintf(io.ErrOut, "aivabatch: %v\n", err)
+		return exitInput
+	case batch.IsAborted(err):
+		fmt.Fprintf(io.ErrOut, "aivabatch: %v\n", err)
+		return exitAborted
+	}
+	fmt.Fprintf(io.ErrOut, "aivabatch: %v\n", err)
+	if sum != nil && sum.Rows > 0 {
+		return exitAborted
+	}
+	return exitInput
+}
