@@ -3,11 +3,13 @@ package apiclient
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // knownKeys lists the members that map onto Customer's typed fields, in the
@@ -27,63 +29,208 @@ var knownKeys = []string{
 // it. If "id" is absent, ID is taken from "_id" (a string or {"$oid": …}).
 // Raw receives a copy of data.
 func (c *Customer) UnmarshalJSON(data []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return fmt.Errorf("customer: %w", err)
+	raw := bytes.Clone(data)
+	*c = Customer{Raw: raw}
+	// A hand-written pass over the members: the list of a large tenant is
+	// decoded customer by customer, and a map[string]json.RawMessage plus
+	// one json.Unmarshal per member cost several times more.
+	sc := objScanner{b: raw}
+	sc.space()
+	if !sc.eat('{') {
+		return errors.New("customer: want a JSON object")
 	}
-	if m == nil {
-		return fmt.Errorf("customer: got null, want a JSON object")
-	}
-	*c = Customer{Raw: bytes.Clone(data)}
-	keep := func(k string, v json.RawMessage) {
-		if c.Extra == nil {
-			c.Extra = make(map[string]json.RawMessage, 2)
-		}
-		c.Extra[k] = v
-	}
-	for k, v := range m {
-		var ok bool
-		switch k {
-		case "id":
-			c.ID, ok = jsonText(v)
-		case "firstName":
-			c.FirstName, ok = jsonText(v)
-		case "lastName":
-			c.LastName, ok = jsonText(v)
-		case "name":
-			c.Name, ok = jsonText(v)
-		case "email":
-			c.Email, ok = jsonText(v)
-		case "phone":
-			c.Phone, ok = jsonText(v)
-		case "status":
-			c.Status, ok = jsonText(v)
-		case "type":
-			c.Type, ok = jsonText(v)
-		case "notes":
-			c.Notes, ok = jsonText(v)
-		case "createdAt":
-			c.CreatedAt, ok = jsonText(v)
-		case "updatedAt":
-			c.UpdatedAt, ok = jsonText(v)
-		case "value":
-			c.Value, ok = jsonNumber(v)
-		case "autoPayment":
-			c.AutoPayment, ok = jsonBool(v)
-		default:
-			keep(k, v)
-			continue
-		}
-		if !ok {
-			keep(k, v)
+	hasID := false
+	var oid json.RawMessage
+	sc.space()
+	if !sc.eat('}') {
+		for {
+			sc.space()
+			kstart := sc.i
+			if !sc.skipValue() || raw[kstart] != '"' {
+				return sc.err()
+			}
+			k, ok := jsonText(raw[kstart:sc.i])
+			if !ok {
+				return sc.err()
+			}
+			sc.space()
+			if !sc.eat(':') {
+				return sc.err()
+			}
+			sc.space()
+			vstart := sc.i
+			if !sc.skipValue() {
+				return sc.err()
+			}
+			v := json.RawMessage(raw[vstart:sc.i:sc.i])
+			switch k {
+			case "id":
+				hasID = true
+			case "_id":
+				oid = v
+			}
+			c.setMember(k, v)
+			sc.space()
+			if sc.eat(',') {
+				continue
+			}
+			if sc.eat('}') {
+				break
+			}
+			return sc.err()
 		}
 	}
-	if _, hasID := m["id"]; !hasID {
-		if raw, has := m["_id"]; has {
-			c.ID = objectID(raw)
-		}
+	sc.space()
+	if sc.i != len(raw) {
+		return sc.err()
+	}
+	if !hasID && oid != nil {
+		c.ID = objectID(oid)
 	}
 	return nil
+}
+
+// setMember stores member k: in its typed field when its JSON type allows,
+// else in Extra.
+func (c *Customer) setMember(k string, v json.RawMessage) {
+	var ok bool
+	switch k {
+	case "id":
+		c.ID, ok = jsonText(v)
+	case "firstName":
+		c.FirstName, ok = jsonText(v)
+	case "lastName":
+		c.LastName, ok = jsonText(v)
+	case "name":
+		c.Name, ok = jsonText(v)
+	case "email":
+		c.Email, ok = jsonText(v)
+	case "phone":
+		c.Phone, ok = jsonText(v)
+	case "status":
+		c.Status, ok = jsonText(v)
+	case "type":
+		c.Type, ok = jsonText(v)
+	case "notes":
+		c.Notes, ok = jsonText(v)
+	case "createdAt":
+		c.CreatedAt, ok = jsonText(v)
+	case "updatedAt":
+		c.UpdatedAt, ok = jsonText(v)
+	case "value":
+		c.Value, ok = jsonNumber(v)
+	case "autoPayment":
+		c.AutoPayment, ok = jsonBool(v)
+	}
+	if ok {
+		delete(c.Extra, k) // a duplicate member: the last one wins
+		return
+	}
+	if c.Extra == nil {
+		c.Extra = make(map[string]json.RawMessage, 2)
+	}
+	c.Extra[k] = v
+}
+
+// objScanner finds the extent of JSON values. It checks structure
+// (brackets, quotes, literals), not every detail of the grammar: strings
+// and numbers are checked when converted.
+type objScanner struct {
+	b []byte
+	i int
+}
+
+func (s *objScanner) err() error {
+	if s.i >= len(s.b) {
+		return errors.New("customer: unexpected end of JSON")
+	}
+	return fmt.Errorf("customer: invalid JSON at offset %d", s.i)
+}
+
+func (s *objScanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *objScanner) eat(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// skipValue moves past one value.
+func (s *objScanner) skipValue() bool {
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '"':
+		return s.skipString()
+	case c == '{' || c == '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				if !s.skipString() {
+					return false
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					s.i++
+					return true
+				}
+			}
+			s.i++
+		}
+		return false
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		start := s.i
+		for s.i < len(s.b) && strings.IndexByte("0123456789+-.eE", s.b[s.i]) >= 0 {
+			s.i++
+		}
+		_, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
+		return err == nil || errors.Is(err, strconv.ErrRange)
+	}
+	return false
+}
+
+func (s *objScanner) skipString() bool {
+	for s.i++; s.i < len(s.b); s.i++ {
+		switch s.b[s.i] {
+		case '\\':
+			s.i++
+		case '"':
+			s.i++
+			return true
+		}
+	}
+	return false
+}
+
+func (s *objScanner) literal(lit string) bool {
+	if bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+		s.i += len(lit)
+		return true
+	}
+	return false
 }
 
 // MarshalJSON writes "_id" (when in Extra) first, then the known members in
@@ -188,6 +335,9 @@ func jsonText(v json.RawMessage) (string, bool) {
 	}
 	switch v[0] {
 	case '"':
+		if in := v[1 : len(v)-1]; len(v) >= 2 && bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) && !hasControl(in) {
+			return string(in), true
+		}
 		var s string
 		err := json.Unmarshal(v, &s)
 		return s, err == nil
@@ -230,6 +380,15 @@ func jsonBool(v json.RawMessage) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // objectID reads "_id" as a string or as MongoDB extended JSON {"$oid": …}.

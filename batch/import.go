@@ -375,6 +375,10 @@ func (im *importer) plan(j *job) bool {
 			id = cur.ID
 		}
 	}
+	if im.cfg.DryRun && id != "" && cur == nil && im.byID != nil && (rec.Action == ActionUpdate || rec.Action == ActionDelete || rec.Action == ActionUpsert && !im.cfg.MatchEmail) {
+		o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("no customer with id %q in this tenant", id))
+		return true
+	}
 	var p plan
 	switch rec.Action {
 	case ActionCreate:
@@ -444,12 +448,6 @@ func (im *importer) plan(j *job) bool {
 			o.Result = ResultWouldUpdate
 		case opDelete:
 			o.Result = ResultWouldDelete
-			if p.cur == nil && im.byID != nil {
-				o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldID, "no customer with this id")
-			}
-		}
-		if p.op == opUpdate && p.cur == nil && im.byID != nil {
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldID, "no customer with this id")
 		}
 		return true
 	}

@@ -123,17 +123,18 @@ func confirmed(r Result) bool {
 // not an error: there is simply nothing to skip.
 func loadPrevious(report string, ropts formats.ReaderOptions) (map[int]journalEntry, error) {
 	prev := make(map[int]journalEntry)
-	if err := loadReport(report, prev); err != nil {
-		return nil, err
-	}
 	f, err := os.Open(JournalPath(report))
 	if errors.Is(err, os.ErrNotExist) {
-		return prev, nil
+		// A finished run: its report holds every outcome.
+		return prev, loadReport(report, prev)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	// A run that was killed: its report may be empty or torn part way;
+	// take what can be read of it, the journal holds the rest.
+	_ = loadReport(report, prev)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {

@@ -1,0 +1,371 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"aivabatch/apiclient"
+	"aivabatch/apiclient/sandbox"
+	"aivabatch/apiclient/sandbox/sandboxtest"
+	"aivabatch/formats"
+)
+
+// instant makes the client's retry waits return at once.
+func instant(ctx context.Context, d time.Duration) error { return ctx.Err() }
+
+func newClient(t testing.TB, url, token string, lim *apiclient.Limiter) *apiclient.Client {
+	t.Helper()
+	c, err := apiclient.New(apiclient.Options{BaseURL: url, Token: token, Retries: 5, Timeout: 10 * time.Second,
+		MaxIdleConns: 9, Limiter: lim, Sleep: instant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func writeFile(t testing.TB, dir, name string, lines ...string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// reportRow is one line of a report as column → cell.
+type reportRow map[string]string
+
+func readReport(t testing.TB, path string) []reportRow {
+	t.Helper()
+	r, err := formats.OpenReader(path, formats.ReaderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []reportRow
+	for {
+		row, err := r.Next()
+		if err != nil {
+			break
+		}
+		m := reportRow{}
+		for i, h := range r.Header() {
+			if _, dup := m[h]; !dup {
+				m[h] = row.Cells[i]
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// customersCSV writes n valid rows: name, email, phone, status.
+func customersCSV(t testing.TB, dir string, n int) string {
+	lines := []string{"name,email,phone,status,value"}
+	for i := 1; i <= n; i++ {
+		lines = append(lines, fmt.Sprintf("Customer %d,c%d@example.com,+1 555 %04d,active,%d.5", i, i, i, i))
+	}
+	return writeFile(t, dir, "customers.csv", lines...)
+}
+
+func importCfg(path string, c *apiclient.Client) ImportConfig {
+	return ImportConfig{InputConfig: InputConfig{Path: path}, Client: c, Workers: 8, Retries: 5}
+}
+
+func TestImportCreatesEveryRowOnce(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv",
+		"First Name,Last Name,E-mail,Phone,Status,Value,Auto Payment",
+		"Ana,Silva,ana@example.com,+1 555 0001,Active,12.5,yes",
+		"Bo,,bo@example.com,,blocked,,",
+		",,,,,,", // a row of empty cells is skipped like a blank line
+		"Cy,Dee,not-an-email,,,,",
+	)
+	sum, err := Import(context.Background(), importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[ResultCreated] != 2 || sum.Counts[ResultInvalid] != 1 {
+		t.Fatalf("counts = %v, want 2 created, 1 invalid", sum.Counts)
+	}
+	rows := readReport(t, filepath.Join(dir, "in.report.csv"))
+	if len(rows) != 3 {
+		t.Fatalf("report has %d rows, want 3", len(rows))
+	}
+	byID := map[string]apiclient.Customer{}
+	for _, c := range sb.Customers(sandbox.TenantDemo) {
+		byID[c.ID] = c
+	}
+	ana := byID[rows[0]["_customer_id"]]
+	if ana.Name != "Ana Silva" || ana.Email != "ana@example.com" || ana.Value != 12.5 || !ana.AutoPayment || ana.Status != "active" || ana.Phone != "+1 555 0001" {
+		t.Errorf("created %+v, want the row's data", ana)
+	}
+	if bo := byID[rows[1]["_customer_id"]]; bo.Status != "blocked" || bo.Name != "Bo" {
+		t.Errorf("created %+v, want Bo blocked", bo)
+	}
+	if rows[0]["_http_status"] != "201" || rows[0]["_row"] != "2" || rows[2]["_row"] != "5" {
+		t.Errorf("report rows = %v", rows)
+	}
+	if !strings.Contains(rows[2]["_error"], "E-mail: \"not-an-email\" is not a valid email address") {
+		t.Errorf("row 5 error = %q", rows[3]["_error"])
+	}
+	if _, err := os.Stat(JournalPath(filepath.Join(dir, "in.report.csv"))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("journal left after a complete run: %v", err)
+	}
+}
+
+func TestImportRerunWithMatchEmailWritesNothing(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	in := customersCSV(t, dir, 300)
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	cfg := importCfg(in, c)
+	cfg.MatchEmail = true
+	if sum, err := Import(context.Background(), cfg); err != nil || sum.Counts[ResultCreated] != 300 {
+		t.Fatalf("first run: %v, %v", sum.Counts, err)
+	}
+	before := sb.Stats().Requests
+	sum, err := Import(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := sb.Stats().Requests
+	if sum.Counts[ResultUnchanged] != 300 {
+		t.Errorf("second run counts = %v, want 300 unchanged", sum.Counts)
+	}
+	if w := (after.Create + after.Update + after.Status + after.Delete) - (before.Create + before.Update + before.Status + before.Delete); w != 0 {
+		t.Errorf("second run made %d writes, want 0", w)
+	}
+	if l := after.List - before.List; l != 1 {
+		t.Errorf("second run made %d list calls, want 1", l)
+	}
+}
+
+func TestImportUpdatesOnlyWhatChanged(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	ana, err := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Ana Silva", "email": "ana@example.com", "phone": "1", "notes": "keep me"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo, _ := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Bo", "email": "bo@example.com"}, "")
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv",
+		"email,phone,status,notes,name",
+		"ANA@example.com,2,,,",            // phone changes; blank notes kept
+		"bo@example.com,,blocked,,",       // only the status call
+		"new@example.com,,,,",             // would create without a name: invalid
+		"cy@example.com,3,inactive,,Cy X", // created, status included
+	)
+	before := sb.Stats().Requests
+	cfg := importCfg(in, c)
+	cfg.MatchEmail = true
+	sum, err := Import(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readReport(t, filepath.Join(dir, "in.report.csv"))
+	want := []string{"updated", "updated", "invalid", "created"}
+	for i, w := range want {
+		if rows[i]["_result"] != w {
+			t.Errorf("row %s: result %q (%s), want %q", rows[i]["_row"], rows[i]["_result"], rows[i]["_error"], w)
+		}
+	}
+	if rows[0]["_changes"] != "phone: 1 → 2" || rows[0]["_customer_id"] != ana.ID {
+		t.Errorf("row 2 changes %q id %q", rows[0]["_changes"], rows[0]["_customer_id"])
+	}
+	if rows[1]["_changes"] != "status: active → blocked" || rows[1]["_customer_id"] != bo.ID {
+		t.Errorf("row 3 changes %q", rows[1]["_changes"])
+	}
+	if !strings.Contains(rows[2]["_error"], "name: required to create a customer") {
+		t.Errorf("row 4 error %q", rows[2]["_error"])
+	}
+	after := sb.Stats().Requests
+	if d := after.Update - before.Update; d != 1 {
+		t.Errorf("%d profile updates, want 1", d)
+	}
+	if d := after.Status - before.Status; d != 1 {
+		t.Errorf("%d status calls, want 1 (the create sends its status itself)", d)
+	}
+	got, _ := c.GetCustomer(context.Background(), ana.ID)
+	if got.Phone != "2" || got.Notes != "keep me" {
+		t.Errorf("ana after update = %+v", got)
+	}
+	if sum.Counts[ResultCreated] != 1 {
+		t.Errorf("counts %v", sum.Counts)
+	}
+}
+
+func TestImportReadOnlyTokenAborts(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	in := customersCSV(t, dir, 500)
+	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadOnly, nil))
+	cfg.Workers = 4
+	sum, err := Import(context.Background(), cfg)
+	var ae *AbortedError
+	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "customers:write") {
+		t.Fatalf("err = %v, want an abort naming customers:write", err)
+	}
+	if n := sb.Stats().Requests.Create; n > int64(cfg.Workers) {
+		t.Errorf("%d write attempts, want at most %d", n, cfg.Workers)
+	}
+	rows := readReport(t, filepath.Join(dir, "customers.report.csv"))
+	if len(rows) != 500 || sum.Rows != 500 {
+		t.Fatalf("report has %d rows (summary %d), want 500", len(rows), sum.Rows)
+	}
+	for _, r := range rows {
+		switch r["_result"] {
+		case "failed":
+			if !strings.Contains(r["_error"], "customers:write") {
+				t.Errorf("row %s: error %q does not name the scope", r["_row"], r["_error"])
+			}
+		case "not_attempted":
+		default:
+			t.Fatalf("row %s: result %q, want failed or not_attempted", r["_row"], r["_result"])
+		}
+	}
+}
+
+func TestImportRateLimitHolds(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{RecordTimes: true})
+	dir := t.TempDir()
+	in := customersCSV(t, dir, 120)
+	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, apiclient.NewLimiter(50, 1)))
+	if _, err := Import(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if n := sandbox.MaxInWindow(sb.RequestTimes(), time.Second); n > 51 {
+		t.Errorf("a 1-second window held %d requests, want at most 51", n)
+	}
+	if sb.Count(sandbox.TenantDemo) != 120 {
+		t.Errorf("%d customers, want 120", sb.Count(sandbox.TenantDemo))
+	}
+}
+
+func TestImportDryRunSendsNoWrite(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	ana, _ := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Ana", "email": "ana@example.com"}, "")
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv",
+		"id,name,email,status,action",
+		","+"Ana,ana@example.com,blocked,",
+		",New,new@example.com,,",
+		ana.ID+",,,,delete",
+		"nope,,,,update",
+	)
+	cfg := importCfg(in, c)
+	cfg.MatchEmail, cfg.DryRun = true, true
+	before := sb.Stats().Requests
+	if _, err := Import(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	after := sb.Stats().Requests
+	if w := after.Total() - before.Total() - (after.List - before.List); w != 0 {
+		t.Errorf("dry run made %d non-list requests", w)
+	}
+	rows := readReport(t, filepath.Join(dir, "in.report.csv"))
+	want := []string{"would_update", "would_create", "would_delete", "invalid"}
+	for i, w := range want {
+		if rows[i]["_result"] != w {
+			t.Errorf("row %s: %q (%s), want %q", rows[i]["_row"], rows[i]["_result"], rows[i]["_error"], w)
+		}
+	}
+	if rows[0]["_changes"] != "status: active → blocked" {
+		t.Errorf("changes = %q", rows[0]["_changes"])
+	}
+}
+
+func TestImportUndoRestoresTenant(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	ctx := context.Background()
+	keep, _ := c.CreateCustomer(ctx, apiclient.Fields{"name": "Keep", "email": "keep@example.com", "phone": "1", "notes": ""}, "")
+	gone, _ := c.CreateCustomer(ctx, apiclient.Fields{"name": "Gone Soon", "email": "gone@example.com", "value": 7.5, "type": "business"}, "")
+	snapshot := func() map[string]string {
+		m := map[string]string{}
+		for _, c := range sb.Customers(sandbox.TenantDemo) {
+			m[c.Email] = fmt.Sprintf("%s|%s|%s|%s|%s|%s|%v|%v|%s", c.Name, c.FirstName, c.LastName, c.Phone, c.Status, c.Type, c.Value, c.AutoPayment, c.Notes)
+		}
+		return m
+	}
+	before := snapshot()
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv",
+		"id,name,email,phone,status,notes,action",
+		keep.ID+",Kept,,2,inactive,now with notes,update",
+		gone.ID+",,,,,,delete",
+		",New One,new@example.com,,,,create",
+	)
+	cfg := importCfg(in, c)
+	cfg.Undo = filepath.Join(dir, "undo.csv")
+	if sum, err := Import(ctx, cfg); err != nil || sum.Problems() != 0 {
+		t.Fatalf("import: %v %v", sum.Counts, err)
+	}
+	undo := importCfg(cfg.Undo, c)
+	undo.BlankClear = true
+	if sum, err := Import(ctx, undo); err != nil || sum.Problems() != 0 {
+		t.Fatalf("undo: %v %v %v", sum.Counts, sum.FirstErrors, err)
+	}
+	after := snapshot()
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("after undo:\n%v\nwant\n%v", after, before)
+	}
+}
+
+func TestImportInterruptedReportsEveryRow(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	in := customersCSV(t, dir, 200)
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
+	n := 0
+	cfg.OnRow = func(done int) {
+		n = done
+		if done == 50 {
+			cancel()
+		}
+	}
+	sum, err := Import(ctx, cfg)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	rows := readReport(t, filepath.Join(dir, "customers.report.csv"))
+	if len(rows) != 200 || sum.Rows != 200 || n != 200 {
+		t.Fatalf("report has %d rows, summary %d, want 200", len(rows), sum.Rows)
+	}
+	created := 0
+	for _, r := range rows {
+		switch r["_result"] {
+		case "created":
+			created++
+		case "not_attempted":
+		default:
+			t.Fatalf("row %s: %q", r["_row"], r["_result"])
+		}
+	}
+	if created != sb.Count(sandbox.TenantDemo) || created < 50 {
+		t.Errorf("%d created in the report, %d on the server", created, sb.Count(sandbox.TenantDemo))
+	}
+	// Resume finishes the job without duplicates.
+	cfg.OnRow = nil
+	cfg.Resume = true
+	sum, err = Import(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[ResultSkipped] != created || sum.Counts[ResultCreated] != 200-created {
+		t.Errorf("resume counts = %v, want %d skipped", sum.Counts, created)
+	}
+	if sb.Count(sandbox.TenantDemo) != 200 {
+		t.Errorf("%d customers after resume, want 200", sb.Count(sandbox.TenantDemo))
+	}
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"aivabatch/apiclient/sandbox"
+	"aivabatch/apiclient/sandbox/sandboxtest"
+	"aivabatch/batch"
+	"aivabatch/formats"
+)
+
+// TestMain lets the test binary act as the aivabatch binary when
+// AIVABATCH_AS_MAIN is set, so that tests can run it as a process (and
+// kill it) without a separate build.
+func TestMain(m *testing.M) {
+	if os.Getenv("AIVABATCH_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// testIO returns an IO with buffers and the given environment.
+func testIO(env map[string]string) (*IO, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut,
+		Getenv: func(k string) string { return env[k] }}, &out, &errOut
+}
+
+func writeLines(t *testing.T, path string, lines ...string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestExitCodes(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	good := writeLines(t, filepath.Join(dir, "good.csv"), "name,email", "Ana,ana@example.com", "Bo,bo@example.com")
+	bad := writeLines(t, filepath.Join(dir, "bad.csv"), "name,email", "Cy,cy@example.com", ",nope")
+	unknown := writeLines(t, filepath.Join(dir, "unknown.csv"), "name,email,Company", "Di,di@example.com,X")
+	rw := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
+	ro := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadOnly}
+	interrupted, cancel := context.WithCancelCause(context.Background())
+	cancel(errInterrupted)
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		env     map[string]string
+		args    []string
+		want    int
+		wantErr string // substring of stderr
+	}{
+		{name: "all rows created", env: rw, args: []string{"import", good, "--no-progress"}, want: exitOK},
+		{name: "validate clean file", args: []string{"validate", good}, want: exitOK},
+		{name: "some rows invalid", env: rw, args: []string{"import", bad}, want: exitRowProblems, wantErr: "name: required to create a customer"},
+		{name: "validate invalid rows", args: []string{"validate", bad}, want: exitRowProblems},
+		{name: "unknown column", args: []string{"validate", unknown}, want: exitInput, wantErr: `--map "Company=-"`},
+		{name: "missing token", args: []string{"import", good}, want: exitInput, wantErr: "set AIVA_TOKEN or pass --token-file"},
+		{name: "bad flag", args: []string{"import", good, "--workers", "x"}, want: exitInput, wantErr: "aivabatch:"},
+		{name: "plain http refused", env: map[string]string{"AIVA_API_URL": "http://example.com/api", "AIVA_TOKEN": "aiva_x"}, args: []string{"import", good}, want: exitInput, wantErr: "https"},
+		{name: "read-only token aborts", env: ro, args: []string{"import", good, "--report", filepath.Join(dir, "ro.report.csv")}, want: exitAborted, wantErr: "customers:write"},
+		{name: "interrupted", ctx: interrupted, env: rw, args: []string{"import", good, "--report", filepath.Join(dir, "int.report.csv")}, want: exitInterrupted, wantErr: "interrupted"},
+		{name: "help", args: []string{"import", "--help"}, want: exitOK, wantErr: "Example:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := tt.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			io, _, errOut := testIO(tt.env)
+			if got := run(ctx, tt.args, io); got != tt.want {
+				t.Errorf("exit %d, want %d; stderr:\n%s", got, tt.want, errOut)
+			}
+			if !strings.Contains(errOut.String(), tt.wantErr) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.wantErr, errOut)
+			}
+			if strings.Contains(errOut.String(), sandbox.TokenReadWrite) || strings.Contains(errOut.String(), sandbox.TokenReadOnly) {
+				t.Errorf("stderr shows the token:\n%s", errOut)
+			}
+		})
+	}
+	// The interrupted run still wrote a complete report.
+	rows := 0
+	r, err := formats.OpenReader(filepath.Join(dir, "int.report.csv"), formats.ReaderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for {
+		row, err := r.Next()
+		if err != nil {
+			break
+		}
+		rows++
+		if row.Cells[1] != string(batch.ResultNotAttempted) {
+			t.Errorf("interrupted before start: row %s is %s", row.Cells[0], row.Cells[1])
+		}
+	}
+	if rows != 2 {
+		t.Errorf("interrupted report has %d rows, want 2", rows)
+	}
+}
+
+// TestKillAndResume runs the real command as a process, kills it with
+// SIGKILL part way through, and resumes: the tenant ends with exactly one
+// customer per valid row and the final report is complete.
+func TestKillAndResume(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{Latency: 2 * time.Millisecond})
+	dir := t.TempDir()
+	const n = 3000
+	lines := []string{"name,email,phone"}
+	for i := 1; i <= n; i++ {
+		lines = append(lines, fmt.Sprintf("Person %d,p%d@example.com,+1 555 %04d", i, i, i))
+	}
+	lines = append(lines, "No Email,,") // one invalid row
+	in := writeLines(t, filepath.Join(dir, "big.csv"), lines...)
+	report := filepath.Join(dir, "big.report.csv")
+
+	cmd := exec.Command(os.Args[0], "import", in, "--rate", "0", "--workers", "8", "--verbose", "--no-progress")
+	cmd.Env = append(os.Environ(), "AIVABATCH_AS_MAIN=1", "AIVA_API_URL="+sb.URL, "AIVA_TOKEN="+sandbox.TokenReadWrite)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill once a good share of the creates went out (counted from the
+	// verbose log, not by waiting for time to pass).
+	sc := bufio.NewScanner(stderr)
+	posts := 0
+	for sc.Scan() && posts < n/3 {
+		if strings.Contains(sc.Text(), "POST") {
+			posts++
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	cmd.Wait()
+	if got := sb.Count(sandbox.TenantDemo); got == 0 || got >= n {
+		t.Fatalf("after the kill the tenant has %d customers; want a partial import", got)
+	}
+	if _, err := os.Stat(batch.JournalPath(report)); err != nil {
+		t.Fatalf("no journal after kill -9: %v", err)
+	}
+
+	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+	if code := run(context.Background(), []string{"import", in, "--resume", "--rate", "0", "--workers", "8"}, io); code != exitRowProblems {
+		t.Fatalf("resume exit %d, want 1 (one invalid row); stderr:\n%s", code, errOut)
+	}
+	custs := sb.Customers(sandbox.TenantDemo)
+	if len(custs) != n {
+		t.Errorf("tenant has %d customers, want %d", len(custs), n)
+	}
+	seen := map[string]int{}
+	for _, c := range custs {
+		seen[c.Email]++
+		if seen[c.Email] > 1 {
+			t.Errorf("duplicate customer %s", c.Email)
+		}
+	}
+	r, err := formats.OpenReader(report, formats.ReaderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rows := map[string]bool{}
+	for {
+		row, err := r.Next()
+		if err != nil {
+			break
+		}
+		if rows[row.Cells[0]] {
+			t.Errorf("row %s twice in the report", row.Cells[0])
+		}
+		rows[row.Cells[0]] = true
+		switch res := row.Cells[1]; res {
+		case "created", "skipped":
+			if row.Cells[2] == "" {
+				t.Errorf("row %s %s without a customer id", row.Cells[0], res)
+			}
+		case "invalid":
+			if row.Cells[0] != fmt.Sprint(n+2) {
+				t.Errorf("row %s invalid", row.Cells[0])
+			}
+		default:
+			t.Errorf("row %s: %s %s", row.Cells[0], res, row.Cells[4])
+		}
+	}
+	if len(rows) != n+1 {
+		t.Errorf("final report has %d rows, want %d", len(rows), n+1)
+	}
+}
