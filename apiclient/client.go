@@ -142,8 +142,8 @@ func New(opts Options) (*Client, error) {
 		hc:      opts.HTTPClient,
 		limiter: opts.Limiter,
 		retries: opts.Retries,
-		timeout: cmp(opts.Timeout, DefaultTimeout),
-		ua:      cmp(opts.UserAgent, DefaultUserAgent),
+		timeout: orDefault(opts.Timeout, DefaultTimeout),
+		ua:      orDefault(opts.UserAgent, DefaultUserAgent),
 		verbose: opts.Verbose,
 		now:     opts.Now,
 		sleep:   opts.Sleep,
@@ -163,7 +163,7 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{
-			Transport: newTransport(cmp(opts.MaxIdleConns, DefaultMaxIdleConns), c.timeout),
+			Transport: newTransport(orDefault(opts.MaxIdleConns, DefaultMaxIdleConns), c.timeout),
 			// The API does not redirect; following one would re-send a
 			// create, so a 3xx is reported as it is.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -172,7 +172,7 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
-func cmp[T comparable](v, def T) T {
+func orDefault[T comparable](v, def T) T {
 	var zero T
 	if v == zero {
 		return def
@@ -306,10 +306,10 @@ func (c *Client) DeleteCustomer(ctx context.Context, id string) error {
 }
 
 // customerPath escapes id as one path segment. An empty id would address
-// the collection, so it becomes a path that cannot match.
+// the collection; it gives "", which do refuses.
 func customerPath(id string) string {
 	if id == "" {
-		return "/customers/%20" // 404, never the list
+		return ""
 	}
 	return "/customers/" + url.PathEscape(id)
 }
@@ -323,6 +323,9 @@ func scopeFor(method string) string {
 
 // do sends one JSON call with retries and decodes a 2xx body into out.
 func (c *Client) do(ctx context.Context, method, path string, in, out any, idempotencyKey string) error {
+	if path == "" {
+		return fmt.Errorf("%s /customers/: the customer id is empty: %w", method, ErrInvalid)
+	}
 	var body []byte
 	if in != nil {
 		var err error
@@ -360,7 +363,7 @@ type request struct {
 type attempt struct {
 	status     int // 0: no complete response
 	retryAfter time.Duration
-	sent       bool // the request was written in full
+	sent       bool      // the request was written in full
 	api        *APIError // non-2xx
 	cause      error     // no complete response, or the 2xx body failed
 	final      bool      // do not retry whatever ShouldRetry says
@@ -416,9 +419,7 @@ func (c *Client) call(ctx context.Context, req request, read func(*http.Response
 		}
 		wait := Backoff(n, c.rand)
 		if a.retryAfter > 0 {
-			// The limiter's pause holds back this worker and every other.
-			c.limiter.Pause(c.now().Add(a.retryAfter))
-			wait = 0
+			wait = 0 // observe paused the limiter, for every worker
 		}
 		c.logf("%s %s: retrying in %s: %s", req.method, req.path, wait.Round(time.Millisecond), reason)
 		if err := c.sleep(ctx, wait); err != nil {
@@ -454,6 +455,10 @@ func (c *Client) observe(a attempt, gen int64) {
 		c.stats.throttled.Add(1)
 		c.limiter.throttled(c.now(), gen, a.retryAfter)
 	case a.status != 0:
+		if a.retryAfter > 0 && a.status >= 500 {
+			// 503 with Retry-After: the server asks everyone to wait.
+			c.limiter.Pause(c.now().Add(a.retryAfter))
+		}
 		c.limiter.accepted(c.now())
 	}
 }

@@ -95,8 +95,11 @@ func TestIdempotencyKeyAndPathEscaping(t *testing.T) {
 		t.Fatalf("get of an id with / and ?: %v, want ErrNotFound", err)
 	}
 	_, err = c.GetCustomer(t.Context(), "")
-	if !errors.Is(err, apiclient.ErrNotFound) {
-		t.Fatalf("get of an empty id: %v, want ErrNotFound (never the list)", err)
+	if !errors.Is(err, apiclient.ErrInvalid) {
+		t.Fatalf("get of an empty id: %v, want ErrInvalid", err)
+	}
+	if err := c.DeleteCustomer(t.Context(), ""); !errors.Is(err, apiclient.ErrInvalid) {
+		t.Fatalf("delete of an empty id: %v, want ErrInvalid", err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -105,6 +108,9 @@ func TestIdempotencyKeyAndPathEscaping(t *testing.T) {
 	}
 	if want := sandbox.BasePath + "/customers/a%2Fb%3Fc"; paths[1] != want {
 		t.Errorf("path = %q, want %q", paths[1], want)
+	}
+	if len(paths) != 2 {
+		t.Errorf("%d requests, want 2: an empty id is refused before sending", len(paths))
 	}
 }
 

@@ -49,7 +49,7 @@ func (c *Customer) UnmarshalJSON(data []byte) error {
 			if !sc.skipValue() || raw[kstart] != '"' {
 				return sc.err()
 			}
-			k, ok := jsonText(raw[kstart:sc.i])
+			k, ok := memberName(raw[kstart:sc.i])
 			if !ok {
 				return sc.err()
 			}
@@ -123,7 +123,12 @@ func (c *Customer) setMember(k string, v json.RawMessage) {
 		c.AutoPayment, ok = jsonBool(v)
 	}
 	if ok {
-		delete(c.Extra, k) // a duplicate member: the last one wins
+		if _, dup := c.Extra[k]; dup { // the last of duplicate members wins
+			delete(c.Extra, k)
+			if len(c.Extra) == 0 {
+				c.Extra = nil
+			}
+		}
 		return
 	}
 	if c.Extra == nil {
@@ -335,8 +340,8 @@ func jsonText(v json.RawMessage) (string, bool) {
 	}
 	switch v[0] {
 	case '"':
-		if in := v[1 : len(v)-1]; len(v) >= 2 && bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) && !hasControl(in) {
-			return string(in), true
+		if len(v) >= 2 && plainString(v[1:len(v)-1]) {
+			return string(v[1 : len(v)-1]), true
 		}
 		var s string
 		err := json.Unmarshal(v, &s)
@@ -363,7 +368,10 @@ func jsonNumber(v json.RawMessage) (float64, bool) {
 	}
 	if s, ok := jsonText(v); ok && v[0] != 't' && v[0] != 'f' {
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return 0, false
+		}
+		return f, true
 	}
 	return 0, false
 }
@@ -382,13 +390,28 @@ func jsonBool(v json.RawMessage) (bool, bool) {
 	return false, false
 }
 
-func hasControl(b []byte) bool {
+// plainString reports whether the inside of a JSON string needs no
+// decoding: no escapes, no control characters, valid UTF-8.
+func plainString(b []byte) bool {
 	for _, c := range b {
-		if c < 0x20 {
-			return true
+		if c < 0x20 || c == '\\' {
+			return false
 		}
 	}
-	return false
+	return utf8.Valid(b)
+}
+
+// memberName decodes a quoted member name, without allocating for the
+// names of the typed fields.
+func memberName(q []byte) (string, bool) {
+	if len(q) >= 2 && plainString(q[1:len(q)-1]) {
+		for _, k := range knownKeys {
+			if string(q[1:len(q)-1]) == k {
+				return k, true
+			}
+		}
+	}
+	return jsonText(q)
 }
 
 // objectID reads "_id" as a string or as MongoDB extended JSON {"$oid": …}.

@@ -1,7 +1,9 @@
 package apiclient
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -105,4 +107,85 @@ func TestCustomerBuiltInCode(t *testing.T) {
 	if string(out) != want {
 		t.Errorf("got  %s\nwant %s", out, want)
 	}
+}
+
+func TestCustomerJSONSyntax(t *testing.T) {
+	tests := []struct {
+		in     string
+		wantOK bool
+		check  func(Customer) bool
+	}{
+		{` { "name" : "A" , "na\u006de" : "B" } `, true, func(c Customer) bool { return c.Name == "B" && c.Extra == nil }},
+		{`{"value":"x","value":3}`, true, func(c Customer) bool { return c.Value == 3 && c.Extra == nil }},
+		{`{"x":{"a":[1,"]}",{"b":null}]},"name":"\"q\" \\ é\n"}`, true, func(c Customer) bool {
+			return c.Name == "\"q\" \\ é\n" && string(c.Extra["x"]) == `{"a":[1,"]}",{"b":null}]}`
+		}},
+		{`{"value":1e400}`, true, func(c Customer) bool { return c.Value == 0 && string(c.Extra["value"]) == "1e400" }},
+		{`{}`, true, func(c Customer) bool { return c.ID == "" }},
+		{`{"a":`, false, nil},
+		{`{"a" 1}`, false, nil},
+		{`{"a":tru}`, false, nil},
+		{`{"a":1,}`, false, nil},
+		{`{"a":1} x`, false, nil},
+		{`{"a":"unterminated}`, false, nil},
+		{`{"a":[1,2}`, false, nil},
+		{`{1:2}`, false, nil},
+		{`"str"`, false, nil},
+		{``, false, nil},
+	}
+	for _, tt := range tests {
+		var c Customer
+		err := c.UnmarshalJSON([]byte(tt.in))
+		if (err == nil) != tt.wantOK {
+			t.Errorf("UnmarshalJSON(%s) = %v, want ok %v", tt.in, err, tt.wantOK)
+			continue
+		}
+		if tt.check != nil && !tt.check(c) {
+			t.Errorf("UnmarshalJSON(%s) = %+v", tt.in, c)
+		}
+	}
+}
+
+// FuzzCustomerUnmarshal: every JSON object decodes, nothing panics, and
+// what decodes re-encodes to valid JSON.
+func FuzzCustomerUnmarshal(f *testing.F) {
+	f.Add(`{"_id":"1","name":"A","value":1.5,"autoPayment":true,"x":[1,{"y":"}"}]}`)
+	f.Add(`{"name":"\u00e9\ud83d\ude00","phone":1e3,"notes":null}`)
+	f.Add(`{"email":{"a":1},"status":[]}`)
+	f.Add(`{"a":"\x"}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		var c Customer
+		err := c.UnmarshalJSON([]byte(in))
+		var m map[string]json.RawMessage
+		if json.Unmarshal([]byte(in), &m) == nil && m != nil && err != nil {
+			t.Fatalf("a valid object failed: %v", err)
+		}
+		if err != nil {
+			return
+		}
+		out, err := c.MarshalJSON()
+		if err != nil || !json.Valid(out) {
+			t.Fatalf("MarshalJSON = %s, %v", out, err)
+		}
+	})
+}
+
+func BenchmarkDecodeList(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("[")
+	for i := range 10000 {
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		fmt.Fprintf(&buf, `{"_id":"65f0a1b2c3d4e5f6a7b8c9d0","id":"65f0a1b2c3d4e5f6a7b8c9d0","firstName":"Customer","lastName":"Number%d","name":"Customer Number%d","email":"customer%d@example.com","phone":"+1 555 0000001","status":"active","type":"individual","value":12,"autoPayment":false,"notes":"seeded","createdAt":"2025-03-01T12:00:00.123Z","updatedAt":"2025-03-01T12:00:00.123Z"}`, i, i, i)
+	}
+	buf.WriteString("]")
+	data := buf.Bytes()
+	for b.Loop() {
+		n, err := decodeList(bytes.NewReader(data), func(Customer) bool { return true })
+		if err != nil || n != 10000 {
+			b.Fatal(n, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/customer")
 }

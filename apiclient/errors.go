@@ -22,7 +22,8 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrNotFound: HTTP 404, the id is not in this tenant.
 	ErrNotFound = errors.New("not found")
-	// ErrInvalid: HTTP 400 or 422, the payload was rejected.
+	// ErrInvalid: HTTP 400 or 422, the payload was rejected; or a call
+	// refused before sending (an empty customer id).
 	ErrInvalid = errors.New("invalid request")
 	// ErrThrottled: HTTP 429 still returned after the last retry.
 	ErrThrottled = errors.New("throttled")

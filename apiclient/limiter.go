@@ -45,15 +45,22 @@ const (
 // concurrent use; one Limiter is meant to be shared by all Clients and
 // workers talking to the same API.
 type Limiter struct {
-	mu        sync.Mutex
-	lim       *rate.Limiter
-	target    float64 // configured rate; +Inf for unlimited
-	cur       float64 // current rate; +Inf until an unlimited limiter is throttled
-	ceiling   float64   // the rate at which the last cut came
-	paused    time.Time // every caller waits until then
-	runStart  time.Time // when sending last resumed after a cut
-	win       rateWindow
-	stats     LimiterStats
+	mu       sync.Mutex
+	lim      *rate.Limiter
+	target   float64   // configured rate; +Inf for unlimited
+	cur      float64   // current rate; +Inf until an unlimited limiter is throttled
+	ceiling  float64   // the rate at which the last cut came
+	paused   time.Time // every caller waits until then
+	runStart time.Time // when sending last resumed after a cut
+	win      rateWindow
+	stats    LimiterStats
+	// sent holds the send times of the last len(sent) callers let through
+	// (a ring at next): with a configured rate, no rolling second may hold
+	// more than len(sent) sends. Token reservations are made ahead of
+	// time, so after a stall (GC, a busy machine) several overdue callers
+	// would otherwise go at once and overfill a second.
+	sent []time.Time
+	next int
 
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
@@ -82,13 +89,18 @@ func newLimiter(ratePerSec float64, burst int, now func() time.Time, sleep func(
 	if ratePerSec > 0 {
 		target = ratePerSec
 	}
+	var sent []time.Time
+	if !math.IsInf(target, 1) {
+		sent = make([]time.Time, max(1, int(math.Floor(target))+burst-1))
+	}
 	return &Limiter{
-		lim:       rate.NewLimiter(toLimit(target), burst),
-		target:    target,
-		cur:       target,
-		ceiling:   target,
-		now:       now,
-		sleep:     sleep,
+		sent:    sent,
+		lim:     rate.NewLimiter(toLimit(target), burst),
+		target:  target,
+		cur:     target,
+		ceiling: target,
+		now:     now,
+		sleep:   sleep,
 	}
 }
 
@@ -128,7 +140,7 @@ func (l *Limiter) wait(ctx context.Context) (gen int64, err error) {
 			// the pause would go at once when it ends. Queue again.
 			d, gen := l.pauseLeft(l.now())
 			if d <= 0 {
-				return gen, nil
+				return gen, l.windowWait(ctx)
 			}
 		}
 		if err := l.sleep(ctx, d); err != nil {
@@ -261,4 +273,28 @@ func (w *rateWindow) rate(now time.Time) float64 {
 		}
 	}
 	return float64(n)
+}
+
+// windowWait blocks until a send would not make the last rolling second
+// hold more than len(l.sent) sends, and records it.
+func (l *Limiter) windowWait(ctx context.Context) error {
+	if len(l.sent) == 0 {
+		return nil
+	}
+	for {
+		l.mu.Lock()
+		now := l.now()
+		oldest := l.sent[l.next]
+		if oldest.IsZero() || now.Sub(oldest) >= time.Second {
+			l.sent[l.next] = now
+			l.next = (l.next + 1) % len(l.sent)
+			l.mu.Unlock()
+			return nil
+		}
+		d := oldest.Add(time.Second).Sub(now)
+		l.mu.Unlock()
+		if err := l.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
 }

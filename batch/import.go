@@ -126,7 +126,16 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		}
 	}()
 	im.ctx, im.reqCtx = ctx, reqCtx
-	im.recon = &reconciler{client: cfg.Client}
+	im.resultCol, im.idCol = -1, -1
+	for i, h := range in.r.Header() {
+		switch strings.TrimSpace(h) {
+		case "_result":
+			im.resultCol = i
+		case "_customer_id":
+			im.idCol = i
+		}
+	}
+	im.recon = &reconciler{client: cfg.Client, attempts: cfg.Retries + 1}
 
 	runErr := im.run()
 	close(finished)
@@ -178,6 +187,10 @@ type importer struct {
 	byEmail map[string]*apiclient.Customer
 	byID    map[string]*apiclient.Customer
 
+	// resultCol and idCol are the _result and _customer_id columns when
+	// the input is a report (else -1).
+	resultCol, idCol int
+
 	aborted atomic.Pointer[string]
 	sent    atomic.Int64 // rows that reached the API
 }
@@ -214,13 +227,13 @@ func (im *importer) needList() bool {
 
 // listAll fills the email and id indexes from one streamed list.
 func (im *importer) listAll() error {
-	im.byEmail = make(map[string]*apiclient.Customer)
-	im.byID = make(map[string]*apiclient.Customer)
-	for c, err := range im.cfg.Client.ListCustomers(im.reqCtx) {
-		if err != nil {
-			return err
-		}
-		c := c
+	reset := func() {
+		im.byEmail = make(map[string]*apiclient.Customer)
+		im.byID = make(map[string]*apiclient.Customer)
+	}
+	reset()
+	return listWithRetry(im.reqCtx, im.cfg.Client, im.cfg.Retries+1, reset, func(cu *apiclient.Customer) {
+		c := *cu
 		c.Raw, c.Extra = nil, nil // keep the index small
 		im.byID[c.ID] = &c
 		if c.Email != "" {
@@ -229,8 +242,7 @@ func (im *importer) listAll() error {
 				im.byEmail[k] = &c
 			}
 		}
-	}
-	return nil
+	})
 }
 
 func (im *importer) run() error {
@@ -326,7 +338,7 @@ func (im *importer) produce(jobs, results chan<- *job, slots chan struct{}, fata
 		if err != nil {
 			return err
 		}
-		j := &job{seq: seq, rec: rec, hash: cellsHash(rec.Cells)}
+		j := &job{seq: seq, rec: rec, hash: cellsHashOf(rec.Cells, im.rw.keep)}
 		j.out = Outcome{Num: rec.Num, Cells: rec.Cells}
 		seq++
 		out := jobs
@@ -357,6 +369,18 @@ func (im *importer) plan(j *job) bool {
 		o.Result, o.CustomerID = ResultSkipped, p.ID
 		j.plan.result = p.Result // journaled again so a later resume skips it too
 		return true
+	}
+	if im.resultCol >= 0 && im.idCol >= 0 {
+		// A report fed back as input: the rows its run already did are
+		// not done again (that would create duplicates); the failed and
+		// invalid ones, fixed or not, are processed.
+		res := Result(strings.TrimSpace(rec.Cells[im.resultCol]))
+		id := strings.TrimSpace(rec.Cells[im.idCol])
+		if confirmed(res) || res == ResultSkipped && id != "" {
+			o.Result, o.CustomerID = ResultSkipped, id
+			o.Changes = "already " + string(res) + " according to the input report"
+			return true
+		}
 	}
 	if im.stopped() {
 		o.Result = ResultNotAttempted

@@ -369,3 +369,104 @@ func TestImportInterruptedReportsEveryRow(t *testing.T) {
 		t.Errorf("%d customers after resume, want 200", sb.Count(sandbox.TenantDemo))
 	}
 }
+
+// TestImportFaultSoak sends 5,000 rows through a sandbox that fails,
+// throttles and drops connections: every row is reported once, the
+// tenant holds exactly one customer per valid row with that row's data,
+// and the server never had to deduplicate a re-sent create.
+func TestImportFaultSoak(t *testing.T) {
+	const n = 5000
+	sb := sandboxtest.NewServer(t, sandbox.Options{
+		FailRate: 0.10, ThrottleRate: 0.05, DropRate: 0.03, DropBeforeRate: 0.02, Seed: 42,
+	})
+	dir := t.TempDir()
+	lines := []string{"name,email,phone,value"}
+	for i := 1; i <= n; i++ {
+		if i%500 == 0 {
+			lines = append(lines, fmt.Sprintf("Invalid %d,not-an-email,,", i))
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("Soak %d,s%d@example.com,+1 555 %04d,%d", i, i, i, i))
+	}
+	in := writeFile(t, dir, "soak.csv", lines...)
+	c, err := apiclient.New(apiclient.Options{BaseURL: sb.URL, Token: sandbox.TokenReadWrite, Retries: 8,
+		Timeout: 10 * time.Second, MaxIdleConns: 9, Sleep: instant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := importCfg(in, c)
+	cfg.Retries = 8
+	sum, err := Import(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readReport(t, filepath.Join(dir, "soak.report.csv"))
+	if len(rows) != n {
+		t.Fatalf("report has %d rows, want %d", len(rows), n)
+	}
+	valid := n - n/500
+	if sum.Counts[ResultCreated] != valid || sum.Counts[ResultInvalid] != n/500 {
+		t.Errorf("counts = %v, want %d created (failures: %v)", sum.Counts, valid, sum.FirstErrors)
+	}
+	server := map[string]apiclient.Customer{}
+	for _, cu := range sb.Customers(sandbox.TenantDemo) {
+		if _, dup := server[cu.Email]; dup {
+			t.Errorf("duplicate customer %s", cu.Email)
+		}
+		server[cu.Email] = cu
+	}
+	if len(server) != valid {
+		t.Errorf("server holds %d customers, want %d", len(server), valid)
+	}
+	for i, r := range rows {
+		if want := fmt.Sprint(i + 2); r["_row"] != want {
+			t.Fatalf("report line %d is row %s, want %s", i+1, r["_row"], want)
+		}
+		if r["_result"] != "created" {
+			continue
+		}
+		cu, ok := server[r["email"]]
+		if !ok || cu.ID != r["_customer_id"] || cu.Name != r["name"] || cu.Phone != r["phone"] {
+			t.Errorf("row %s: report id %s, server %+v", r["_row"], r["_customer_id"], cu)
+		}
+	}
+	st := sb.Stats()
+	if st.Replayed != 0 {
+		t.Errorf("the server deduplicated %d re-sent creates; the client must reconcile instead", st.Replayed)
+	}
+	if st.Failed == 0 || st.Throttled == 0 || st.DroppedAfter == 0 || st.DroppedBefore == 0 {
+		t.Errorf("faults not exercised: %+v", st)
+	}
+}
+
+// TestImportReportFedBack imports a file, fixes the invalid row in the
+// report and imports the report: only the fixed row is sent.
+func TestImportReportFedBack(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "name,email", "Ana,ana@example.com", "Bo,bo@@example.com")
+	if _, err := Import(context.Background(), importCfg(in, c)); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "in.report.csv")
+	b, _ := os.ReadFile(report)
+	fixed := strings.ReplaceAll(string(b), "bo@@example.com", "bo@example.com")
+	os.WriteFile(report, []byte(fixed), 0o600)
+	cfg := importCfg(report, c)
+	cfg.Report = filepath.Join(dir, "again.report.csv")
+	sum, err := Import(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[ResultSkipped] != 1 || sum.Counts[ResultCreated] != 1 {
+		t.Errorf("counts = %v, want 1 skipped, 1 created (%v)", sum.Counts, sum.FirstErrors)
+	}
+	if n := sb.Count(sandbox.TenantDemo); n != 2 {
+		t.Errorf("%d customers, want 2", n)
+	}
+	again := readReport(t, cfg.Report)
+	if h := fmt.Sprint(len(again[0])); h != "8" {
+		t.Errorf("report of a report has %s columns (%v), want the 6 report columns + name, email", h, again[0])
+	}
+}

@@ -100,10 +100,29 @@ func (j *journal) close(remove bool) error {
 // cellsHash identifies a row's cells so that --resume can tell a row that
 // was edited since the previous run.
 func cellsHash(cells []string) string {
+	return cellsHashOf(cells, nil)
+}
+
+// cellsHashOf hashes the cells at the indexes in keep (all when nil): the
+// input columns the report repeats.
+func cellsHashOf(cells []string, keep []int) string {
 	h := fnv.New64a()
-	for _, c := range cells {
+	add := func(c string) {
 		io.WriteString(h, c)
 		h.Write([]byte{0x1f})
+	}
+	if keep == nil {
+		for _, c := range cells {
+			add(c)
+		}
+	} else {
+		for _, i := range keep {
+			if i < len(cells) {
+				add(cells[i])
+			} else {
+				add("")
+			}
+		}
 	}
 	return strconv.FormatUint(h.Sum64(), 16)
 }

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -14,7 +15,8 @@ import (
 // call for any number of pending rows, and never a list that started
 // before the create it must see. Safe for concurrent use.
 type reconciler struct {
-	client *apiclient.Client
+	client   *apiclient.Client
+	attempts int
 
 	mu      sync.Mutex
 	waiting []*reconReq
@@ -64,20 +66,19 @@ func (r *reconciler) loop() {
 		for _, q := range batch {
 			want[q.email] = append(want[q.email], q)
 		}
-		var err error
-		for c, lerr := range r.client.ListCustomers(batch[0].ctx) {
-			if lerr != nil {
-				err = lerr
-				break
+		err := listWithRetry(batch[0].ctx, r.client, r.attempts, func() {
+			for _, q := range batch {
+				q.ok = false
 			}
+		}, func(c *apiclient.Customer) {
 			if qs, ok := want[strings.ToLower(c.Email)]; ok {
 				for _, q := range qs {
 					if !q.ok {
-						q.found, q.ok = c, true
+						q.found, q.ok = *c, true
 					}
 				}
 			}
-		}
+		})
 		for _, q := range batch {
 			if err != nil {
 				q.ok, q.err = false, err
@@ -85,4 +86,29 @@ func (r *reconciler) loop() {
 			close(q.done)
 		}
 	}
+}
+
+// listWithRetry reads the whole customer list, starting over (after
+// calling reset) when the stream breaks part way: the client retries a
+// list only until its first customer arrived. Only transport failures are
+// retried, at most attempts times in all.
+func listWithRetry(ctx context.Context, c *apiclient.Client, attempts int, reset func(), each func(*apiclient.Customer)) error {
+	var err error
+	for try := 0; try < max(attempts, 1); try++ {
+		if try > 0 {
+			reset()
+		}
+		err = nil
+		for cu, lerr := range c.ListCustomers(ctx) {
+			if lerr != nil {
+				err = lerr
+				break
+			}
+			each(&cu)
+		}
+		if err == nil || !errors.Is(err, apiclient.ErrTransport) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
 }

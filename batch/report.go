@@ -92,8 +92,19 @@ func DefaultReportPath(input string) string {
 type reportWriter struct {
 	f    *os.File
 	w    formats.RowWriter
-	n    int
+	keep []int // input columns copied to the report
 	line []string
+}
+
+// isReportColumn tells the report's own columns, which a report fed back
+// as input carries: they are replaced, not repeated.
+func isReportColumn(h string) bool {
+	for _, c := range ReportColumns {
+		if strings.EqualFold(strings.TrimSpace(h), c) {
+			return true
+		}
+	}
+	return false
 }
 
 func openReport(path string, header []string) (*reportWriter, error) {
@@ -105,13 +116,20 @@ func openReport(path string, header []string) (*reportWriter, error) {
 	if err != nil {
 		return nil, inputErr("cannot create the report: %v", err)
 	}
-	cols := append(append([]string{}, ReportColumns...), header...)
+	cols := append([]string{}, ReportColumns...)
+	var keep []int
+	for i, h := range header {
+		if !isReportColumn(h) {
+			keep = append(keep, i)
+			cols = append(cols, h)
+		}
+	}
 	w, err := formats.NewWriter(f, formats.WriterOptions{Format: format, Header: cols})
 	if err != nil {
 		f.Close()
 		return nil, inputErr("cannot write the report %s: %v", path, err)
 	}
-	return &reportWriter{f: f, w: w, n: len(header), line: make([]string, len(cols))}, nil
+	return &reportWriter{f: f, w: w, keep: keep, line: make([]string, len(cols))}, nil
 }
 
 func (rw *reportWriter) Write(o *Outcome) error {
@@ -125,11 +143,11 @@ func (rw *reportWriter) Write(o *Outcome) error {
 	}
 	l[4] = o.Error
 	l[5] = o.Changes
-	for i := 0; i < rw.n; i++ {
+	for k, i := range rw.keep {
 		if i < len(o.Cells) {
-			l[6+i] = o.Cells[i]
+			l[6+k] = o.Cells[i]
 		} else {
-			l[6+i] = ""
+			l[6+k] = ""
 		}
 	}
 	return rw.w.Write(l)

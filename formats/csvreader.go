@@ -443,6 +443,7 @@ func (r *csvReader) endField(fieldStart int) {
 func (r *csvReader) parseQuoted(nl int, hasNL bool, fieldStart int) (int, bool, bool) {
 	qLine := r.line
 	qPos := r.pos - r.recStart // relative: fill may move the record
+	r.qLineEnd = -1            // a previous quoted cell may have set it
 	i := r.pos + 1
 	for {
 		seg := r.buf[i:nl]

@@ -165,7 +165,7 @@ func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
 			continue
 		}
 		if j, ok := seen[k]; ok {
-			return nil, fmt.Errorf("columns %d and %d are both named %q; rename or remove one of them", j+1, i+1, h)
+			return nil, fmt.Errorf("columns %d (%q) and %d (%q) have the same name; rename or remove one of them", j+1, header[j], i+1, h)
 		}
 		seen[k] = i
 	}
@@ -195,6 +195,14 @@ func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
 		}
 	}
 
+	// The API returns both "_id" and "id" with the same value: with both
+	// columns (a whole-object NDJSON export), "id" is the one read.
+	hasPlainID := false
+	for _, h := range header {
+		if strings.EqualFold(strings.TrimSpace(h), "id") {
+			hasPlainID = true
+		}
+	}
 	var unknown []UnknownColumn
 	for i, h := range header {
 		if decided[i] {
@@ -207,6 +215,8 @@ func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
 			m.Ignored = append(m.Ignored, fmt.Sprintf("column %d (no header)", i+1))
 			continue
 		case reportColumns[strings.ToLower(name)] || readOnlyNames[norm]:
+			continue
+		case hasPlainID && strings.EqualFold(name, "_id"):
 			continue
 		}
 		if f, ok := aliases[norm]; ok {

@@ -75,7 +75,7 @@ func TestMapHeader(t *testing.T) {
 		{
 			name:    "duplicate names ignoring case",
 			header:  []string{"name", "email", "Email"},
-			wantErr: `columns 2 and 3 are both named "Email"`,
+			wantErr: `columns 2 ("email") and 3 ("Email") have the same name; rename or remove one of them`,
 		},
 		{
 			name:    "two columns for one field",
@@ -212,7 +212,7 @@ func TestMapHeaderFixtures(t *testing.T) {
 		file    string
 		wantErr string
 	}{
-		{file: "duplicate-header.csv", wantErr: `columns 2 and 3 are both named "Email"`},
+		{file: "duplicate-header.csv", wantErr: `columns 2 ("email") and 3 ("Email") have the same name`},
 		{file: "duplicate-field.csv", wantErr: "both map to firstName"},
 		{file: "unknown-header.csv", wantErr: `"Phone 1" (closest: phone), "Company", "Website"`},
 		{file: "report-columns.csv"},

@@ -44,21 +44,53 @@ func checkFormat(format string) (string, error) {
 
 // OpenReader opens the file at path and reads its header. The format is
 // opts.Format, or DetectFormat(path) when that is "". Every error is an
-// input problem (unreadable file, empty file, unusable header, unknown
-// sheet, …) written as a sentence that says what to do. The caller must
-// Close the reader.
+// input problem (unreadable or empty file, unusable header, unknown
+// sheet, unknown encoding, …) written as a sentence that says what to do,
+// without the program's name. The caller must Close the reader.
 //
-// Rows: Row.Cells is a fresh slice on every Next (never reused), padded
-// or cut to the header width.
+// Rows: Row.Cells is a fresh slice on every Next, never reused, so the
+// caller may keep it; it is padded or cut to the header width. Rows whose
+// cells are all blank are skipped. A row that cannot be read as a record
+// comes back with Row.Err (a *RowError) and the cells that could be
+// recovered; reading goes on with the next row.
 //
-// CSV/TSV: see newCSVReader for the delimiter, and the package notes on
-// encodings; blank lines and records whose cells are all blank are
-// skipped. XLSX: the first sheet unless opts.Sheet; the header is the
-// first row with a non-blank cell; numbers are read raw (a phone stored as
-// the number 18001234567 keeps its digits), booleans read true/false, and
-// cells styled as dates read as ISO 8601 (2024-01-15, or
-// 2024-01-15T10:30:00 with a time). NDJSON: the columns are the union of
-// the keys of all lines (pre-scanned), in first-seen order.
+// Header: cells are trimmed; trailing columns without a name are dropped
+// (a blank cell under one is ignored, a non-blank one is a row error); an
+// unnamed column in the middle keeps the name "" (MapHeader ignores it).
+//
+// Text (CSV, TSV, NDJSON) encodings: "auto" reads UTF-8 (a BOM is
+// skipped) unless the first 64 KiB are not valid UTF-8, in which case the
+// whole file is read as Windows-1252 and opts.Warn says so; "utf-8"
+// forces UTF-8, and a record with invalid bytes is a row error whose
+// cells carry U+FFFD in their place; "windows-1252" and "latin1" force
+// those. UTF-16 is refused with a message. Line ends may be CRLF, LF or
+// CR, mixed; inside a quoted cell they read as "\n".
+//
+// CSV/TSV: the delimiter is opts.Delimiter, else tab for TSV, else an
+// Excel "sep=X" first line, else whichever of , ; tab | occurs most
+// outside quotes in the header line (comma on a tie). Row.Num is the line
+// where the record starts. Quotes inside an unquoted cell are literal.
+// Row errors: more or fewer cells than the header (extra blank cells are
+// dropped silently), text after a closing quote, a quote that is never
+// closed (the record then ends with the quote's line and reading resumes
+// on the next line), a cell over 64 KiB, a record over 1 MiB.
+//
+// XLSX: the first sheet unless opts.Sheet (matched ignoring case); the
+// header is the first row with a non-blank cell; Row.Num is the sheet row.
+// Numbers are read raw, so a phone stored as the number 18001234567 keeps
+// its digits; whole numbers have no ".0" or exponent, others are rounded
+// to Excel's 15 significant digits. Booleans read true/false. Numbers in
+// a date or time format read as ISO 8601: 2024-01-15, or
+// 2024-01-15T10:30:00 with a time (no zone: the workbook has none). A
+// value right of the header's last column is a row error. The workbook
+// may unpack to 1 GiB at most.
+//
+// NDJSON: one object per line; the columns are the union of the keys of
+// all lines (pre-scanned), in first-seen order; Row.Num is the line.
+// Strings read as they are, numbers as their literal, booleans as
+// true/false, null as "", arrays and objects as compact JSON. Row errors:
+// a line that is not one JSON object, a line over 1 MiB, a cell over
+// 64 KiB.
 func OpenReader(path string, opts ReaderOptions) (RowReader, error) {
 	format := opts.Format
 	if format == "" {

@@ -54,6 +54,7 @@ type countingReader struct {
 	progress func(int64)
 }
 
+// Read reads from the source and reports the running count.
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
@@ -72,6 +73,7 @@ type newlineReader struct {
 	cr bool // the previous Read ended with a CR (now LF): drop a leading LF
 }
 
+// Read reads from the source and rewrites line ends in p.
 func (n *newlineReader) Read(p []byte) (int, error) {
 	for {
 		m, err := n.r.Read(p)

@@ -539,10 +539,12 @@ func (r *xlsxReader) readRow() (int, error) {
 			if t.Name.Local != "row" {
 				continue
 			}
+			// Row numbers only go forward, even in a workbook that says
+			// otherwise, so that every row keeps a number of its own.
 			num := r.rowNum + 1
 			for _, a := range t.Attr {
 				if a.Name.Local == "r" {
-					if n, err := strconv.Atoi(a.Value); err == nil && n > 0 {
+					if n, err := strconv.Atoi(a.Value); err == nil && n > num {
 						num = n
 					}
 				}
@@ -596,11 +598,14 @@ func (r *xlsxReader) readCells(num int) error {
 			if err != nil {
 				return err
 			}
-			size += len(val)
-			r.setCell(num, col, val)
-			if size > maxRecordBytes {
+			// Past the row limit, cells are read but no longer kept, so
+			// that one hostile row cannot fill the memory.
+			if size += len(val); size > maxRecordBytes {
 				r.setProblem(num, -1, fmt.Errorf("the row is longer than %d MiB, the limit", maxRecordBytes>>20))
+				r.blank = false
+				continue
 			}
+			r.setCell(num, col, val)
 		case xml.EndElement:
 			if t.Name.Local == "row" {
 				return nil

@@ -114,6 +114,11 @@ type Options struct {
 	RateLimit float64
 	// RateBurst is the bucket size; 0 means one second's worth (at least 1).
 	RateBurst int
+	// ThrottleRate is the probability (0…1) of a 429 regardless of the
+	// rate, for fault soaks; it carries ThrottleRetryAfter (rounded up to
+	// whole seconds) as Retry-After, or no Retry-After when that is 0.
+	ThrottleRate       float64
+	ThrottleRetryAfter time.Duration
 	// DropRate is the probability of closing the connection without a
 	// response after the call was committed (for the list: part way
 	// through the array).
@@ -354,6 +359,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusTooManyRequests, "rate limit exceeded, retry later")
 			return
 		}
+	}
+	if s.chance(s.opts.ThrottleRate) {
+		s.throttled.Add(1)
+		if ra := s.opts.ThrottleRetryAfter; ra > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ra.Seconds()))))
+		}
+		writeError(w, http.StatusTooManyRequests, "injected throttling (sandbox fault)")
+		return
 	}
 	if d := s.opts.Latency; d > 0 {
 		t := time.NewTimer(d)
