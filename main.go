@@ -52,7 +52,7 @@ func main() {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		fmt.Fprintln(os.Stderr, "aivabatch: interrupted; finishing requests in flight and writing the report (press Ctrl-C again to stop at once)")
+		fmt.Fprintln(os.Stderr, "aivabatch: interrupted; finishing what is in flight (press Ctrl-C again to stop at once)")
 		cancel(errInterrupted)
 		<-sigs
 		fmt.Fprintln(os.Stderr, "aivabatch: stopped at once; the journal holds every confirmed result, run again with --resume")
