@@ -60,6 +60,7 @@ func TestExitCodes(t *testing.T) {
 		ctx     context.Context
 		env     map[string]string
 		args    []string
+		stdin   string
 		want    int
 		wantErr string // substring of stderr
 	}{
@@ -74,6 +75,8 @@ func TestExitCodes(t *testing.T) {
 		{name: "read-only token aborts", env: ro, args: []string{"import", good, "--report", filepath.Join(dir, "ro.report.csv")}, want: exitAborted, wantErr: "customers:write"},
 		{name: "interrupted", ctx: interrupted, env: rw, args: []string{"import", good, "--report", filepath.Join(dir, "int.report.csv")}, want: exitInterrupted, wantErr: "interrupted"},
 		{name: "help", args: []string{"import", "--help"}, want: exitOK, wantErr: "Example:"},
+		{name: "stdin needs --format", env: rw, args: []string{"import", "-"}, want: exitInput, wantErr: "--format"},
+		{name: "stdin ndjson", env: rw, stdin: `{"name":"Eve","email":"eve@example.com","autoPayment":true}` + "\n", args: []string{"import", "-", "--format", "ndjson", "--report", filepath.Join(dir, "stdin.report.csv")}, want: exitOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +85,7 @@ func TestExitCodes(t *testing.T) {
 				ctx = context.Background()
 			}
 			io, _, errOut := testIO(tt.env)
+			io.In = strings.NewReader(tt.stdin)
 			if got := run(ctx, tt.args, io); got != tt.want {
 				t.Errorf("exit %d, want %d; stderr:\n%s", got, tt.want, errOut)
 			}

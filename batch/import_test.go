@@ -470,3 +470,31 @@ func TestImportReportFedBack(t *testing.T) {
 		t.Errorf("report of a report has %s columns (%v), want the 6 report columns + name, email", h, again[0])
 	}
 }
+
+func TestImportMaxErrorsStops(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	lines := []string{"id,status"}
+	for i := 0; i < 300; i++ {
+		lines = append(lines, fmt.Sprintf("missing%03d,blocked", i)) // every update gets 404
+	}
+	in := writeFile(t, dir, "upd.csv", lines...)
+	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
+	cfg.Workers, cfg.MaxErrors = 2, 5
+	sum, err := Import(context.Background(), cfg)
+	var ae *AbortedError
+	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "--max-errors 5") {
+		t.Fatalf("err = %v, want the --max-errors abort", err)
+	}
+	failed, notAttempted := sum.Counts[ResultFailed], sum.Counts[ResultNotAttempted]
+	if failed < 5 || failed > 5+2*cfg.Workers || failed+notAttempted != 300 {
+		t.Errorf("counts = %v, want about 5 failed and the rest not_attempted", sum.Counts)
+	}
+	if n := sb.Stats().Requests.Status; n != int64(failed) {
+		t.Errorf("%d status calls for %d failed rows", n, failed)
+	}
+	rows := readReport(t, filepath.Join(dir, "upd.report.csv"))
+	if !strings.Contains(rows[0]["_error"], "HTTP 404") || rows[0]["_http_status"] != "404" {
+		t.Errorf("row 2: %q %q", rows[0]["_error"], rows[0]["_http_status"])
+	}
+}
