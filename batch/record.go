@@ -133,7 +133,6 @@ func (v *Validator) Close() error { return v.seen.Close() }
 const maxCell = 64 << 10
 
 var (
-	decimalRE  = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)$`)
 	groupedRE  = regexp.MustCompile(`^[+-]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$`)
 	commaDecRE = regexp.MustCompile(`^[+-]?\d+,\d+$`)
 	exponentRE = regexp.MustCompile(`^[+-]?\d+(\.\d+)?[eE][+-]?\d+$`)
@@ -200,8 +199,7 @@ func (v *Validator) Check(row formats.Row) (*Record, error) {
 		}
 		switch f {
 		case formats.FieldEmail:
-			addr, err := mail.ParseAddress(s)
-			if err != nil || addr.Name != "" || addr.Address != s {
+			if !validEmail(s) {
 				add(f, "%q is not a valid email address; give one bare address like name@example.com", s)
 				continue
 			}
@@ -215,7 +213,7 @@ func (v *Validator) Check(row formats.Row) (*Record, error) {
 			s = ls
 		case formats.FieldValue:
 			switch {
-			case decimalRE.MatchString(s):
+			case isDecimal(s):
 				if _, err := strconv.ParseFloat(s, 64); err != nil {
 					add(f, "%q is out of range", s)
 					continue
@@ -345,4 +343,64 @@ func ungroup(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// isDecimal reports whether s is a plain decimal: optional sign, digits
+// with at most one dot, at least one digit (1234.5, -3, .5, 7.).
+func isDecimal(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	digits, dots := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
+}
+
+// validEmail accepts one bare address as net/mail parses it. The common
+// shape (dot-atom ASCII local part and domain) is checked by hand, as it
+// is on every row of a large file; anything else goes to net/mail.
+func validEmail(s string) bool {
+	if simpleEmail(s) {
+		return true
+	}
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Name == "" && addr.Address == s
+}
+
+func simpleEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return false
+	}
+	return dotAtom(s[:at]) && dotAtom(s[at+1:])
+}
+
+// dotAtom reports whether s is atext runs joined by single dots (RFC 5322).
+func dotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0:
+		case c == '.':
+			if s[i-1] == '.' {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }

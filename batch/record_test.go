@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"net/mail"
 	"strings"
 	"testing"
 
@@ -106,4 +107,36 @@ func TestValidatorDuplicates(t *testing.T) {
 			t.Errorf("row %d: errors = %q, want %q", i+2, got, r.want)
 		}
 	}
+}
+
+// TestValidEmailFastPathAgreesWithNetMail checks that the hand-written
+// fast path never accepts what net/mail would refuse.
+func TestValidEmailFastPathAgreesWithNetMail(t *testing.T) {
+	for _, s := range []string{
+		"a@b", "ana.silva@example.com", "a+tag@sub.example.co.uk", "o'brien@example.ie", "x@localhost",
+		"a..b@example.com", ".a@example.com", "a.@example.com", "a@b..c", "a@.b", "@b.c", "a@", "a@b@c",
+		"a b@c.d", "Bo <bo@example.com>", `"quoted"@example.com`, "ü@example.com", "a@[127.0.0.1]", "a@b.c ", "",
+	} {
+		addr, err := mail.ParseAddress(s)
+		want := err == nil && addr.Name == "" && addr.Address == s
+		if simpleEmail(s) && !want {
+			t.Errorf("fast path accepts %q, net/mail does not", s)
+		}
+		if got := validEmail(s); got != want {
+			t.Errorf("validEmail(%q) = %v, net/mail says %v", s, got, want)
+		}
+	}
+}
+
+func FuzzValidEmail(f *testing.F) {
+	for _, s := range []string{"a@b.c", "a..b@c", "x@y", "a@b@c", "ü@x.de"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		addr, err := mail.ParseAddress(s)
+		want := err == nil && addr.Name == "" && addr.Address == s
+		if simpleEmail(s) && !want {
+			t.Errorf("fast path accepts %q, net/mail does not", s)
+		}
+	})
 }
