@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"aivabatch/formats"
 )
@@ -33,11 +32,35 @@ func ParseAction(s string) (Action, bool) {
 }
 
 // profileFields are the fields a row can send to the API, in column order.
-var profileFields = []formats.Field{
+var profileFields = [numProfile]formats.Field{
 	formats.FieldFirstName, formats.FieldLastName, formats.FieldName,
 	formats.FieldEmail, formats.FieldPhone, formats.FieldStatus,
 	formats.FieldType, formats.FieldValue, formats.FieldAutoPayment,
 	formats.FieldNotes,
+}
+
+// Indexes into profileFields.
+const (
+	pFirstName = iota
+	pLastName
+	pName
+	pEmail
+	pPhone
+	pStatus
+	pType
+	pValue
+	pAutoPayment
+	pNotes
+	numProfile
+)
+
+func profileIndex(f formats.Field) int {
+	for i, pf := range profileFields {
+		if pf == f {
+			return i
+		}
+	}
+	return -1
 }
 
 // Record is one input row after mapping and validation.
@@ -50,16 +73,37 @@ type Record struct {
 	// Email is the trimmed address as given; EmailKey its lower-case form
 	// for matching.
 	Email, EmailKey string
-	// Values holds the normalised non-blank profile fields (status lower
-	// case, autoPayment "true"/"false", value a decimal literal).
-	Values map[formats.Field]string
+	// vals holds the normalised non-blank profile fields (status lower
+	// case, autoPayment "true"/"false", value a decimal literal), by
+	// profileFields index; has marks which are set.
+	vals [numProfile]string
+	has  uint16
 	// Blank lists the mapped profile fields whose cell was blank.
 	Blank []formats.Field
 	// Problems lists every problem of the row; empty means valid.
 	Problems []Problem
 	// builtName says the name was built from firstName + lastName.
 	builtName bool
+	// oversize says a cell was over the limit: nothing else was read.
+	oversize bool
 }
+
+// Value returns the normalised value of profile field f and whether the
+// row has one.
+func (r *Record) Value(f formats.Field) (string, bool) {
+	i := profileIndex(f)
+	if i < 0 || r.has&(1<<i) == 0 {
+		return "", false
+	}
+	return r.vals[i], true
+}
+
+func (r *Record) set(i int, v string) {
+	r.vals[i] = v
+	r.has |= 1 << i
+}
+
+func (r *Record) get(i int) string { return r.vals[i] }
 
 // Problem is one validation problem, naming the column.
 type Problem struct {
@@ -116,6 +160,12 @@ type Validator struct {
 	m    *formats.Mapping
 	opts ValidatorOptions
 	seen *seenSet
+	// Column of each profile field, of id and of action (-1: not mapped),
+	// worked out once rather than by map lookups on every row.
+	col              [numProfile]int
+	idCol, actionCol int
+	hashes           []uint64 // scratch of CheckDuplicatesBatch
+	sink             uint64   // keeps touch's loads from being optimised away
 }
 
 // NewValidator builds a validator for rows mapped by m. Close releases the
@@ -124,7 +174,18 @@ func NewValidator(m *formats.Mapping, opts ValidatorOptions) *Validator {
 	if opts.Mode == "" {
 		opts.Mode = ActionUpsert
 	}
-	return &Validator{m: m, opts: opts, seen: newSeenSet()}
+	v := &Validator{m: m, opts: opts, seen: newSeenSet()}
+	colOf := func(f formats.Field) int {
+		if i, ok := m.Index[f]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, f := range profileFields {
+		v.col[i] = colOf(f)
+	}
+	v.idCol, v.actionCol = colOf(formats.FieldID), colOf(formats.FieldAction)
+	return v
 }
 
 // Close releases the duplicate index.
@@ -138,117 +199,140 @@ var (
 	exponentRE = regexp.MustCompile(`^[+-]?\d+(\.\d+)?[eE][+-]?\d+$`)
 )
 
+// columnName is the header of field f's column, or the field's name.
+func (v *Validator) columnName(f formats.Field) string {
+	if i, ok := v.m.Index[f]; ok {
+		return v.m.Header[i]
+	}
+	return ""
+}
+
+func (v *Validator) problem(r *Record, f formats.Field, format string, args ...any) {
+	r.Problems = append(r.Problems, Problem{Field: f, Column: v.columnName(f), Msg: fmt.Sprintf(format, args...)})
+}
+
+// cellAt returns the trimmed cell of column i with an export's formula
+// escape undone ("" when i < 0).
+func cellAt(cells []string, i int) string {
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	s := strings.TrimSpace(cells[i])
+	if s != "" && s[0] == '\'' {
+		s = formats.UnescapeFormula(s)
+	}
+	return s
+}
+
 // Check maps and validates one row. Rows must be given in file order: the
 // duplicate check compares each row with the rows before it.
 func (v *Validator) Check(row formats.Row) (*Record, error) {
-	r := &Record{Num: row.Num, Cells: row.Cells, Values: make(map[formats.Field]string, 8)}
+	r := v.CheckFields(row)
+	return r, v.CheckDuplicates(r)
+}
+
+// CheckFields maps and validates one row on its own, everything but the
+// duplicate check. Cells are valid UTF-8: the readers of package formats
+// guarantee it (and report a row whose bytes they had to replace). Unlike Check it is safe for concurrent use, so that
+// rows can be checked in parallel and then passed, in file order, to
+// CheckDuplicates.
+func (v *Validator) CheckFields(row formats.Row) *Record {
+	r := &Record{Num: row.Num, Cells: row.Cells}
 	if row.Err != nil {
-		msg := row.Err.Error()
 		if re, ok := row.Err.(*formats.RowError); ok {
 			r.Problems = append(r.Problems, Problem{Column: re.Field, Msg: re.Err.Error()})
 		} else {
-			r.Problems = append(r.Problems, Problem{Msg: msg})
+			r.Problems = append(r.Problems, Problem{Msg: row.Err.Error()})
 		}
-	}
-	cell := func(f formats.Field) string {
-		s := strings.TrimSpace(v.m.Cell(row.Cells, f))
-		return formats.UnescapeFormula(s)
-	}
-	add := func(f formats.Field, format string, args ...any) {
-		col := ""
-		if i, ok := v.m.Index[f]; ok {
-			col = v.m.Header[i]
-		}
-		r.Problems = append(r.Problems, Problem{Field: f, Column: col, Msg: fmt.Sprintf(format, args...)})
 	}
 	for i, c := range row.Cells {
 		if len(c) > maxCell && i < len(v.m.Columns) && v.m.Columns[i] != "" {
-			add(v.m.Columns[i], "cell is %d KiB, over the 64 KiB limit; shorten it", len(c)>>10)
-			return r, nil
+			v.problem(r, v.m.Columns[i], "cell is %d KiB, over the 64 KiB limit; shorten it", len(c)>>10)
+			r.oversize = true
+			return r
 		}
 	}
 
 	r.Action = v.opts.Mode
-	if v.m.Has(formats.FieldAction) {
-		if s := cell(formats.FieldAction); s != "" {
-			a, ok := ParseAction(s)
-			if !ok {
-				add(formats.FieldAction, "%q is not an action; use create, update, upsert, delete or skip (or leave it blank for --mode %s)", s, v.opts.Mode)
-			} else {
-				r.Action = a
-			}
+	if s := cellAt(row.Cells, v.actionCol); s != "" {
+		a, ok := ParseAction(s)
+		if !ok {
+			v.problem(r, formats.FieldAction, "%q is not an action; use create, update, upsert, delete or skip (or leave it blank for --mode %s)", s, v.opts.Mode)
+		} else {
+			r.Action = a
 		}
 	}
 	if r.Action == ActionSkip {
-		return r, nil
+		return r
 	}
-	r.ID = cell(formats.FieldID)
+	r.ID = cellAt(row.Cells, v.idCol)
 
-	for _, f := range profileFields {
-		if !v.m.Has(f) {
+	for i, f := range profileFields {
+		if v.col[i] < 0 {
 			continue
 		}
-		s := cell(f)
+		s := cellAt(row.Cells, v.col[i])
 		if s == "" {
 			r.Blank = append(r.Blank, f)
 			continue
 		}
-		if !utf8.ValidString(s) {
-			add(f, "contains bytes that are not valid UTF-8; re-save the file as UTF-8 or pass --encoding windows-1252")
-			continue
-		}
-		switch f {
-		case formats.FieldEmail:
+		switch i {
+		case pEmail:
 			if !validEmail(s) {
-				add(f, "%q is not a valid email address; give one bare address like name@example.com", s)
+				v.problem(r, f, "%q is not a valid email address; give one bare address like name@example.com", s)
 				continue
 			}
-			r.Email, r.EmailKey = s, strings.ToLower(s)
-		case formats.FieldStatus:
-			ls := strings.ToLower(s)
-			if ls != "active" && ls != "inactive" && ls != "blocked" {
-				add(f, "%q is not a status; use active, inactive or blocked", s)
-				continue
+			r.Email, r.EmailKey = s, lowerASCII(s)
+		case pStatus:
+			switch s {
+			case "active", "inactive", "blocked":
+			default:
+				ls := strings.ToLower(s)
+				if ls != "active" && ls != "inactive" && ls != "blocked" {
+					v.problem(r, f, "%q is not a status; use active, inactive or blocked", s)
+					continue
+				}
+				s = ls
 			}
-			s = ls
-		case formats.FieldValue:
+		case pValue:
 			switch {
 			case isDecimal(s):
 				if _, err := strconv.ParseFloat(s, 64); err != nil {
-					add(f, "%q is out of range", s)
+					v.problem(r, f, "%q is out of range", s)
 					continue
 				}
 			case groupedRE.MatchString(s):
-				add(f, "%q has a thousands separator; write the number without it (e.g. %s)", s, ungroup(s))
+				v.problem(r, f, "%q has a thousands separator; write the number without it (e.g. %s)", s, ungroup(s))
 				continue
 			case commaDecRE.MatchString(s):
-				add(f, "%q uses a comma as decimal separator; write %s", s, strings.Replace(s, ",", ".", 1))
+				v.problem(r, f, "%q uses a comma as decimal separator; write %s", s, strings.Replace(s, ",", ".", 1))
 				continue
 			default:
-				add(f, "%q is not a number; write a plain decimal like 1234.5 or -3", s)
+				v.problem(r, f, "%q is not a number; write a plain decimal like 1234.5 or -3", s)
 				continue
 			}
-		case formats.FieldAutoPayment:
+		case pAutoPayment:
 			switch strings.ToLower(s) {
 			case "true", "yes", "y", "1":
 				s = "true"
 			case "false", "no", "n", "0":
 				s = "false"
 			default:
-				add(f, "%q is not a yes/no value; use true/false, yes/no, y/n or 1/0", s)
+				v.problem(r, f, "%q is not a yes/no value; use true/false, yes/no, y/n or 1/0", s)
 				continue
 			}
-		case formats.FieldPhone:
-			if exponentRE.MatchString(s) {
-				add(f, "%q is in exponent form: the spreadsheet has already dropped its digits; format the column as text and enter the full number", s)
+		case pPhone:
+			if looksExponent(s) && exponentRE.MatchString(s) {
+				v.problem(r, f, "%q is in exponent form: the spreadsheet has already dropped its digits; format the column as text and enter the full number", s)
 				continue
 			}
 		}
-		r.Values[f] = s
+		r.set(i, s)
 	}
-	if r.Values[formats.FieldName] == "" {
-		if n := strings.TrimSpace(r.Values[formats.FieldFirstName] + " " + r.Values[formats.FieldLastName]); n != "" {
-			r.Values[formats.FieldName] = n
+	if r.get(pName) == "" {
+		first, last := r.get(pFirstName), r.get(pLastName)
+		if first != "" || last != "" {
+			r.set(pName, strings.TrimSpace(first+" "+last))
 			r.builtName = true
 		}
 	}
@@ -256,67 +340,124 @@ func (v *Validator) Check(row formats.Row) (*Record, error) {
 	switch r.Action {
 	case ActionCreate:
 		if r.ID != "" {
-			add(formats.FieldID, "id given for create; clear the id or use action update/upsert")
+			v.problem(r, formats.FieldID, "id given for create; clear the id or use action update/upsert")
 		}
 	case ActionUpdate, ActionDelete:
 		if r.ID == "" && !v.opts.MatchEmail {
-			add(formats.FieldID, "%s needs an id; fill the id column or pass --match email", r.Action)
+			v.problem(r, formats.FieldID, "%s needs an id; fill the id column or pass --match email", r.Action)
 		}
 	}
 	byEmail := r.ID == "" && v.opts.MatchEmail && r.Action != ActionCreate
 	if r.Creates(v.opts.MatchEmail) {
-		v.requireName(r, add)
+		v.requireName(r)
 	}
 	if (r.Creates(v.opts.MatchEmail) || byEmail) && r.Email == "" && !hasProblem(r, formats.FieldEmail) {
 		if byEmail {
-			add(formats.FieldEmail, "required to find the customer with --match email")
+			v.problem(r, formats.FieldEmail, "required to find the customer with --match email")
 		} else {
-			add(formats.FieldEmail, "required to create a customer")
+			v.problem(r, formats.FieldEmail, "required to create a customer")
 		}
 	}
 
-	// Duplicates within the file.
-	if r.ID != "" {
-		if first, dup, err := v.seen.CheckAndAdd("i\x00"+r.ID, r.Num); err != nil {
-			return nil, err
-		} else if dup {
-			add(formats.FieldID, "duplicate of row %d (same id)", first)
-		}
-	}
-	if r.EmailKey != "" {
-		if first, dup, err := v.seen.CheckAndAdd("e\x00"+r.EmailKey, r.Num); err != nil {
-			return nil, err
-		} else if dup {
-			add(formats.FieldEmail, "duplicate of row %d (same email)", first)
-		}
-	}
-	return r, nil
+	return r
 }
 
-func (v *Validator) requireName(r *Record, add func(formats.Field, string, ...any)) {
-	if r.Values[formats.FieldName] != "" || hasProblem(r, formats.FieldName) {
+// CheckDuplicatesBatch is CheckDuplicates for consecutive rows, faster:
+// the duplicate index is read for all of them at once.
+func (v *Validator) CheckDuplicatesBatch(rs []*Record) error {
+	hs := v.hashes[:0]
+	for _, r := range rs {
+		if r.Action == ActionSkip || r.oversize {
+			continue
+		}
+		if r.ID != "" {
+			hs = append(hs, v.seen.hash('i', r.ID))
+		}
+		if r.EmailKey != "" {
+			hs = append(hs, v.seen.hash('e', r.EmailKey))
+		}
+	}
+	v.hashes = hs
+	v.sink ^= v.seen.touch(hs)
+	k := 0
+	for _, r := range rs {
+		if r.Action == ActionSkip || r.oversize {
+			continue
+		}
+		if r.ID != "" {
+			if err := v.dupResult(r, formats.FieldID, hs[k]); err != nil {
+				return err
+			}
+			k++
+		}
+		if r.EmailKey != "" {
+			if err := v.dupResult(r, formats.FieldEmail, hs[k]); err != nil {
+				return err
+			}
+			k++
+		}
+	}
+	return nil
+}
+
+func (v *Validator) dupResult(r *Record, f formats.Field, h uint64) error {
+	first, dup, err := v.seen.checkAndAddHash(h, r.Num)
+	if err != nil {
+		return err
+	}
+	if dup {
+		what := "email"
+		if f == formats.FieldID {
+			what = "id"
+		}
+		v.problem(r, f, "duplicate of row %d (same %s)", first, what)
+	}
+	return nil
+}
+
+// CheckDuplicates adds the problem of a row whose email or id an earlier
+// row had. Rows must come in file order; not safe for concurrent use. The
+// error is an I/O failure of the spill file.
+func (v *Validator) CheckDuplicates(r *Record) error {
+	if r.Action == ActionSkip || r.oversize {
+		return nil
+	}
+	return v.CheckDuplicatesBatch([]*Record{r})
+}
+
+// looksExponent is a cheap pre-check before the exponent regexp.
+func looksExponent(s string) bool {
+	return strings.IndexAny(s, "eE") > 0
+}
+
+// lowerASCII lower-cases s, allocating only when it has upper case.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+func (v *Validator) requireName(r *Record) {
+	if r.get(pName) != "" || hasProblem(r, formats.FieldName) {
 		return
 	}
-	if v.m.Has(formats.FieldFirstName) || v.m.Has(formats.FieldLastName) {
-		add(formats.FieldName, "required to create a customer; fill the name, or the first and last name")
+	if v.col[pFirstName] >= 0 || v.col[pLastName] >= 0 {
+		v.problem(r, formats.FieldName, "required to create a customer; fill the name, or the first and last name")
 		return
 	}
-	add(formats.FieldName, "required to create a customer")
+	v.problem(r, formats.FieldName, "required to create a customer")
 }
 
 // RequireCreate adds the problems of a row that --match email found to
-// create (no customer had its email): it then needs a name.
+// create (no customer had its email): it then needs a name and an email.
 func (v *Validator) RequireCreate(r *Record) {
-	add := func(f formats.Field, format string, args ...any) {
-		col := ""
-		if i, ok := v.m.Index[f]; ok {
-			col = v.m.Header[i]
-		}
-		r.Problems = append(r.Problems, Problem{Field: f, Column: col, Msg: fmt.Sprintf(format, args...)})
-	}
-	v.requireName(r, add)
+	v.requireName(r)
 	if r.Email == "" && !hasProblem(r, formats.FieldEmail) {
-		add(formats.FieldEmail, "required to create a customer")
+		v.problem(r, formats.FieldEmail, "required to create a customer")
 	}
 }
 

@@ -104,14 +104,43 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 		return nil, err
 	}
 
-	// Reading and validating on one goroutine, the report on another: the
-	// two halves each take about one core.
-	const batchSize = 256
-	batches := make(chan []Outcome, 8)
+	// Four stages: read; check fields (two goroutines, any order); check
+	// duplicates in file order; write the report. Batches keep the
+	// channel traffic low; the order channel's capacity bounds how many
+	// rows are in flight, so memory stays flat.
+	const batchSize = 512
+	type vbatch struct {
+		rows []formats.Row
+		outs []Outcome
+		recs []*Record
+		done chan struct{}
+	}
+	work := make(chan *vbatch, 4)
+	order := make(chan *vbatch, 8)
+	written := make(chan *vbatch, 4)
 	g, gctx := errgroup.WithContext(ctx)
+	send := func(ch chan<- *vbatch, b *vbatch) error {
+		select {
+		case ch <- b:
+			return nil
+		case <-gctx.Done():
+			return gctx.Err()
+		}
+	}
 	g.Go(func() error {
-		defer close(batches)
-		buf := make([]Outcome, 0, batchSize)
+		defer close(work)
+		defer close(order)
+		b := &vbatch{done: make(chan struct{})}
+		flush := func() error {
+			if err := send(order, b); err != nil {
+				return err
+			}
+			if err := send(work, b); err != nil {
+				return err
+			}
+			b = &vbatch{rows: make([]formats.Row, 0, batchSize), done: make(chan struct{})}
+			return nil
+		}
 		for {
 			row, err := in.r.Next()
 			if errors.Is(err, io.EOF) {
@@ -120,43 +149,66 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 			if err != nil {
 				return fmt.Errorf("reading %s: %w", cfg.Path, err)
 			}
-			rec, err := v.Check(row)
-			if err != nil {
-				return err
-			}
-			o := Outcome{Num: rec.Num, Cells: rec.Cells, Result: ResultValid}
-			if !rec.Valid() {
-				o.Result, o.Error = ResultInvalid, rec.ErrorText()
-			}
-			buf = append(buf, o)
-			if len(buf) == batchSize {
-				select {
-				case batches <- buf:
-				case <-gctx.Done():
-					return gctx.Err()
+			b.rows = append(b.rows, row)
+			if len(b.rows) == batchSize {
+				if err := flush(); err != nil {
+					return err
 				}
-				buf = make([]Outcome, 0, batchSize)
 			}
 		}
-		if len(buf) > 0 {
+		if len(b.rows) > 0 {
+			return flush()
+		}
+		return nil
+	})
+	for range 2 {
+		g.Go(func() error {
+			for b := range work {
+				b.recs = make([]*Record, len(b.rows))
+				for i, row := range b.rows {
+					b.recs[i] = v.CheckFields(row)
+				}
+				close(b.done)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(written)
+		for b := range order {
 			select {
-			case batches <- buf:
+			case <-b.done:
 			case <-gctx.Done():
 				return gctx.Err()
+			}
+			if err := v.CheckDuplicatesBatch(b.recs); err != nil {
+				return err
+			}
+			b.outs = make([]Outcome, len(b.recs))
+			for i, rec := range b.recs {
+				o := Outcome{Num: rec.Num, Cells: rec.Cells, Result: ResultValid}
+				if !rec.Valid() {
+					o.Result, o.Error = ResultInvalid, rec.ErrorText()
+				}
+				b.outs[i] = o
+			}
+			b.rows, b.recs = nil, nil
+			if err := send(written, b); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 	g.Go(func() error {
-		for b := range batches {
-			for i := range b {
-				if err := rw.Write(&b[i]); err != nil {
+		for b := range written {
+			for i := range b.outs {
+				if err := rw.Write(&b.outs[i]); err != nil {
 					return fmt.Errorf("writing the report %s: %w", in.report, err)
 				}
-				sum.add(&b[i])
-				if cfg.OnRow != nil {
-					cfg.OnRow(sum.Rows)
-				}
+				sum.add(&b.outs[i])
+			}
+			if cfg.OnRow != nil {
+				cfg.OnRow(sum.Rows)
 			}
 		}
 		return nil

@@ -2,12 +2,12 @@ package formats
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -59,10 +59,12 @@ func checkWidth(cells []string, header []string) error {
 }
 
 type csvWriter struct {
-	cw     *csv.Writer
+	bw     *bufio.Writer
+	comma  byte
 	header []string
 	escape bool
-	tmp    []string
+	// special marks the bytes that make a field need quotes.
+	special [256]bool
 }
 
 func newCSVWriter(w io.Writer, opts WriterOptions, format string) (*csvWriter, error) {
@@ -72,11 +74,13 @@ func newCSVWriter(w io.Writer, opts WriterOptions, format string) (*csvWriter, e
 			return nil, err
 		}
 	}
-	cw := csv.NewWriter(bw)
+	c := &csvWriter{bw: bw, comma: ',', header: opts.Header, escape: opts.EscapeFormulas}
 	if format == FormatTSV {
-		cw.Comma = '\t'
+		c.comma = '\t'
 	}
-	c := &csvWriter{cw: cw, header: opts.Header, escape: opts.EscapeFormulas, tmp: make([]string, len(opts.Header))}
+	for _, b := range []byte{'\n', '\r', '"', c.comma} {
+		c.special[b] = true
+	}
 	if err := c.write(opts.Header); err != nil {
 		return nil, err
 	}
@@ -91,20 +95,61 @@ func (c *csvWriter) Write(cells []string) error {
 	return c.write(cells)
 }
 
+// write quotes exactly as encoding/csv does (a field with the delimiter,
+// a quote, CR or LF, one that starts with a space, and `\.`), with LF
+// line ends, without its per-field overhead: reports and exports are
+// written at the speed files are read.
 func (c *csvWriter) write(cells []string) error {
-	if c.escape {
-		for i, s := range cells {
-			c.tmp[i] = EscapeFormula(s)
+	bw := c.bw
+	for i, s := range cells {
+		if i > 0 {
+			bw.WriteByte(c.comma)
 		}
-		cells = c.tmp
+		if c.escape {
+			s = EscapeFormula(s)
+		}
+		if !c.needsQuotes(s) {
+			bw.WriteString(s)
+			continue
+		}
+		bw.WriteByte('"')
+		for {
+			j := strings.IndexByte(s, '"')
+			if j < 0 {
+				bw.WriteString(s)
+				break
+			}
+			bw.WriteString(s[:j+1])
+			bw.WriteByte('"')
+			s = s[j+1:]
+		}
+		bw.WriteByte('"')
 	}
-	return c.cw.Write(cells)
+	return bw.WriteByte('\n')
+}
+
+func (c *csvWriter) needsQuotes(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s == `\.` {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if c.special[s[i]] {
+			return true
+		}
+	}
+	if s[0] < utf8.RuneSelf {
+		return s[0] == ' ' || s[0] == '\t' || s[0] == '\v' || s[0] == '\f'
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsSpace(r)
 }
 
 // Close flushes the buffered records.
 func (c *csvWriter) Close() error {
-	c.cw.Flush()
-	return c.cw.Error()
+	return c.bw.Flush()
 }
 
 type ndjsonWriter struct {
