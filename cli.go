@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -179,6 +180,14 @@ func (p *progress) set(n int64) {
 	}
 }
 
+// setMax changes the total (an estimate that improves as the run goes).
+// Safe to call from another goroutine than set.
+func (p *progress) setMax(n int64) {
+	if p.bar != nil && n > 0 {
+		p.bar.ChangeMax64(n)
+	}
+}
+
 func (p *progress) done() {
 	if p.bar != nil {
 		p.bar.Finish()
@@ -251,3 +260,30 @@ func writeSummaryJSON(path string, s *batch.Summary) error {
 }
 
 func isXLSX(path string) bool { return strings.EqualFold(filepath.Ext(path), ".xlsx") }
+
+// countDataLines counts the lines of a text file after the header, or -1
+// when it cannot be read. It reads at memory speed, once, before a run.
+func countDataLines(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	buf := make([]byte, 256<<10)
+	var n int64
+	last := byte('\n')
+	for {
+		m, err := f.Read(buf)
+		if m > 0 {
+			n += int64(bytes.Count(buf[:m], []byte{'\n'}))
+			last = buf[m-1]
+		}
+		if err != nil {
+			break
+		}
+	}
+	if last != '\n' {
+		n++
+	}
+	return max(n-1, 1)
+}

@@ -84,12 +84,15 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 
 	var warnings []string
 	cfg.Reader.Warn = func(msg string) { warnings = append(warnings, msg) }
-	bar := newProgress(io, f.quiet, f.noProgress, fileSize(in.Path), "importing", !isXLSX(in.Path) && in.Reader.Format != "xlsx")
-	if isXLSX(in.Path) || in.Reader.Format == "xlsx" {
-		cfg.OnRow = func(n int) { bar.set(int64(n)) }
-	} else {
-		cfg.Reader.Progress = bar.set
+	// Rows done against the file's line count (a close upper bound: quoted
+	// line breaks count too), so the bar shows rows/s and an ETA; a
+	// spinner with rows/s where lines say nothing (XLSX, stdin).
+	total := int64(-1)
+	if in.Path != "-" && !isXLSX(in.Path) && in.Reader.Format != "xlsx" && io.ErrTTY && !f.quiet && !f.noProgress {
+		total = countDataLines(in.Path)
 	}
+	bar := newProgress(io, f.quiet, f.noProgress, total, "importing", false)
+	cfg.OnRow = func(n int) { bar.set(int64(n)) }
 	sum, err := batch.Import(ctx, cfg)
 	bar.done()
 	if sum != nil {
