@@ -41,9 +41,11 @@ var clearable = map[formats.Field]bool{
 
 // createFields is the POST body: every non-blank field, status included.
 func createFields(r *Record) apiclient.Fields {
-	f := make(apiclient.Fields, len(r.Values))
-	for k, v := range r.Values {
-		f[string(k)] = typed(k, v)
+	f := make(apiclient.Fields, numProfile)
+	for i, k := range profileFields {
+		if r.has&(1<<i) != 0 {
+			f[string(k)] = typed(k, r.vals[i])
+		}
 	}
 	return f
 }
@@ -111,11 +113,11 @@ func updatePlan(r *Record, id string, cur *apiclient.Customer, blankClear bool) 
 			changes = append(changes, fmt.Sprintf("%s: → %s", f, show(v)))
 		}
 	}
-	for _, f := range profileFields {
-		v, ok := r.Values[f]
-		if !ok {
+	for i, f := range profileFields {
+		if r.has&(1<<i) == 0 {
 			continue
 		}
+		v := r.vals[i]
 		// A name built from first and last name is sent only to create:
 		// on update the server keeps its own name unless the row has one.
 		if f == formats.FieldName && r.builtName {

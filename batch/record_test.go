@@ -77,8 +77,8 @@ func TestValidatorRules(t *testing.T) {
 				t.Errorf("%d problems (%q), want %d", len(rec.Problems), got, len(tt.wantErrs))
 			}
 			for f, want := range tt.wantValues {
-				if rec.Values[f] != want {
-					t.Errorf("value %s = %q, want %q", f, rec.Values[f], want)
+				if got, _ := rec.Value(f); got != want {
+					t.Errorf("value %s = %q, want %q", f, got, want)
 				}
 			}
 		})
