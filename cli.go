@@ -32,7 +32,17 @@ func newCommand(io *IO, name, usage, example string) *command {
 	c.fs.SetOutput(io.ErrOut)
 	c.fs.Usage = func() {
 		fmt.Fprintf(io.ErrOut, "Usage: %s\n\nFlags:\n", c.usage)
-		c.fs.PrintDefaults()
+		c.fs.VisitAll(func(f *flag.Flag) {
+			arg, usage := flag.UnquoteUsage(f)
+			line := "  --" + f.Name
+			if arg != "" {
+				line += " " + arg
+			}
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "-" {
+				usage += fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(io.ErrOut, "%s\n      %s\n", line, usage)
+		})
 		fmt.Fprintf(io.ErrOut, "\nExample:\n%s\n", c.example)
 	}
 	return c
