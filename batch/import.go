@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -126,6 +127,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		}
 	}()
 	im.ctx, im.reqCtx = ctx, reqCtx
+	im.runID = rand.Text()
 	im.resultCol, im.idCol = -1, -1
 	for i, h := range in.r.Header() {
 		switch strings.TrimSpace(h) {
@@ -186,6 +188,8 @@ type importer struct {
 	// Known customers, from the one list at start (nil when not listed).
 	byEmail map[string]*apiclient.Customer
 	byID    map[string]*apiclient.Customer
+
+	runID string // random, per run: see idempotencyKey
 
 	// resultCol and idCol are the _result and _customer_id columns when
 	// the input is a report (else -1).
@@ -509,15 +513,11 @@ func (im *importer) send(j *job) {
 	case opUpdate:
 		var applied []string
 		if len(p.fields) > 0 {
-			cust, err := c.UpdateCustomer(ctx, p.id, p.fields)
-			if err != nil {
+			if _, err := c.UpdateCustomer(ctx, p.id, p.fields); err != nil {
 				im.failed(o, err, "")
 				return
 			}
 			o.HTTPStatus = 200
-			if p.status == "" {
-				_ = cust
-			}
 			for k := range p.fields {
 				applied = append(applied, k)
 			}
@@ -547,7 +547,7 @@ func (im *importer) send(j *job) {
 // reconciled by email against a fresh list first.
 func (im *importer) create(ctx context.Context, j *job) {
 	o := &j.out
-	key := idempotencyKey(im.cfg.Path, j.rec.Num, j.hash)
+	key := idempotencyKey(im.runID, j.rec.Num, j.hash)
 	tries := max(im.cfg.Retries, 1)
 	for attempt := 0; ; attempt++ {
 		cust, err := im.cfg.Client.CreateCustomer(ctx, j.plan.fields, key)
@@ -576,8 +576,12 @@ func (im *importer) create(ctx context.Context, j *job) {
 	}
 }
 
-func idempotencyKey(path string, row int, hash string) string {
-	s := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", path, row, hash)))
+// idempotencyKey is stable for one row within one run, so that a re-send
+// after an unknown outcome is recognised by a server that honours keys;
+// and new in every run, so that importing a file again after an undo
+// creates again instead of being answered from the server's key cache.
+func idempotencyKey(runID string, row int, hash string) string {
+	s := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", runID, row, hash)))
 	return "aivabatch-" + hex.EncodeToString(s[:16])
 }
 
