@@ -166,6 +166,9 @@ func TestKillAndResume(t *testing.T) {
 	}
 
 	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+	if code := run(context.Background(), []string{"import", in, "--rate", "0"}, io); code != exitInput || !strings.Contains(errOut.String(), "--resume") {
+		t.Fatalf("a run over an unfinished one: exit %d, want 2 and a hint to --resume; stderr:\n%s", code, errOut)
+	}
 	if code := run(context.Background(), []string{"import", in, "--resume", "--rate", "0", "--workers", "8"}, io); code != exitRowProblems {
 		t.Fatalf("resume exit %d, want 1 (one invalid row); stderr:\n%s", code, errOut)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,6 +78,11 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	defer in.r.Close()
 
 	var prev map[int]journalEntry
+	if jp := JournalPath(in.report); !cfg.Resume && !cfg.DryRun && fileExists(jp) {
+		// Starting over would drop what the unfinished run confirmed and
+		// send its creates again.
+		return nil, inputErr("the previous run with this report did not finish (%s is there): add --resume to continue it without duplicates, or delete that file to start over", jp)
+	}
 	if cfg.Resume {
 		if prev, err = loadPrevious(in.report, cfg.Reader); err != nil {
 			return nil, &InputError{Err: err}
@@ -633,4 +639,9 @@ func (im *importer) record(j *job) error {
 		}
 	}
 	return nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
