@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // knownKeys lists the members that map onto Customer's typed fields, in the
@@ -26,216 +25,289 @@ var knownKeys = []string{
 // and booleans to text, numeric strings to value, "true"/"false" to
 // autoPayment, null to the zero value); otherwise the field stays zero and
 // the member is kept verbatim in Extra, so that MarshalJSON still re-emits
-// it. If "id" is absent, ID is taken from "_id" (a string or {"$oid": …}).
-// Raw receives a copy of data.
+// it. Of duplicate members the last wins. If "id" is absent, ID is taken
+// from "_id" (a string or {"$oid": …}). Raw receives a copy of data.
 func (c *Customer) UnmarshalJSON(data []byte) error {
-	raw := bytes.Clone(data)
-	*c = Customer{Raw: raw}
-	// A hand-written pass over the members: the list of a large tenant is
-	// decoded customer by customer, and a map[string]json.RawMessage plus
-	// one json.Unmarshal per member cost several times more.
-	sc := objScanner{b: raw}
-	sc.space()
-	if !sc.eat('{') {
+	var arr [16]member
+	ms := arr[:0]
+	s := scanner{b: data}
+	err := s.ws()
+	if err == nil && data[s.i] != '{' {
 		return errors.New("customer: want a JSON object")
 	}
-	hasID := false
-	var oid json.RawMessage
-	sc.space()
-	if !sc.eat('}') {
-		for {
-			sc.space()
-			kstart := sc.i
-			if !sc.skipValue() || raw[kstart] != '"' {
-				return sc.err()
-			}
-			k, ok := memberName(raw[kstart:sc.i])
-			if !ok {
-				return sc.err()
-			}
-			sc.space()
-			if !sc.eat(':') {
-				return sc.err()
-			}
-			sc.space()
-			vstart := sc.i
-			if !sc.skipValue() {
-				return sc.err()
-			}
-			v := json.RawMessage(raw[vstart:sc.i:sc.i])
-			switch k {
-			case "id":
-				hasID = true
-			case "_id":
-				oid = v
-			}
-			c.setMember(k, v)
-			sc.space()
-			if sc.eat(',') {
-				continue
-			}
-			if sc.eat('}') {
-				break
-			}
-			return sc.err()
-		}
+	if err == nil {
+		err = s.object(1, &ms)
 	}
-	sc.space()
-	if sc.i != len(raw) {
-		return sc.err()
+	if err == nil && s.ws() != errNeedMore {
+		err = s.fail("invalid character %q after top-level value", data[s.i])
+	}
+	switch {
+	case err == errNeedMore:
+		return errors.New("customer: unexpected end of JSON")
+	case err != nil:
+		return fmt.Errorf("customer: %w", err)
+	}
+	c.decode(bytes.Clone(data), ms)
+	return nil
+}
+
+// Interned member names: decoding a member of this set allocates nothing.
+const (
+	keyID, keyOID                          = "id", "_id"
+	keyFirstName, keyLastName, keyName     = "firstName", "lastName", "name"
+	keyEmail, keyPhone, keyStatus, keyType = "email", "phone", "status", "type"
+	keyValue, keyAutoPayment, keyNotes     = "value", "autoPayment", "notes"
+	keyCreatedAt, keyUpdatedAt             = "createdAt", "updatedAt"
+)
+
+// memberKey is the name of member m, interned when it is a known one.
+func memberKey(raw []byte, m *member) string {
+	q := raw[m.k0:m.k1]
+	var k []byte
+	if m.kf == 0 {
+		k = q[1 : len(q)-1]
+	} else {
+		k = appendUnquoted(make([]byte, 0, len(q)), q, m.kf)
+	}
+	switch string(k) {
+	case keyID:
+		return keyID
+	case keyOID:
+		return keyOID
+	case keyFirstName:
+		return keyFirstName
+	case keyLastName:
+		return keyLastName
+	case keyName:
+		return keyName
+	case keyEmail:
+		return keyEmail
+	case keyPhone:
+		return keyPhone
+	case keyStatus:
+		return keyStatus
+	case keyType:
+		return keyType
+	case keyValue:
+		return keyValue
+	case keyAutoPayment:
+		return keyAutoPayment
+	case keyNotes:
+		return keyNotes
+	case keyCreatedAt:
+		return keyCreatedAt
+	case keyUpdatedAt:
+		return keyUpdatedAt
+	}
+	return string(k)
+}
+
+// decode fills c from raw, a checked JSON object whose members are ms;
+// Raw becomes raw and Extra's values alias it. The text fields share one
+// string allocation (they are kept, or dropped, together with the
+// customer anyway).
+func (c *Customer) decode(raw []byte, ms []member) {
+	*c = Customer{Raw: raw}
+	type textRef struct{ field, a, b int } // a text field: text[a:b]
+	var (
+		buf   [512]byte
+		text  = buf[:0]
+		refs  [16]textRef
+		nrefs = refs[:0]
+		hasID bool
+		oid   json.RawMessage
+		// untyped has the bits (knownBit) of the typed members now in
+		// Extra: only those need a look-up when a later duplicate types.
+		untyped uint16
+	)
+	for i := range ms {
+		m := &ms[i]
+		k := memberKey(raw, m)
+		v := json.RawMessage(raw[m.v0:m.v1:m.v1])
+		field := textField(k)
+		ok := false
+		switch k {
+		case keyID:
+			hasID = true
+		case keyValue:
+			c.Value, ok = numberValue(v, m.vf)
+		case keyAutoPayment:
+			c.AutoPayment, ok = boolValue(v, m.vf)
+		case keyOID:
+			oid = v
+		}
+		if field >= 0 {
+			a := len(text)
+			if text, ok = appendText(text, v, m.vf); !ok {
+				text = text[:a] // the field becomes ""
+			}
+			nrefs = append(nrefs, textRef{field, a, len(text)})
+		}
+		if ok {
+			if bit := knownBit(k, field); untyped&bit != 0 { // the last of duplicate members wins
+				untyped &^= bit
+				delete(c.Extra, k)
+				if len(c.Extra) == 0 {
+					c.Extra = nil
+				}
+			}
+			continue
+		}
+		untyped |= knownBit(k, field)
+		if c.Extra == nil {
+			c.Extra = make(map[string]json.RawMessage, 2)
+		}
+		c.Extra[k] = v
+	}
+	all := string(text)
+	for _, r := range nrefs {
+		*c.text(r.field) = all[r.a:r.b]
 	}
 	if !hasID && oid != nil {
 		c.ID = objectID(oid)
 	}
-	return nil
 }
 
-// setMember stores member k: in its typed field when its JSON type allows,
-// else in Extra.
-func (c *Customer) setMember(k string, v json.RawMessage) {
-	var ok bool
+// knownBit is a bit of its own for each typed member: the text fields by
+// number, then value and autoPayment; 0 for other names.
+func knownBit(k string, field int) uint16 {
+	switch {
+	case field >= 0:
+		return 1 << field
+	case k == keyValue:
+		return 1 << (fieldUpdatedAt + 1)
+	case k == keyAutoPayment:
+		return 1 << (fieldUpdatedAt + 2)
+	}
+	return 0
+}
+
+// The text fields, by number.
+const (
+	fieldID = iota
+	fieldFirstName
+	fieldLastName
+	fieldName
+	fieldEmail
+	fieldPhone
+	fieldStatus
+	fieldType
+	fieldNotes
+	fieldCreatedAt
+	fieldUpdatedAt
+)
+
+// textField is the number of the text field that member k fills, or -1.
+func textField(k string) int {
 	switch k {
-	case "id":
-		c.ID, ok = jsonText(v)
-	case "firstName":
-		c.FirstName, ok = jsonText(v)
-	case "lastName":
-		c.LastName, ok = jsonText(v)
-	case "name":
-		c.Name, ok = jsonText(v)
-	case "email":
-		c.Email, ok = jsonText(v)
-	case "phone":
-		c.Phone, ok = jsonText(v)
-	case "status":
-		c.Status, ok = jsonText(v)
-	case "type":
-		c.Type, ok = jsonText(v)
-	case "notes":
-		c.Notes, ok = jsonText(v)
-	case "createdAt":
-		c.CreatedAt, ok = jsonText(v)
-	case "updatedAt":
-		c.UpdatedAt, ok = jsonText(v)
-	case "value":
-		c.Value, ok = jsonNumber(v)
-	case "autoPayment":
-		c.AutoPayment, ok = jsonBool(v)
+	case keyID:
+		return fieldID
+	case keyFirstName:
+		return fieldFirstName
+	case keyLastName:
+		return fieldLastName
+	case keyName:
+		return fieldName
+	case keyEmail:
+		return fieldEmail
+	case keyPhone:
+		return fieldPhone
+	case keyStatus:
+		return fieldStatus
+	case keyType:
+		return fieldType
+	case keyNotes:
+		return fieldNotes
+	case keyCreatedAt:
+		return fieldCreatedAt
+	case keyUpdatedAt:
+		return fieldUpdatedAt
 	}
-	if ok {
-		if _, dup := c.Extra[k]; dup { // the last of duplicate members wins
-			delete(c.Extra, k)
-			if len(c.Extra) == 0 {
-				c.Extra = nil
-			}
+	return -1
+}
+
+func (c *Customer) text(field int) *string {
+	switch field {
+	case fieldID:
+		return &c.ID
+	case fieldFirstName:
+		return &c.FirstName
+	case fieldLastName:
+		return &c.LastName
+	case fieldName:
+		return &c.Name
+	case fieldEmail:
+		return &c.Email
+	case fieldPhone:
+		return &c.Phone
+	case fieldStatus:
+		return &c.Status
+	case fieldType:
+		return &c.Type
+	case fieldNotes:
+		return &c.Notes
+	case fieldCreatedAt:
+		return &c.CreatedAt
+	default:
+		return &c.UpdatedAt
+	}
+}
+
+// appendText appends v, a checked JSON value, as text: strings as they
+// are, numbers as their literal, booleans as true/false, null as "".
+// Objects and arrays have no text.
+func appendText(dst []byte, v []byte, flags int) ([]byte, bool) {
+	switch v[0] {
+	case '"':
+		return appendUnquoted(dst, v, flags), true
+	case 'n':
+		return dst, true
+	case '{', '[':
+		return dst, false
+	default: // a number, true or false
+		return append(dst, v...), true
+	}
+}
+
+// numberValue reads value: a number, a numeric string, or null.
+func numberValue(v []byte, flags int) (float64, bool) {
+	switch v[0] {
+	case 'n':
+		return 0, true
+	case 't', 'f', '{', '[':
+		return 0, false
+	case '"':
+		var buf [64]byte
+		s := strings.TrimSpace(string(appendUnquoted(buf[:0], v, flags)))
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return 0, false
 		}
-		return
-	}
-	if c.Extra == nil {
-		c.Extra = make(map[string]json.RawMessage, 2)
-	}
-	c.Extra[k] = v
-}
-
-// objScanner finds the extent of JSON values. It checks structure
-// (brackets, quotes, literals), not every detail of the grammar: strings
-// and numbers are checked when converted.
-type objScanner struct {
-	b []byte
-	i int
-}
-
-func (s *objScanner) err() error {
-	if s.i >= len(s.b) {
-		return errors.New("customer: unexpected end of JSON")
-	}
-	return fmt.Errorf("customer: invalid JSON at offset %d", s.i)
-}
-
-func (s *objScanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
+		return f, true
+	default:
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil { // out of range
+			return 0, false
 		}
+		return f, true
 	}
 }
 
-func (s *objScanner) eat(c byte) bool {
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
+// boolValue reads autoPayment: true, false, null, or those as a string
+// ("" for false).
+func boolValue(v []byte, flags int) (bool, bool) {
+	var buf [16]byte
+	s, ok := appendText(buf[:0], v, flags)
+	if !ok {
+		return false, false
 	}
-	return false
-}
-
-// skipValue moves past one value.
-func (s *objScanner) skipValue() bool {
-	if s.i >= len(s.b) {
-		return false
+	switch string(s) {
+	case "true":
+		return true, true
+	case "false", "":
+		return false, true
 	}
-	switch c := s.b[s.i]; {
-	case c == '"':
-		return s.skipString()
-	case c == '{' || c == '[':
-		depth := 0
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case '"':
-				if !s.skipString() {
-					return false
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					s.i++
-					return true
-				}
-			}
-			s.i++
-		}
-		return false
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	case c == '-' || (c >= '0' && c <= '9'):
-		start := s.i
-		for s.i < len(s.b) && strings.IndexByte("0123456789+-.eE", s.b[s.i]) >= 0 {
-			s.i++
-		}
-		_, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
-		return err == nil || errors.Is(err, strconv.ErrRange)
-	}
-	return false
-}
-
-func (s *objScanner) skipString() bool {
-	for s.i++; s.i < len(s.b); s.i++ {
-		switch s.b[s.i] {
-		case '\\':
-			s.i++
-		case '"':
-			s.i++
-			return true
-		}
-	}
-	return false
-}
-
-func (s *objScanner) literal(lit string) bool {
-	if bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
-		s.i += len(lit)
-		return true
-	}
-	return false
+	return false, false
 }
 
 // MarshalJSON writes "_id" (when in Extra) first, then the known members in
@@ -331,99 +403,24 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.Truncate(b.Len() - 1) // Encode's newline
 }
 
-// jsonText converts a JSON scalar to text: strings as they are, numbers as
-// their literal, booleans as true/false, null as "".
-func jsonText(v json.RawMessage) (string, bool) {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 {
-		return "", false
-	}
-	switch v[0] {
-	case '"':
-		if len(v) >= 2 && plainString(v[1:len(v)-1]) {
-			return string(v[1 : len(v)-1]), true
-		}
-		var s string
-		err := json.Unmarshal(v, &s)
-		return s, err == nil
-	case 'n':
-		return "", string(v) == "null"
-	case 't', 'f':
-		return string(v), string(v) == "true" || string(v) == "false"
-	case '{', '[':
-		return "", false
-	default:
-		var n json.Number
-		if json.Unmarshal(v, &n) != nil {
-			return "", false
-		}
-		return n.String(), true
-	}
-}
-
-func jsonNumber(v json.RawMessage) (float64, bool) {
-	var f float64
-	if json.Unmarshal(v, &f) == nil {
-		return f, true
-	}
-	if s, ok := jsonText(v); ok && v[0] != 't' && v[0] != 'f' {
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return 0, false
-		}
-		return f, true
-	}
-	return 0, false
-}
-
-func jsonBool(v json.RawMessage) (bool, bool) {
-	s, ok := jsonText(v)
-	if !ok {
-		return false, false
-	}
-	switch s {
-	case "true":
-		return true, true
-	case "false", "":
-		return false, true
-	}
-	return false, false
-}
-
-// plainString reports whether the inside of a JSON string needs no
-// decoding: no escapes, no control characters, valid UTF-8.
-func plainString(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c == '\\' {
-			return false
-		}
-	}
-	return utf8.Valid(b)
-}
-
-// memberName decodes a quoted member name, without allocating for the
-// names of the typed fields.
-func memberName(q []byte) (string, bool) {
-	if len(q) >= 2 && plainString(q[1:len(q)-1]) {
-		for _, k := range knownKeys {
-			if string(q[1:len(q)-1]) == k {
-				return k, true
-			}
-		}
-	}
-	return jsonText(q)
-}
-
 // objectID reads "_id" as a string or as MongoDB extended JSON {"$oid": …}.
 func objectID(v json.RawMessage) string {
-	if s, ok := jsonText(v); ok {
-		return s
-	}
 	var o struct {
 		OID string `json:"$oid"`
 	}
-	if json.Unmarshal(v, &o) == nil {
-		return o.OID
+	switch v[0] {
+	case '"':
+		var s string
+		_ = json.Unmarshal(v, &s)
+		return s
+	case '{':
+		if json.Unmarshal(v, &o) == nil {
+			return o.OID
+		}
+		return ""
+	case 'n', '[':
+		return ""
+	default: // a number, true or false
+		return string(v)
 	}
-	return ""
 }

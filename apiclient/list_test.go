@@ -290,3 +290,58 @@ func TestListStallTimesOut(t *testing.T) {
 		t.Errorf("got %d customers, err %v; want 1, then a timeout", n, last)
 	}
 }
+
+// TestListRaw: ListRaw yields the objects that ListCustomers decodes, byte
+// for byte, and fails the same way.
+func TestListRaw(t *testing.T) {
+	sb := newSandbox(t, sandbox.Options{})
+	if err := sb.Seed(sandbox.TenantDemo, 3000, seedCustomer); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, sb.URL, nil, "", nil)
+	var want []apiclient.Customer
+	for cu, err := range c.ListCustomers(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, cu)
+	}
+	n := 0
+	for raw, err := range c.ListRaw(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n >= len(want) || string(raw) != string(want[n].Raw) {
+			t.Fatalf("element %d = %s, want %s", n, raw, want[min(n, len(want)-1)].Raw)
+		}
+		var cu apiclient.Customer
+		if err := cu.UnmarshalJSON(raw); err != nil || cu.ID != want[n].ID || cu.Email != want[n].Email {
+			t.Fatalf("element %d decodes to %+v, %v", n, cu, err)
+		}
+		n++
+	}
+	if n != len(want) || n != 3000 {
+		t.Fatalf("%d elements, want %d", n, len(want))
+	}
+
+	dropping := newSandbox(t, sandbox.Options{DropRate: 1})
+	if err := dropping.Seed(sandbox.TenantDemo, 5000, seedCustomer); err != nil {
+		t.Fatal(err)
+	}
+	dc := newClient(t, dropping.URL, nil, "", nil)
+	n = 0
+	var last error
+	for raw, err := range dc.ListRaw(t.Context()) {
+		if err != nil {
+			if raw != nil {
+				t.Error("an error came with bytes")
+			}
+			last = err
+			continue
+		}
+		n++
+	}
+	if !errors.Is(last, apiclient.ErrTransport) || !strings.Contains(fmt.Sprint(last), fmt.Sprintf("the list broke off after %d customers", n)) {
+		t.Errorf("after %d elements: err = %v", n, last)
+	}
+}

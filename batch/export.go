@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"aivabatch/apiclient"
 	"aivabatch/formats"
 )
@@ -111,43 +113,35 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 			return nil, &InputError{Err: err}
 		}
 	}
-	cells := make([]string, len(cols))
-	for c, err := range cfg.Client.ListCustomers(ctx) {
-		if err != nil {
-			sum.finish(start)
-			if ctx.Err() != nil {
-				return sum, ctx.Err()
-			}
-			return sum, &AbortedError{Reason: fmt.Sprintf("listing customers failed after %d were written, so %s was not changed: %v", sum.Rows, outputName(cfg.Output), err)}
+	// The list is read and decoded on one goroutine and written on this
+	// one, a batch at a time, so that the two costs overlap on two cores
+	// (the STYLE.md pipeline: bounded channel, sends that watch ctx, the
+	// producer's error returned after the batches it sent).
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := &exportProducer{client: cfg.Client, filter: f, whole: whole, free: make(chan *exportBatch, exportQueue+2)}
+	batches := make(chan *exportBatch, exportQueue)
+	g, gctx := errgroup.WithContext(pctx)
+	g.Go(func() error {
+		defer close(batches)
+		return p.produce(gctx, batches)
+	})
+	werr := writeBatches(batches, p.free, bw, w, cols, sum, cfg.OnRow)
+	if werr != nil {
+		cancel()
+		for range batches { // the producer sees the cancellation at its next send
 		}
-		if !f.keep(&c) {
-			continue
+	}
+	lerr := g.Wait()
+	if werr != nil {
+		return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), werr)
+	}
+	if lerr != nil {
+		sum.finish(start)
+		if ctx.Err() != nil {
+			return sum, ctx.Err()
 		}
-		if whole {
-			raw := c.Raw
-			if len(raw) == 0 {
-				b, err := json.Marshal(c)
-				if err != nil {
-					return sum, err
-				}
-				raw = b
-			}
-			if err := writeCompactLine(bw, raw); err != nil {
-				return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err)
-			}
-		} else {
-			for i, col := range cols {
-				cells[i] = customerCell(&c, col)
-			}
-			if err := w.Write(cells); err != nil {
-				return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err)
-			}
-		}
-		sum.Rows++
-		sum.Counts[ResultExported]++
-		if cfg.OnRow != nil {
-			cfg.OnRow(sum.Rows)
-		}
+		return sum, &AbortedError{Reason: fmt.Sprintf("listing customers failed after %d were written, so %s was not changed: %v", sum.Rows, outputName(cfg.Output), lerr)}
 	}
 	if w != nil {
 		if err := w.Close(); err != nil {
@@ -172,6 +166,137 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 	return sum, nil
 }
 
+// Export's pipeline: a batch holds up to exportBatchRows customers (or
+// exportBatchBytes of NDJSON lines); at most exportQueue batches wait
+// between the goroutines, so memory stays flat whatever the list's length.
+const (
+	exportBatchRows  = 64
+	exportBatchBytes = 32 << 10
+	exportQueue      = 4
+)
+
+// exportBatch is the unit passed from the producer to the writer: the
+// customers to write as rows, or (whole-object NDJSON) their lines.
+type exportBatch struct {
+	rows  []apiclient.Customer
+	lines []byte // one compact JSON object per line
+	n     int    // customers in lines
+}
+
+// exportProducer lists the customers and sends those that pass the
+// filter in batches. Batches come back through free to be reused.
+type exportProducer struct {
+	client *apiclient.Client
+	filter *filter
+	whole  bool
+	free   chan *exportBatch
+}
+
+func (p *exportProducer) batch() *exportBatch {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+		return &exportBatch{rows: make([]apiclient.Customer, 0, exportBatchRows)}
+	}
+}
+
+// produce sends the batches to out until the list ends. It returns the
+// list's error, or ctx's when ctx ends first; the batches sent before an
+// error hold every customer listed before it.
+func (p *exportProducer) produce(ctx context.Context, out chan<- *exportBatch) error {
+	b := p.batch()
+	send := func() error {
+		select {
+		case out <- b:
+			b = p.batch()
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if p.whole {
+		// NDJSON of whole objects needs the objects as sent, and their
+		// fields only to filter.
+		for raw, err := range p.client.ListRaw(ctx) {
+			if err != nil {
+				return err
+			}
+			if p.filter.active() {
+				var c apiclient.Customer
+				if err := c.UnmarshalJSON(raw); err != nil {
+					return err
+				}
+				if !p.filter.keep(&c) {
+					continue
+				}
+			}
+			b.lines = appendCompactLine(b.lines, raw)
+			if b.n++; b.n == exportBatchRows || len(b.lines) >= exportBatchBytes {
+				if err := send(); err != nil {
+					return err
+				}
+			}
+		}
+	} else {
+		for c, err := range p.client.ListCustomers(ctx) {
+			if err != nil {
+				return err
+			}
+			if !p.filter.keep(&c) {
+				continue
+			}
+			if b.rows = append(b.rows, c); len(b.rows) == exportBatchRows {
+				if err := send(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if len(b.rows) > 0 || b.n > 0 {
+		return send()
+	}
+	return nil
+}
+
+// writeBatches writes the batches from in until it is closed, counting the
+// rows in sum, and hands each batch back to free. It returns the first
+// write error, leaving the rest of in unread.
+func writeBatches(in <-chan *exportBatch, free chan<- *exportBatch, bw *bufio.Writer, w formats.RowWriter, cols []string, sum *Summary, onRow func(int)) error {
+	cells := make([]string, len(cols))
+	for b := range in {
+		if b.n > 0 {
+			if _, err := bw.Write(b.lines); err != nil {
+				return err
+			}
+		}
+		for i := range b.rows {
+			c := &b.rows[i]
+			for j, col := range cols {
+				cells[j] = customerCell(c, col)
+			}
+			if err := w.Write(cells); err != nil {
+				return err
+			}
+		}
+		n := b.n + len(b.rows)
+		for range n {
+			sum.Rows++
+			sum.Counts[ResultExported]++
+			if onRow != nil {
+				onRow(sum.Rows)
+			}
+		}
+		clear(b.rows)
+		b.rows, b.lines, b.n = b.rows[:0], b.lines[:0], 0
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	return nil
+}
+
 func outputName(p string) string {
 	if p == "" || p == "-" {
 		return "stdout"
@@ -179,19 +304,17 @@ func outputName(p string) string {
 	return p
 }
 
-// writeCompactLine writes one JSON value on one line.
-func writeCompactLine(w *bufio.Writer, raw []byte) error {
-	if bytes.ContainsAny(raw, "\n\r") {
-		var b bytes.Buffer
-		if err := json.Compact(&b, raw); err != nil {
-			return err
+// appendCompactLine appends one JSON value on one line.
+func appendCompactLine(dst, raw []byte) []byte {
+	if bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') >= 0 {
+		b := bytes.NewBuffer(dst)
+		if json.Compact(b, raw) == nil {
+			return append(b.Bytes(), '\n')
 		}
-		raw = b.Bytes()
+		// raw was checked by the client: not reached
 	}
-	if _, err := w.Write(raw); err != nil {
-		return err
-	}
-	return w.WriteByte('\n')
+	dst = append(dst, raw...)
+	return append(dst, '\n')
 }
 
 // customerCell renders one column of a customer as text.
@@ -269,6 +392,11 @@ func newFilter(cfg *ExportConfig) *filter {
 	}
 	f.status, f.types = set(cfg.Status), set(cfg.Types)
 	return f
+}
+
+// active reports whether the filter can leave customers out.
+func (f *filter) active() bool {
+	return f.status != nil || f.types != nil || !f.created.IsZero() || !f.updated.IsZero()
 }
 
 func (f *filter) keep(c *apiclient.Customer) bool {

@@ -264,3 +264,128 @@ func TestExportToStdout(t *testing.T) {
 		t.Errorf("stdout = %q", buf.String())
 	}
 }
+
+// TestExportPipeline: many batches arrive complete and in list order, with
+// and without filters, in every writer path (rows; whole NDJSON objects,
+// which need the fields only to filter).
+func TestExportPipeline(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	const n = 1500
+	statuses := []string{"active", "blocked", "inactive"}
+	if err := sb.Seed(sandbox.TenantDemo, n, func(i int) apiclient.Customer {
+		return apiclient.Customer{Name: fmt.Sprintf("P %d", i), Email: fmt.Sprintf("p%d@example.com", i),
+			Status: statuses[i%3], Notes: "two\nlines"}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var want, wantBlocked []string
+	for _, cu := range sb.Customers(sandbox.TenantDemo) {
+		want = append(want, cu.Email)
+		if cu.Status == "blocked" {
+			wantBlocked = append(wantBlocked, cu.Email)
+		}
+	}
+	dir := t.TempDir()
+	emails := func(t *testing.T, p string) []string {
+		t.Helper()
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for i, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			if strings.HasSuffix(p, ".csv") {
+				if i > 0 {
+					out = append(out, l)
+				}
+				continue
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("line %d: %v", i+1, err)
+			}
+			out = append(out, m["email"].(string))
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name   string
+		file   string
+		status []string
+		cols   []string
+		want   []string
+	}{
+		{"csv", "all.csv", nil, []string{"email"}, want},
+		{"csv filtered", "blocked.csv", []string{"blocked"}, []string{"email"}, wantBlocked},
+		{"ndjson whole", "all.ndjson", nil, nil, want},
+		{"ndjson whole filtered", "blocked.ndjson", []string{"BLOCKED"}, nil, wantBlocked},
+		{"ndjson columns filtered", "cols.ndjson", []string{"blocked"}, []string{"email", "notes"}, wantBlocked},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, tt.file)
+			rows := 0
+			sum := exportTo(t, c, p, func(cfg *ExportConfig) {
+				cfg.Status, cfg.Columns = tt.status, tt.cols
+				cfg.OnRow = func(n int) {
+					if n != rows+1 {
+						t.Errorf("OnRow(%d) after %d", n, rows)
+					}
+					rows = n
+				}
+			})
+			if got := emails(t, p); !slices.Equal(got, tt.want) || sum.Rows != len(tt.want) || rows != len(tt.want) {
+				t.Errorf("%d rows (summary %d, OnRow %d), want %d in list order", len(got), sum.Rows, rows, len(tt.want))
+			}
+		})
+	}
+}
+
+// failingWriter fails once more than limit bytes were written.
+type failingWriter struct{ n, limit int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.n += len(p); w.n > w.limit {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+// TestExportStopsOnWriteErrorAndCancel: a write error or a cancelled
+// context stops the list at once; the previous file survives and no
+// temporary file remains.
+func TestExportStopsOnWriteErrorAndCancel(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	if err := sb.Seed(sandbox.TenantDemo, 20_000, func(i int) apiclient.Customer {
+		return apiclient.Customer{Name: fmt.Sprintf("P %d", i), Email: fmt.Sprintf("p%d@example.com", i)}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"csv", "ndjson"} {
+		_, err := Export(context.Background(), ExportConfig{Client: c, Output: "-", Format: format, Stdout: &failingWriter{limit: 300 << 10}})
+		if err == nil || !strings.Contains(err.Error(), "writing stdout: disk full") {
+			t.Errorf("%s: err = %v", format, err)
+		}
+	}
+
+	dir := t.TempDir()
+	p := filepath.Join(dir, "nightly.csv")
+	os.WriteFile(p, []byte("yesterday's good file"), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Export(ctx, ExportConfig{Client: c, Output: p, OnRow: func(n int) {
+		if n == 1000 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "yesterday's good file" {
+		t.Error("cancelled: previous file changed")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("cancelled: %d files in the directory, want 1", len(entries))
+	}
+}

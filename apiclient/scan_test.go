@@ -1,0 +1,457 @@
+package apiclient
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"unicode/utf8"
+)
+
+// refCustomer decodes in the way this package did before its hand-written
+// scanner, with encoding/json doing all the JSON: the reference for the
+// differential tests below.
+func refCustomer(in []byte) (Customer, error) {
+	if !json.Valid(in) {
+		return Customer{}, errors.New("invalid JSON")
+	}
+	dec := json.NewDecoder(bytes.NewReader(in))
+	if tok, _ := dec.Token(); tok != json.Delim('{') {
+		return Customer{}, errors.New("not an object")
+	}
+	c := Customer{Raw: in}
+	hasID := false
+	var oid json.RawMessage
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return Customer{}, err
+		}
+		k := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return Customer{}, err
+		}
+		switch k {
+		case "id":
+			hasID = true
+		case "_id":
+			oid = v
+		}
+		refSet(&c, k, v)
+	}
+	if !hasID && oid != nil {
+		c.ID = refObjectID(oid)
+	}
+	return c, nil
+}
+
+func refSet(c *Customer, k string, v json.RawMessage) {
+	var ok bool
+	switch k {
+	case "id":
+		c.ID, ok = refText(v)
+	case "firstName":
+		c.FirstName, ok = refText(v)
+	case "lastName":
+		c.LastName, ok = refText(v)
+	case "name":
+		c.Name, ok = refText(v)
+	case "email":
+		c.Email, ok = refText(v)
+	case "phone":
+		c.Phone, ok = refText(v)
+	case "status":
+		c.Status, ok = refText(v)
+	case "type":
+		c.Type, ok = refText(v)
+	case "notes":
+		c.Notes, ok = refText(v)
+	case "createdAt":
+		c.CreatedAt, ok = refText(v)
+	case "updatedAt":
+		c.UpdatedAt, ok = refText(v)
+	case "value":
+		c.Value, ok = refNumber(v)
+	case "autoPayment":
+		c.AutoPayment, ok = refBool(v)
+	}
+	if ok {
+		delete(c.Extra, k)
+		if len(c.Extra) == 0 {
+			c.Extra = nil
+		}
+		return
+	}
+	if c.Extra == nil {
+		c.Extra = map[string]json.RawMessage{}
+	}
+	c.Extra[k] = v
+}
+
+func refText(v json.RawMessage) (string, bool) {
+	switch v[0] {
+	case '"':
+		var s string
+		err := json.Unmarshal(v, &s)
+		return s, err == nil
+	case 'n':
+		return "", true
+	case 't', 'f':
+		return string(v), true
+	case '{', '[':
+		return "", false
+	}
+	var n json.Number
+	err := json.Unmarshal(v, &n)
+	return n.String(), err == nil
+}
+
+func refNumber(v json.RawMessage) (float64, bool) {
+	var f float64
+	if json.Unmarshal(v, &f) == nil {
+		return f, true
+	}
+	if s, ok := refText(v); ok && v[0] != 't' && v[0] != 'f' {
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return 0, false
+		}
+		return f, true
+	}
+	return 0, false
+}
+
+func refBool(v json.RawMessage) (bool, bool) {
+	s, ok := refText(v)
+	switch {
+	case !ok:
+		return false, false
+	case s == "true":
+		return true, true
+	case s == "false" || s == "":
+		return false, true
+	}
+	return false, false
+}
+
+func refObjectID(v json.RawMessage) string {
+	if s, ok := refText(v); ok {
+		return s
+	}
+	var o struct {
+		OID string `json:"$oid"`
+	}
+	if json.Unmarshal(v, &o) == nil {
+		return o.OID
+	}
+	return ""
+}
+
+// sameCustomer compares two decodings, NaN-free values by ==.
+func sameCustomer(a, b Customer) bool {
+	if len(a.Extra) == 0 && len(b.Extra) == 0 {
+		a.Extra, b.Extra = nil, nil
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// genObject writes a random customer-like JSON object: known and unknown
+// names (some escaped or repeated), strings with escapes, surrogates and
+// non-ASCII text, numbers of every shape, literals, nested values, and
+// white space in every place JSON allows it.
+func genObject(r *rand.Rand) string {
+	names := []string{
+		`"id"`, `"_id"`, `"firstName"`, `"lastName"`, `"name"`, `"email"`, `"phone"`,
+		`"status"`, `"type"`, `"value"`, `"autoPayment"`, `"notes"`, `"createdAt"`,
+		`"updatedAt"`, `"tags"`, `"accountId"`, `"na\u006de"`, `"\u0069d"`, `"é"`,
+		`"x\"y"`, `""`, `"va\/lue"`,
+	}
+	strs := []string{
+		`""`, `"Ana"`, `"Zoë Müller"`, `"\u00e9t\u00C9"`, `"say \"hi\""`, `"a\\b\/c"`,
+		`"line\nnext\r\n\ttab\b\f"`, `"\ud83d\ude00 smile"`, `"lone \ud800 high"`,
+		`"lone \udc00 low"`, `"pair then \ud83d\u0041"`, `"\u0000nul"`, "\"raw \xff\xfe bytes\"",
+		"\"raw \xed\xa0\x80 surrogate\"", `"12"`, `" 1234.5 "`, `"1e3"`, `"-0.5"`, `"true"`,
+		`"false"`, `"Inf"`, `"NaN"`, `"0x1p3"`, `"1e400"`, `"日本語"`, `"<b>&amp;</b>"`,
+	}
+	nums := []string{`0`, `-0`, `12`, `-3`, `12.5`, `-0.5`, `1e3`, `1E+2`, `2.5e-3`,
+		`1e400`, `-1e400`, `18001234567`, `123456789012345678901234567890`}
+	lits := []string{`true`, `false`, `null`}
+	nested := []string{`{}`, `[]`, `{"a":[1,"]}",{"b":null}]}`, `[1, 2.5, "x", [true]]`,
+		`{"$oid":"65f0a1b2c3d4e5f6a7b8c9d0"}`, `{"work":"a@b.c","home":{"x":"\u00e9"}}`}
+	ws := func() string {
+		switch r.IntN(6) {
+		case 0:
+			return " "
+		case 1:
+			return "\n\t "
+		case 2:
+			return "\r\n"
+		}
+		return ""
+	}
+	value := func() string {
+		switch r.IntN(10) {
+		case 0, 1, 2, 3:
+			return strs[r.IntN(len(strs))]
+		case 4, 5:
+			return nums[r.IntN(len(nums))]
+		case 6, 7:
+			return lits[r.IntN(len(lits))]
+		default:
+			return nested[r.IntN(len(nested))]
+		}
+	}
+	var b strings.Builder
+	b.WriteString(ws() + "{")
+	for i := range r.IntN(18) {
+		if i > 0 {
+			b.WriteString(ws() + ",")
+		}
+		b.WriteString(ws() + names[r.IntN(len(names))] + ws() + ":" + ws() + value() + ws())
+	}
+	b.WriteString("}" + ws())
+	return b.String()
+}
+
+// TestDecodeMatchesEncodingJSON: the hand-written decoder gives the same
+// Customer as encoding/json does, on many generated objects.
+func TestCustomerDecodeMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 20000 {
+		in := genObject(r)
+		if !json.Valid([]byte(in)) {
+			t.Fatalf("generated invalid JSON: %s", in)
+		}
+		checkAgainstRef(t, in)
+		if t.Failed() {
+			t.Fatalf("object %d", i)
+		}
+	}
+}
+
+func checkAgainstRef(t *testing.T, in string) {
+	t.Helper()
+	want, werr := refCustomer([]byte(in))
+	var got Customer
+	gerr := got.UnmarshalJSON([]byte(in))
+	if (gerr == nil) != (werr == nil) {
+		t.Fatalf("UnmarshalJSON(%q) error = %v, encoding/json's = %v", in, gerr, werr)
+	}
+	if gerr == nil && !sameCustomer(got, want) {
+		t.Fatalf("UnmarshalJSON(%q)\n got %+v\nwant %+v", in, got, want)
+	}
+}
+
+// FuzzDecodeMatchesEncodingJSON: any input is accepted exactly when it is
+// a JSON object, and decodes as encoding/json would.
+func FuzzCustomerDecodeMatchesEncodingJSON(f *testing.F) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 50 {
+		f.Add(genObject(r))
+	}
+	f.Add(`{"a":1e}`)
+	f.Add(`{"a":"\u12"}`)
+	f.Add(`{"a":01}`)
+	f.Add(`{"a":-}`)
+	f.Add(`{"a":1.}`)
+	f.Add("{\"a\":\"\x01\"}")
+	f.Fuzz(func(t *testing.T, in string) {
+		isObject := json.Valid([]byte(in)) && strings.TrimLeft(in, " \t\r\n") != "" && strings.TrimLeft(in, " \t\r\n")[0] == '{'
+		var c Customer
+		err := c.UnmarshalJSON([]byte(in))
+		if (err == nil) != isObject {
+			t.Fatalf("UnmarshalJSON(%q) = %v, but JSON object: %v", in, err, isObject)
+		}
+		if isObject {
+			checkAgainstRef(t, in)
+		}
+	})
+}
+
+func TestCustomerAppendUnquotedMatchesEncodingJSON(t *testing.T) {
+	for _, q := range []string{
+		`""`, `"plain"`, `"é"`, "\"\xff\"", "\"a\xc3\"", "\"\xed\xa0\x80\"", `"\ud83d\ude00"`,
+		`"\ud83d"`, `"\ud83dx"`, `"\ud83d\u0041"`, `"\udc00\ud83d\ude00"`, `"\u0000\u001f\u007f"`,
+		`"\"\\\/\b\f\n\r\t"`, `"\uFFFD\ufffd"`, "\"\xef\xbf\xbd\"",
+	} {
+		var want string
+		if err := json.Unmarshal([]byte(q), &want); err != nil {
+			t.Fatal(q, err)
+		}
+		s := scanner{b: []byte(q)}
+		flags, err := s.scanString()
+		if err != nil || s.i != len(q) {
+			t.Fatalf("scanString(%s) = %v at %d", q, err, s.i)
+		}
+		if got := string(appendUnquoted(nil, []byte(q), flags)); got != want || !utf8.ValidString(got) {
+			t.Errorf("appendUnquoted(%s) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+// refList splits a list with encoding/json, as decodeList did.
+func refList(body []byte) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, errors.New("not an array")
+	}
+	var out []string
+	for dec.More() {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return out, err
+		}
+		if v[0] != '{' {
+			return out, errors.New("not an object")
+		}
+		out = append(out, string(v))
+	}
+	if _, err := dec.Token(); err != nil {
+		return out, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return out, errors.New("data after the list")
+	}
+	return out, nil
+}
+
+func collect(r io.Reader) ([]string, error) {
+	var out []string
+	_, err := scanList(r, func(raw []byte, ms []member) bool {
+		out = append(out, string(raw))
+		return true
+	})
+	return out, err
+}
+
+// TestScanListMatchesDecoder: the list scanner finds the same elements
+// as encoding/json's Decoder, however the body is split into reads, and
+// fails where it fails.
+func TestScanListMatchesDecoder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var bodies []string
+	for range 300 {
+		var b strings.Builder
+		b.WriteString(" [")
+		for i := range r.IntN(6) {
+			if i > 0 {
+				b.WriteString(" ,\n")
+			}
+			b.WriteString(genObject(r))
+		}
+		b.WriteString("]\n")
+		bodies = append(bodies, b.String())
+	}
+	bodies = append(bodies, `[]`, `[{}]`, `[{"a":1},{"b":[{"c":"]"}]}]`, `[{"a":1},]`, `[{"a":1}{"b":2}]`,
+		`[{"a":1}`, `[{"a":1},`, `[`, `[{"a":[1}]`, `[{"a":1}] x`, `[{"a":1}] {}`, `{"a":1}`, `[1]`,
+		`[{"a":1},null]`, `[{"a":tru}]`, `[{"a":"\x"}]`, `[{"a":01}]`, "[{\"a\":\"\x01\"}]")
+	for _, body := range bodies {
+		want, werr := refList([]byte(body))
+		for name, rd := range map[string]io.Reader{
+			"whole": strings.NewReader(body),
+			"bytes": iotest.OneByteReader(strings.NewReader(body)),
+			"halfs": iotest.HalfReader(strings.NewReader(body)),
+		} {
+			got, gerr := collect(rd)
+			if (gerr == nil) != (werr == nil) {
+				t.Fatalf("%s %q: err %v, encoding/json's %v", name, body, gerr, werr)
+			}
+			if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+				t.Fatalf("%s %q:\n got %q\nwant %q", name, body, got, want)
+			}
+		}
+	}
+}
+
+// FuzzScanList: a body is read without error exactly when it is a JSON
+// array of objects, with the elements encoding/json finds.
+func FuzzListScan(f *testing.F) {
+	f.Add(`[{"a":1},{"b":"]"}]`)
+	f.Add(`[{"a":1}] `)
+	f.Add(`[{"a":[1}]`)
+	f.Fuzz(func(t *testing.T, body string) {
+		want, werr := refList([]byte(body))
+		got, gerr := collect(iotest.HalfReader(strings.NewReader(body)))
+		if (gerr == nil) != (werr == nil) {
+			t.Fatalf("%q: err %v, encoding/json's %v", body, gerr, werr)
+		}
+		if gerr == nil && !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Fatalf("%q:\n got %q\nwant %q", body, got, want)
+		}
+	})
+}
+
+// TestScanListLargeElements: elements larger than the read buffer, split
+// into small reads, are read whole; one over maxElement is refused.
+func TestScanListLargeElements(t *testing.T) {
+	defer runtime.GC() // the tests that measure the heap come later
+	big := `{"notes":"` + strings.Repeat("x", 3*listBuffer) + `","nested":[` + strings.Repeat(`{"a":"}"},`, listBuffer/8) + `1]}`
+	body := "[" + big + "," + big + `,{"id":"1"}]`
+	got, err := collect(iotest.HalfReader(strings.NewReader(body)))
+	if err != nil || len(got) != 3 || got[0] != big || got[1] != big || got[2] != `{"id":"1"}` {
+		t.Fatalf("got %d elements, err %v", len(got), err)
+	}
+	huge := "[" + `{"notes":"` + strings.Repeat("x", maxElement+10) + `"}]`
+	_, err = collect(strings.NewReader(huge))
+	if err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("huge element: err = %v", err)
+	}
+}
+
+func TestScanListErrors(t *testing.T) {
+	tests := []struct {
+		body          string
+		wantMalformed bool
+		wantMsg       string
+	}{
+		{``, false, "unexpected EOF"},
+		{`[{"a":1}`, false, "unexpected EOF"},
+		{`[{"a":`, false, "unexpected EOF"},
+		{`<html>`, true, `not a JSON array (it starts with "<html>")`},
+		{`[1]`, true, "not a JSON object"},
+		{`[{"a":1} {"b":2}]`, true, `unexpected "{`},
+		{`[{"a":tru}]`, true, "invalid JSON in the list"},
+		{`[] []`, true, "unexpected data after the list"},
+	}
+	for _, tt := range tests {
+		_, err := collect(strings.NewReader(tt.body))
+		if err == nil || isMalformed(err) != tt.wantMalformed || !strings.Contains(err.Error(), tt.wantMsg) {
+			t.Errorf("%q: err = %v (malformed %v), want %q (malformed %v)", tt.body, err, isMalformed(err), tt.wantMsg, tt.wantMalformed)
+		}
+	}
+	// A transport error after "]" is ignored: the list is complete.
+	r := io.MultiReader(strings.NewReader(`[{"id":"1"}] `), iotest.ErrReader(errors.New("reset")))
+	if got, err := collect(r); err != nil || len(got) != 1 {
+		t.Errorf("error after the list: %v, %d", err, len(got))
+	}
+}
+
+func BenchmarkScanList(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("[")
+	for i := range 10000 {
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		fmt.Fprintf(&buf, `{"_id":"65f0a1b2c3d4e5f6a7b8c9d0","id":"65f0a1b2c3d4e5f6a7b8c9d0","firstName":"Customer","lastName":"Number%d","name":"Customer Number%d","email":"customer%d@example.com","phone":"+1 555 0000001","status":"active","type":"individual","value":12,"autoPayment":false,"notes":"seeded","createdAt":"2025-03-01T12:00:00.123Z","updatedAt":"2025-03-01T12:00:00.123Z"}`, i, i, i)
+	}
+	buf.WriteString("]")
+	data := buf.Bytes()
+	for b.Loop() {
+		n, err := scanList(bytes.NewReader(data), func([]byte, []member) bool { return true })
+		if err != nil || n != 10000 {
+			b.Fatal(n, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/customer")
+}
