@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"aivabatch/internal/jsontext"
 	"bufio"
 	"errors"
 	"fmt"
@@ -163,7 +164,7 @@ type ndjsonWriter struct {
 func newNDJSONWriter(w io.Writer, opts WriterOptions) *ndjsonWriter {
 	nw := &ndjsonWriter{bw: bufio.NewWriterSize(w, 64<<10), types: opts.Types, n: len(opts.Header)}
 	for _, h := range opts.Header {
-		k := appendJSONString(nil, h)
+		k := jsontext.AppendString(nil, h)
 		nw.keys = append(nw.keys, append(k, ':'))
 	}
 	return nw
@@ -196,7 +197,7 @@ func (w *ndjsonWriter) Write(cells []string) error {
 		case t == ColumnBool && strings.EqualFold(s, "false"):
 			b = append(b, "false"...)
 		default:
-			b = appendJSONString(b, s)
+			b = jsontext.AppendString(b, s)
 		}
 	}
 	b = append(b, '}', '\n')
@@ -207,58 +208,6 @@ func (w *ndjsonWriter) Write(cells []string) error {
 
 // Close flushes the buffered lines.
 func (w *ndjsonWriter) Close() error { return w.bw.Flush() }
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD; HTML characters are not escaped (the output is data, not a web
-// page).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // isJSONNumber reports whether s is a number literal as JSON writes it
 // (no leading +, no leading zeros, digits on both sides of the point).

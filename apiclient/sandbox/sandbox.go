@@ -31,6 +31,7 @@
 package sandbox
 
 import (
+	"aivabatch/internal/jsontext"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -624,7 +625,7 @@ func (s *Server) list(w http.ResponseWriter, tenantName string, drop bool) {
 }
 
 func errorBody(status int, msg string) (int, []byte) {
-	b := append([]byte(`{"message":`), appendString(nil, msg)...)
+	b := append([]byte(`{"message":`), jsontext.AppendString(nil, msg)...)
 	return status, append(b, '}')
 }
 

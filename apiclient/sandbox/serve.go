@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"aivabatch/internal/jsontext"
 	"bufio"
 	"context"
 	"encoding/json"
@@ -181,7 +182,7 @@ func (s *Server) Save() error {
 		if i > 0 {
 			_ = w.WriteByte(',')
 		}
-		_, _ = w.Write(appendString(buf[:0], name))
+		_, _ = w.Write(jsontext.AppendString(buf[:0], name))
 		_, _ = w.WriteString(":[")
 		for j, r := range snaps[i] {
 			if j > 0 {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"aivabatch/internal/jsontext"
 	"encoding/hex"
 	"encoding/json"
 	"math"
@@ -9,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // record is one stored customer. Records are immutable once stored: an
@@ -135,26 +135,26 @@ func (r *record) appendJSON(b []byte) []byte {
 	b = append(b, `","id":"`...)
 	b = append(b, r.id...)
 	b = append(b, `","firstName":`...)
-	b = appendString(b, r.firstName)
+	b = jsontext.AppendString(b, r.firstName)
 	b = append(b, `,"lastName":`...)
-	b = appendString(b, r.lastName)
+	b = jsontext.AppendString(b, r.lastName)
 	b = append(b, `,"name":`...)
-	b = appendString(b, r.name)
+	b = jsontext.AppendString(b, r.name)
 	b = append(b, `,"email":`...)
-	b = appendString(b, r.email)
+	b = jsontext.AppendString(b, r.email)
 	b = append(b, `,"phone":`...)
-	b = appendString(b, r.phone)
+	b = jsontext.AppendString(b, r.phone)
 	b = append(b, `,"status":`...)
-	b = appendString(b, r.status)
+	b = jsontext.AppendString(b, r.status)
 	b = append(b, `,"type":`...)
-	b = appendString(b, r.typ)
+	b = jsontext.AppendString(b, r.typ)
 	b = append(b, `,"value":`...)
 	b = appendNumber(b, r.value)
 	b = append(b, `,"autoPayment":`...)
 	b = strconv.AppendBool(b, r.autoPayment)
 	if r.notes != "" {
 		b = append(b, `,"notes":`...)
-		b = appendString(b, r.notes)
+		b = jsontext.AppendString(b, r.notes)
 	}
 	b = append(b, `,"createdAt":"`...)
 	b = appendTime(b, r.created)
@@ -180,56 +180,6 @@ func appendNumber(b []byte, v float64) []byte {
 		return strconv.AppendFloat(b, v, 'e', -1, 64)
 	}
 	return strconv.AppendFloat(b, v, 'f', -1, 64)
-}
-
-// appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // Validation of request bodies.
