@@ -48,6 +48,9 @@ func systemIO() *IO {
 }
 
 func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "validate" || os.Args[1] == "export") {
+		tuneGC()
+	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -93,10 +96,6 @@ func run(ctx context.Context, args []string, io *IO) int {
 	}
 	var err error
 	var sum *batch.Summary
-	switch args[0] {
-	case "validate", "export":
-		tuneGC()
-	}
 	switch args[0] {
 	case "validate":
 		sum, err = runValidate(ctx, args[1:], io)
