@@ -203,6 +203,7 @@ type importer struct {
 
 	aborted atomic.Pointer[string]
 	sent    atomic.Int64 // rows that reached the API
+	nfailed atomic.Int64 // rows failed so far
 }
 
 // job is one row on its way through the pipeline.
@@ -595,6 +596,7 @@ func idempotencyKey(runID string, row int, hash string) string {
 func (im *importer) failed(o *Outcome, err error, prefix string) {
 	o.Result = ResultFailed
 	o.Error = prefix + err.Error()
+	im.countFailure()
 	var ae *apiclient.APIError
 	if errors.As(err, &ae) {
 		o.HTTPStatus = ae.Status
@@ -628,17 +630,21 @@ func (im *importer) record(j *job) error {
 			return fmt.Errorf("writing the undo file: %w", err)
 		}
 	}
-	if o.Result == ResultFailed {
-		n := im.sum.Counts[ResultFailed]
-		sent := int(im.sent.Load())
-		switch {
-		case im.cfg.MaxErrors > 0 && n >= im.cfg.MaxErrors:
-			im.abort(fmt.Sprintf("--max-errors %d reached: %d rows failed", im.cfg.MaxErrors, n))
-		case im.cfg.MaxErrorsPercent > 0 && sent >= 20 && float64(n)*100 >= im.cfg.MaxErrorsPercent*float64(sent):
-			im.abort(fmt.Sprintf("--max-errors %g%% reached: %d of %d rows sent failed", im.cfg.MaxErrorsPercent, n, sent))
-		}
-	}
 	return nil
+}
+
+// countFailure counts a failed row as soon as its worker knows, so that
+// --max-errors stops the other workers at once rather than when the
+// report reaches the row.
+func (im *importer) countFailure() {
+	n := int(im.nfailed.Add(1))
+	sent := int(im.sent.Load())
+	switch {
+	case im.cfg.MaxErrors > 0 && n >= im.cfg.MaxErrors:
+		im.abort(fmt.Sprintf("--max-errors %d reached: %d rows failed", im.cfg.MaxErrors, n))
+	case im.cfg.MaxErrorsPercent > 0 && sent >= 20 && float64(n)*100 >= im.cfg.MaxErrorsPercent*float64(sent):
+		im.abort(fmt.Sprintf("--max-errors %g%% reached: %d of %d rows sent failed", im.cfg.MaxErrorsPercent, n, sent))
+	}
 }
 
 func fileExists(p string) bool {

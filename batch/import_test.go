@@ -487,7 +487,7 @@ func TestImportMaxErrorsStops(t *testing.T) {
 		t.Fatalf("err = %v, want the --max-errors abort", err)
 	}
 	failed, notAttempted := sum.Counts[ResultFailed], sum.Counts[ResultNotAttempted]
-	if failed < 5 || failed > 5+2*cfg.Workers || failed+notAttempted != 300 {
+	if failed < 5 || failed > 5+cfg.Workers || failed+notAttempted != 300 {
 		t.Errorf("counts = %v, want about 5 failed and the rest not_attempted", sum.Counts)
 	}
 	if n := sb.Stats().Requests.Status; n != int64(failed) {
