@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"aivabatch/apiclient"
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
+	"aivabatch/formats"
 )
 
 // TestSamplesAreTheSameCustomers imports the README's three sample files
@@ -27,5 +29,27 @@ func TestSamplesAreTheSameCustomers(t *testing.T) {
 		} else if got != first {
 			t.Errorf("%s gives other customers than customers.csv:\n%s\nwant\n%s", name, got, first)
 		}
+	}
+}
+
+// TestCustomers100BuildsNames imports the real-world datablist file with
+// the flags its validate error suggests: names come from First and Last
+// Name, phones from Phone 1, and "Customer Id" is not taken as the id.
+func TestCustomers100BuildsNames(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	cfg := importCfg(filepath.Join("..", "testdata", "customers-100.csv"), newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
+	cfg.Report = filepath.Join(t.TempDir(), "r.csv")
+	cfg.Map = formats.MapOptions{Map: map[string]string{"Phone 1": "phone"}, IgnoreUnknown: true}
+	sum, err := Import(context.Background(), cfg)
+	if err != nil || sum.Counts[ResultCreated] != 100 {
+		t.Fatalf("%v %v %v", sum.Counts, sum.FirstErrors, err)
+	}
+	byEmail := map[string]apiclient.Customer{}
+	for _, c := range sb.Customers(sandbox.TenantDemo) {
+		byEmail[c.Email] = c
+	}
+	c := byEmail["zunigavanessa@smith.info"]
+	if c.Name != "Sheryl Baxter" || c.FirstName != "Sheryl" || c.LastName != "Baxter" || c.Phone != "229.077.5154" || c.ID == "DD37Cf93aecA6Dc" {
+		t.Errorf("row 2 became %+v", c)
 	}
 }
