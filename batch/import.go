@@ -306,9 +306,16 @@ func (im *importer) run() error {
 	// the journal order and the undo file.
 	pending := make(map[int]*job)
 	next := 0
+	failed := func() bool {
+		select {
+		case <-fatal:
+			return true
+		default:
+			return false
+		}
+	}
 	for j := range results {
-		if fatalErr != nil {
-			<-slots
+		if failed() {
 			continue // drain so senders can finish
 		}
 		pending[j.seq] = j
@@ -325,6 +332,7 @@ func (im *importer) run() error {
 			<-slots
 		}
 	}
+	// results is closed after every sender returned: fatalErr is settled.
 	return fatalErr
 }
 
