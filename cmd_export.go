@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		for _, col := range strings.Split(columns, ",") {
 			if col = strings.TrimSpace(col); col != "" {
 				cfg.Columns = append(cfg.Columns, col)
+				if !batch.ExportColumnKnown(col) && !quiet {
+					fmt.Fprintf(io.ErrOut, "warning: --columns %q is not a customer field (%s); it is filled from the fields the API returns, and empty where it has none\n", col, strings.Join(batch.DefaultExportColumns, ","))
+				}
 			}
 		}
 	}
