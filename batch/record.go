@@ -84,7 +84,8 @@ type Record struct {
 	Problems []Problem
 	// builtName says the name was built from firstName + lastName.
 	builtName bool
-	// oversize says a cell was over the limit: nothing else was read.
+	// oversize says the row could not be read or a cell was over the
+	// limit: nothing else was checked.
 	oversize bool
 }
 
@@ -239,11 +240,16 @@ func (v *Validator) Check(row formats.Row) (*Record, error) {
 func (v *Validator) CheckFields(row formats.Row) *Record {
 	r := &Record{Num: row.Num, Cells: row.Cells}
 	if row.Err != nil {
+		// The row could not be read as a record (ragged, too long, not an
+		// object): its cells may be shifted, so checking them would only
+		// add misleading problems.
 		if re, ok := row.Err.(*formats.RowError); ok {
 			r.Problems = append(r.Problems, Problem{Column: re.Field, Msg: re.Err.Error()})
 		} else {
 			r.Problems = append(r.Problems, Problem{Msg: row.Err.Error()})
 		}
+		r.oversize = true // no duplicate check either
+		return r
 	}
 	for i, c := range row.Cells {
 		if len(c) > maxCell && i < len(v.m.Columns) && v.m.Columns[i] != "" {

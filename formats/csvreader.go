@@ -215,9 +215,9 @@ func (r *csvReader) checkWidth() {
 		if isBlank(r.rec[r.ends[r.width-1]:]) {
 			return
 		}
-		r.setProblem(-1, fmt.Errorf("has %d cells but the header has %d columns; check for an unquoted %s in a cell (a cell that contains it must be in double quotes)", n, r.width, delimName(r.delim)))
+		r.setProblem(-1, fmt.Errorf("has %s but the header has %s; check for an unquoted %s in a cell (a cell that contains it must be in double quotes)", plural(n, "cell"), plural(r.width, "column"), delimName(r.delim)))
 	case n < r.width:
-		r.setProblem(-1, fmt.Errorf("has %d cells but the header has %d columns; check for a missing %s or a line break inside an unquoted cell", n, r.width, delimName(r.delim)))
+		r.setProblem(-1, fmt.Errorf("has %s but the header has %s; check for a missing %s or a line break inside an unquoted cell", plural(n, "cell"), plural(r.width, "column"), delimName(r.delim)))
 	}
 }
 
@@ -534,4 +534,12 @@ func (r *csvReader) runaway(qLine, qPos, fieldStart, lastNL int) {
 	}
 	r.line = qLine + 1
 	r.qLineEnd = -1
+}
+
+// plural renders "1 cell", "2 cells".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

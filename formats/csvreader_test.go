@@ -120,7 +120,7 @@ func TestCSVReaderFixtures(t *testing.T) {
 			opts:       ReaderOptions{Delimiter: ','},
 			wantHeader: []string{"name;email;notes"},
 			wantRows: []wantRow{
-				{num: 2, wantErr: "has 2 cells but the header has 1 columns"},
+				{num: 2, wantErr: "has 2 cells but the header has 1 column;"},
 				{num: 3, cells: []string{"Bob;bob@example.com;plain"}},
 			},
 		},
