@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -214,4 +215,126 @@ func TestKillAndResume(t *testing.T) {
 	if len(rows) != n+1 {
 		t.Errorf("final report has %d rows, want %d", len(rows), n+1)
 	}
+}
+
+// startImport runs the CLI as a process with --verbose and returns once
+// it has sent n creates (counted from its log, not by waiting).
+func startImport(t *testing.T, sb *sandboxtest.Server, args []string, n int) (*exec.Cmd, *bytes.Buffer, chan struct{}) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"import", "--verbose", "--no-progress"}, args...)...)
+	cmd.Env = append(os.Environ(), "AIVABATCH_AS_MAIN=1", "AIVA_API_URL="+sb.URL, "AIVA_TOKEN="+sandbox.TokenReadWrite)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	sc := bufio.NewScanner(stderr)
+	posts := 0
+	for posts < n && sc.Scan() {
+		log.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "POST") {
+			posts++
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for sc.Scan() {
+			mu.Lock()
+			log.WriteString(sc.Text() + "\n")
+			if noticed != nil && strings.Contains(sc.Text(), "aivabatch: interrupted") {
+				close(noticed)
+				noticed = nil
+			}
+			mu.Unlock()
+		}
+	}()
+	return cmd, &log, done
+}
+
+var (
+	mu      sync.Mutex
+	noticed chan struct{} // closed when the command says it saw the signal
+)
+
+// TestSignals sends SIGINT to the running command: it finishes the
+// requests in flight, writes a complete report and exits 130. Two signals
+// stop it at once, still exit 130, and leave the journal for --resume.
+func TestSignals(t *testing.T) {
+	for _, twice := range []bool{false, true} {
+		t.Run(fmt.Sprintf("twice=%v", twice), func(t *testing.T) {
+			// With two signals, requests in flight must still be running
+			// when the second arrives: a long latency makes sure of it.
+			latency, posts := 2*time.Millisecond, 200
+			if twice {
+				latency, posts = 500*time.Millisecond, 8
+			}
+			sb := sandboxtest.NewServer(t, sandbox.Options{Latency: latency})
+			dir := t.TempDir()
+			lines := []string{"name,email"}
+			for i := 1; i <= 2000; i++ {
+				lines = append(lines, fmt.Sprintf("P %d,p%d@example.com", i, i))
+			}
+			in := writeLines(t, filepath.Join(dir, "in.csv"), lines...)
+			seen := make(chan struct{})
+			mu.Lock()
+			noticed = seen
+			mu.Unlock()
+			cmd, log, done := startImport(t, sb, []string{in, "--rate", "0", "--workers", "4"}, posts)
+			cmd.Process.Signal(os.Interrupt)
+			if twice {
+				// Signals do not queue: send the second once the first
+				// was seen.
+				<-seen
+				cmd.Process.Signal(os.Interrupt)
+			}
+			cmd.Wait()
+			<-done
+			if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+				t.Fatalf("exit %d, want 130; log tail:\n%s", code, tail(log.String()))
+			}
+			if strings.Contains(log.String(), sandbox.TokenReadWrite) {
+				t.Error("the verbose log shows the token")
+			}
+			report := filepath.Join(dir, "in.report.csv")
+			if twice {
+				if _, err := os.Stat(batch.JournalPath(report)); err != nil {
+					t.Errorf("no journal after a second signal: %v", err)
+				}
+				return
+			}
+			r, err := formats.OpenReader(report, formats.ReaderOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			rows, created := 0, 0
+			for {
+				row, err := r.Next()
+				if err != nil {
+					break
+				}
+				rows++
+				if row.Cells[1] == "created" {
+					created++
+				}
+			}
+			if rows != 2000 || created != sb.Count(sandbox.TenantDemo) {
+				t.Errorf("report: %d rows, %d created; server: %d customers", rows, created, sb.Count(sandbox.TenantDemo))
+			}
+			if _, err := os.Stat(batch.JournalPath(report)); err == nil {
+				t.Error("journal left although the report is complete")
+			}
+		})
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return s[len(s)-2000:]
+	}
+	return s
 }
