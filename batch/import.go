@@ -83,6 +83,12 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		// send its creates again.
 		return nil, inputErr("the previous run with this report did not finish (%s is there): add --resume to continue it without duplicates, or delete that file to start over", jp)
 	}
+	if !cfg.Resume && !cfg.MatchEmail && !cfg.DryRun {
+		if n := createdInReport(in.report); n > 0 {
+			// The same file again would create the same customers again.
+			return nil, inputErr("%s says an earlier run created %d customers from this file; running again would create them again. Continue it with --resume (rows already done are skipped), or add --match email (existing customers are updated, not created), or write elsewhere with --report", in.report, n)
+		}
+	}
 	if cfg.Resume {
 		if prev, err = loadPrevious(in.report, cfg.Reader); err != nil {
 			return nil, &InputError{Err: err}

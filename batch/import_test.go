@@ -498,3 +498,27 @@ func TestImportMaxErrorsStops(t *testing.T) {
 		t.Errorf("row 2: %q %q", rows[0]["_error"], rows[0]["_http_status"])
 	}
 }
+
+// TestImportSameFileTwiceIsRefused: running the same import again would
+// create every customer a second time, so it stops and says what to do.
+func TestImportSameFileTwiceIsRefused(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	in := customersCSV(t, dir, 20)
+	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
+	if _, err := Import(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Import(context.Background(), cfg)
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "created 20 customers") || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("second run: %v, want an input error pointing to --resume", err)
+	}
+	if n := sb.Count(sandbox.TenantDemo); n != 20 {
+		t.Errorf("%d customers, want 20", n)
+	}
+	cfg.MatchEmail = true
+	if sum, err := Import(context.Background(), cfg); err != nil || sum.Counts[ResultUnchanged] != 20 {
+		t.Errorf("with --match email: %v %v", sum.Counts, err)
+	}
+}

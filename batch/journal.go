@@ -208,3 +208,29 @@ func loadReport(path string, prev map[int]journalEntry) error {
 		prev[n] = journalEntry{Row: n, Result: res, ID: row.Cells[2], Hash: cellsHash(row.Cells[len(ReportColumns):])}
 	}
 }
+
+// createdInReport counts the rows an earlier complete report at path says
+// were created (0 when there is no readable report).
+func createdInReport(path string) int {
+	if _, err := os.Stat(path); err != nil {
+		return 0
+	}
+	r, err := formats.OpenReader(path, formats.ReaderOptions{})
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	if h := r.Header(); len(h) < 2 || h[0] != "_row" || h[1] != "_result" {
+		return 0
+	}
+	n := 0
+	for {
+		row, err := r.Next()
+		if err != nil {
+			return n
+		}
+		if len(row.Cells) > 1 && row.Cells[1] == string(ResultCreated) {
+			n++
+		}
+	}
+}
