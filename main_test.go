@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -135,30 +134,12 @@ func TestKillAndResume(t *testing.T) {
 	in := writeLines(t, filepath.Join(dir, "big.csv"), lines...)
 	report := filepath.Join(dir, "big.report.csv")
 
-	cmd := exec.Command(os.Args[0], "import", in, "--rate", "0", "--workers", "8", "--verbose", "--no-progress")
-	cmd.Env = append(os.Environ(), "AIVABATCH_AS_MAIN=1", "AIVA_API_URL="+sb.URL, "AIVA_TOKEN="+sandbox.TokenReadWrite)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// Kill once a good share of the creates went out (counted from the
 	// verbose log, not by waiting for time to pass).
-	sc := bufio.NewScanner(stderr)
-	posts := 0
-	for sc.Scan() && posts < n/3 {
-		if strings.Contains(sc.Text(), "POST") {
-			posts++
-		}
-	}
+	cmd, _, done := startImport(t, sb, []string{in, "--rate", "0", "--workers", "8"}, n/3, nil)
 	cmd.Process.Signal(syscall.SIGKILL)
-	go func() {
-		for sc.Scan() {
-		}
-	}()
 	cmd.Wait()
+	<-done
 	if got := sb.Count(sandbox.TenantDemo); got == 0 || got >= n {
 		t.Fatalf("after the kill the tenant has %d customers; want a partial import", got)
 	}
@@ -219,7 +200,8 @@ func TestKillAndResume(t *testing.T) {
 
 // startImport runs the CLI as a process with --verbose and returns once
 // it has sent n creates (counted from its log, not by waiting).
-func startImport(t *testing.T, sb *sandboxtest.Server, args []string, n int) (*exec.Cmd, *bytes.Buffer, chan struct{}) {
+// noticed, when not nil, is closed once the command says it saw a signal.
+func startImport(t *testing.T, sb *sandboxtest.Server, args []string, n int, noticed chan struct{}) (*exec.Cmd, *bytes.Buffer, chan struct{}) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"import", "--verbose", "--no-progress"}, args...)...)
 	cmd.Env = append(os.Environ(), "AIVABATCH_AS_MAIN=1", "AIVA_API_URL="+sb.URL, "AIVA_TOKEN="+sandbox.TokenReadWrite)
@@ -243,22 +225,15 @@ func startImport(t *testing.T, sb *sandboxtest.Server, args []string, n int) (*e
 	go func() {
 		defer close(done)
 		for sc.Scan() {
-			mu.Lock()
 			log.WriteString(sc.Text() + "\n")
 			if noticed != nil && strings.Contains(sc.Text(), "aivabatch: interrupted") {
 				close(noticed)
 				noticed = nil
 			}
-			mu.Unlock()
 		}
 	}()
 	return cmd, &log, done
 }
-
-var (
-	mu      sync.Mutex
-	noticed chan struct{} // closed when the command says it saw the signal
-)
 
 // TestSignals sends SIGINT to the running command: it finishes the
 // requests in flight, writes a complete report and exits 130. Two signals
@@ -280,10 +255,7 @@ func TestSignals(t *testing.T) {
 			}
 			in := writeLines(t, filepath.Join(dir, "in.csv"), lines...)
 			seen := make(chan struct{})
-			mu.Lock()
-			noticed = seen
-			mu.Unlock()
-			cmd, log, done := startImport(t, sb, []string{in, "--rate", "0", "--workers", "4"}, posts)
+			cmd, log, done := startImport(t, sb, []string{in, "--rate", "0", "--workers", "4"}, posts, seen)
 			cmd.Process.Signal(os.Interrupt)
 			if twice {
 				// Signals do not queue: send the second once the first
