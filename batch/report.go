@@ -60,7 +60,10 @@ type Outcome struct {
 // file, unusable header, bad option. The CLI exits 2 on it.
 type InputError struct{ Err error }
 
+// Error returns the cause's sentence.
 func (e *InputError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
 func (e *InputError) Unwrap() error { return e.Err }
 
 func inputErr(format string, args ...any) error {
@@ -227,6 +230,7 @@ func (s *Summary) WriteJSON(w io.Writer) error {
 // server condition). The report is still complete.
 type AbortedError struct{ Reason string }
 
+// Error returns why the run stopped.
 func (e *AbortedError) Error() string { return e.Reason }
 
 // IsAborted reports whether err is an *AbortedError.
