@@ -71,6 +71,9 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if cfg.Client == nil {
 		return nil, inputErr("no API client configured")
 	}
+	if cfg.DryRun && cfg.Report == "" {
+		cfg.Report = DefaultDryRunReportPath(cfg.Path)
+	}
 	in, err := openInput(&cfg.InputConfig)
 	if err != nil {
 		return nil, err

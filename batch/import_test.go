@@ -272,7 +272,7 @@ func TestImportDryRunSendsNoWrite(t *testing.T) {
 	if w := after.Total() - before.Total() - (after.List - before.List); w != 0 {
 		t.Errorf("dry run made %d non-list requests", w)
 	}
-	rows := readReport(t, filepath.Join(dir, "in.report.csv"))
+	rows := readReport(t, filepath.Join(dir, "in.dry-run.csv"))
 	want := []string{"would_update", "would_create", "would_delete", "invalid"}
 	for i, w := range want {
 		if rows[i]["_result"] != w {

@@ -90,6 +90,20 @@ func DefaultReportPath(input string) string {
 	return stem + ".report" + ext
 }
 
+// DefaultDryRunReportPath is <input dir>/<input stem>.dry-run.<input ext>
+// (stdin: import.dry-run.csv): a dry run never overwrites the report of a
+// real run, which --resume and the re-run guard read.
+func DefaultDryRunReportPath(input string) string {
+	if input == "-" || input == "" {
+		return "import.dry-run.csv"
+	}
+	ext := filepath.Ext(input)
+	if ext == "" {
+		ext = ".csv"
+	}
+	return strings.TrimSuffix(input, filepath.Ext(input)) + ".dry-run" + ext
+}
+
 // reportWriter writes outcomes under the report header. Only one goroutine
 // may use it.
 type reportWriter struct {
