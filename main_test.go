@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"aivabatch/apiclient"
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
 	"aivabatch/batch"
@@ -119,11 +120,62 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// TestKillAndResume runs the real command as a process, kills it with
+// startSandbox runs `aivabatch sandbox` as a process on a free loopback
+// port and returns its base URL; it is stopped with SIGINT when the test
+// ends.
+func startSandbox(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"sandbox", "--addr", "127.0.0.1:0", "--reset",
+		"--data", filepath.Join(t.TempDir(), "sandbox.json")}, args...)...)
+	cmd.Env = append(os.Environ(), "AIVABATCH_AS_MAIN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if url, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "base URL:"); ok {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return strings.TrimSpace(url)
+		}
+	}
+	t.Fatal("the sandbox printed no base URL")
+	return ""
+}
+
+// tenantCustomers lists the customers through the API.
+func tenantCustomers(t *testing.T, url string) []apiclient.Customer {
+	t.Helper()
+	c, err := apiclient.New(apiclient.Options{BaseURL: url, Token: sandbox.TokenReadWrite, Retries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []apiclient.Customer
+	for cu, err := range c.ListCustomers(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, cu)
+	}
+	return out
+}
+
+// TestKillAndResume runs the real command as a process against
+// `aivabatch sandbox --latency` in another process, kills the import with
 // SIGKILL part way through, and resumes: the tenant ends with exactly one
 // customer per valid row and the final report is complete.
 func TestKillAndResume(t *testing.T) {
-	sb := sandboxtest.NewServer(t, sandbox.Options{Latency: 2 * time.Millisecond})
+	url := startSandbox(t, "--latency", "2ms")
 	dir := t.TempDir()
 	const n = 3000
 	lines := []string{"name,email,phone"}
@@ -136,25 +188,25 @@ func TestKillAndResume(t *testing.T) {
 
 	// Kill once a good share of the creates went out (counted from the
 	// verbose log, not by waiting for time to pass).
-	cmd, _, done := startImport(t, sb, []string{in, "--rate", "0", "--workers", "8"}, n/3, nil)
+	cmd, _, done := startImport(t, url, []string{in, "--rate", "0", "--workers", "8"}, n/3, nil)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	<-done
-	if got := sb.Count(sandbox.TenantDemo); got == 0 || got >= n {
+	if got := len(tenantCustomers(t, url)); got == 0 || got >= n {
 		t.Fatalf("after the kill the tenant has %d customers; want a partial import", got)
 	}
 	if _, err := os.Stat(batch.JournalPath(report)); err != nil {
 		t.Fatalf("no journal after kill -9: %v", err)
 	}
 
-	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": url, "AIVA_TOKEN": sandbox.TokenReadWrite})
 	if code := run(context.Background(), []string{"import", in, "--rate", "0"}, io); code != exitInput || !strings.Contains(errOut.String(), "--resume") {
 		t.Fatalf("a run over an unfinished one: exit %d, want 2 and a hint to --resume; stderr:\n%s", code, errOut)
 	}
 	if code := run(context.Background(), []string{"import", in, "--resume", "--rate", "0", "--workers", "8"}, io); code != exitRowProblems {
 		t.Fatalf("resume exit %d, want 1 (one invalid row); stderr:\n%s", code, errOut)
 	}
-	custs := sb.Customers(sandbox.TenantDemo)
+	custs := tenantCustomers(t, url)
 	if len(custs) != n {
 		t.Errorf("tenant has %d customers, want %d", len(custs), n)
 	}
@@ -201,10 +253,10 @@ func TestKillAndResume(t *testing.T) {
 // startImport runs the CLI as a process with --verbose and returns once
 // it has sent n creates (counted from its log, not by waiting).
 // noticed, when not nil, is closed once the command says it saw a signal.
-func startImport(t *testing.T, sb *sandboxtest.Server, args []string, n int, noticed chan struct{}) (*exec.Cmd, *bytes.Buffer, chan struct{}) {
+func startImport(t *testing.T, apiURL string, args []string, n int, noticed chan struct{}) (*exec.Cmd, *bytes.Buffer, chan struct{}) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"import", "--verbose", "--no-progress"}, args...)...)
-	cmd.Env = append(os.Environ(), "AIVABATCH_AS_MAIN=1", "AIVA_API_URL="+sb.URL, "AIVA_TOKEN="+sandbox.TokenReadWrite)
+	cmd.Env = append(os.Environ(), "AIVABATCH_AS_MAIN=1", "AIVA_API_URL="+apiURL, "AIVA_TOKEN="+sandbox.TokenReadWrite)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -255,7 +307,7 @@ func TestSignals(t *testing.T) {
 			}
 			in := writeLines(t, filepath.Join(dir, "in.csv"), lines...)
 			seen := make(chan struct{})
-			cmd, log, done := startImport(t, sb, []string{in, "--rate", "0", "--workers", "4"}, posts, seen)
+			cmd, log, done := startImport(t, sb.URL, []string{in, "--rate", "0", "--workers", "4"}, posts, seen)
 			cmd.Process.Signal(os.Interrupt)
 			if twice {
 				// Signals do not queue: send the second once the first
