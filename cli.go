@@ -190,14 +190,6 @@ func (p *progress) set(n int64) {
 	}
 }
 
-// setMax changes the total (an estimate that improves as the run goes).
-// Safe to call from another goroutine than set.
-func (p *progress) setMax(n int64) {
-	if p.bar != nil && n > 0 {
-		p.bar.ChangeMax64(n)
-	}
-}
-
 func (p *progress) done() {
 	if p.bar != nil {
 		p.bar.Finish()

@@ -28,7 +28,6 @@ type plan struct {
 	cur     *apiclient.Customer
 	changes string
 	result  Result // for opNone
-	problem string // for opNone with ResultInvalid
 }
 
 // clearable are the profile fields --blank clear may empty: the API
