@@ -237,13 +237,11 @@ func printSummary(io *IO, s *batch.Summary) {
 		for _, e := range s.FirstErrors {
 			fmt.Fprintf(io.ErrOut, "  %s\n", e)
 		}
-		if n := s.Problems(); n > len(s.FirstErrors) {
+		if n := s.Problems() - s.Counts[batch.ResultNotAttempted]; n > len(s.FirstErrors) {
 			fmt.Fprintf(io.ErrOut, "  … and %d more rows; see the report\n", n-len(s.FirstErrors))
 		}
 	}
-	if s.Aborted != "" {
-		fmt.Fprintf(io.ErrOut, "aborted: %s\n", s.Aborted)
-	}
+	// Why a run stopped comes last, as the "aivabatch: …" error line.
 }
 
 func writeSummaryJSON(path string, s *batch.Summary) error {

@@ -210,7 +210,7 @@ type importer struct {
 	// the input is a report (else -1).
 	resultCol, idCol int
 
-	aborted atomic.Pointer[string]
+	aborted atomic.Pointer[abortInfo]
 	sent    atomic.Int64 // rows that reached the API
 	nfailed atomic.Int64 // rows failed so far
 }
@@ -224,13 +224,17 @@ type job struct {
 	out  Outcome
 }
 
-func (im *importer) abort(reason string) {
-	im.aborted.CompareAndSwap(nil, &reason)
+// abort stops the run: short says why in a few words for the rows not
+// sent, reason in full for the summary.
+func (im *importer) abort(short, reason string) {
+	im.aborted.CompareAndSwap(nil, &abortInfo{short: short, reason: reason})
 }
+
+type abortInfo struct{ short, reason string }
 
 func (im *importer) abortReason() string {
 	if p := im.aborted.Load(); p != nil {
-		return *p
+		return p.reason
 	}
 	return ""
 }
@@ -271,7 +275,7 @@ func (im *importer) run() error {
 			if im.ctx.Err() != nil {
 				// Interrupted during the list: every row is not_attempted.
 			} else {
-				im.abort(fmt.Sprintf("could not list the customers at start: %v", err))
+				im.abort("the customer list at start failed", fmt.Sprintf("could not list the customers at start: %v", err))
 			}
 		}
 	}
@@ -507,8 +511,8 @@ func (im *importer) plan(j *job) bool {
 }
 
 func (im *importer) notAttemptedReason() string {
-	if r := im.abortReason(); r != "" {
-		return "not sent: the run was aborted (" + r + ")"
+	if p := im.aborted.Load(); p != nil {
+		return "not sent: the run stopped because " + p.short + "; run again with --resume"
 	}
 	return "not sent: the run was interrupted; run again with --resume"
 }
@@ -619,7 +623,11 @@ func (im *importer) failed(o *Outcome, err error, prefix string) {
 		o.HTTPStatus = ae.Status
 	}
 	if errors.Is(err, apiclient.ErrForbidden) {
-		im.abort("the API refused a write with HTTP 403: " + err.Error())
+		msg := err.Error()
+		if ae != nil {
+			msg = ae.Message
+		}
+		im.abort("a write was refused with HTTP 403", fmt.Sprintf("the API refused a write with HTTP 403 (%s); use a token with the customers:write scope, then run again with --resume", msg))
 	}
 }
 
@@ -658,9 +666,9 @@ func (im *importer) countFailure() {
 	sent := int(im.sent.Load())
 	switch {
 	case im.cfg.MaxErrors > 0 && n >= im.cfg.MaxErrors:
-		im.abort(fmt.Sprintf("--max-errors %d reached: %d rows failed", im.cfg.MaxErrors, n))
+		im.abort("--max-errors was reached", fmt.Sprintf("--max-errors %d reached: %d rows failed", im.cfg.MaxErrors, n))
 	case im.cfg.MaxErrorsPercent > 0 && sent >= 20 && float64(n)*100 >= im.cfg.MaxErrorsPercent*float64(sent):
-		im.abort(fmt.Sprintf("--max-errors %g%% reached: %d of %d rows sent failed", im.cfg.MaxErrorsPercent, n, sent))
+		im.abort("--max-errors was reached", fmt.Sprintf("--max-errors %g%% reached: %d of %d rows sent failed", im.cfg.MaxErrorsPercent, n, sent))
 	}
 }
 

@@ -209,7 +209,7 @@ func newSummary(command string) *Summary {
 func (s *Summary) add(o *Outcome) {
 	s.Rows++
 	s.Counts[o.Result]++
-	if o.Error != "" && !o.Result.Good() && len(s.FirstErrors) < maxFirstErrors {
+	if o.Error != "" && !o.Result.Good() && o.Result != ResultNotAttempted && len(s.FirstErrors) < maxFirstErrors {
 		s.FirstErrors = append(s.FirstErrors, fmt.Sprintf("row %d: %s", o.Num, o.Error))
 	}
 }
