@@ -131,13 +131,13 @@ func TestAuthorizationAndScopes(t *testing.T) {
 		{"read-only token creates", sandbox.TokenReadOnly, func(c *apiclient.Client) error {
 			_, err := c.CreateCustomer(ctx, person("X Y", "x@example.com"), "")
 			return err
-		}, apiclient.ErrForbidden, "probably lacks the customers:write scope"},
+		}, apiclient.ErrForbidden, "lacks the customers:write scope"},
 		{"write-only token lists", sandbox.TokenWriteOnly, func(c *apiclient.Client) error {
 			for _, err := range c.ListCustomers(ctx) {
 				return err
 			}
 			return nil
-		}, apiclient.ErrForbidden, "probably lacks the customers:read scope"},
+		}, apiclient.ErrForbidden, "lacks the customers:read scope"},
 		{"unknown token", "aiva_not_a_token", func(c *apiclient.Client) error {
 			_, err := c.GetCustomer(ctx, mine.ID)
 			return err

@@ -79,7 +79,9 @@ func (e *APIError) Error() string {
 		b.WriteString(e.Message)
 	}
 	if (e.Status == http.StatusForbidden || e.Status == http.StatusUnauthorized) && e.Scope != "" {
-		fmt.Fprintf(&b, " (the token is invalid or expired, or probably lacks the %s scope)", e.Scope)
+		if !strings.Contains(e.Message, e.Scope) { // the server may have named it already
+			fmt.Fprintf(&b, " (the token is invalid or expired, or probably lacks the %s scope)", e.Scope)
+		}
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (gave up after %d attempts)", e.Attempts)
