@@ -217,9 +217,14 @@ func (l *Limiter) throttled(now time.Time, gen int64, retryAfter time.Duration) 
 	if run < fastDrain {
 		next = prev * 0.5
 	}
-	if run >= time.Second {
+	if run >= time.Second || l.stats.Cuts > 0 {
 		// The server accepted this much over the last second: halving
-		// below it would only waste capacity.
+		// below it would only waste capacity. (Not for the first cut
+		// within a second of starting, when that second may hold the
+		// server's initial burst.) This also stops a cascade when the
+		// server sends no Retry-After: requests let through after a cut
+		// still meet its empty bucket for a while, and each would halve
+		// the rate again (400 → 200 → 100 → 50 → 25 in 20 ms was seen).
 		next = max(next, 0.9*min(prev, l.win.rate(now)))
 	}
 	l.cur = max(minRate, next)
