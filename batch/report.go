@@ -131,7 +131,7 @@ func openReport(path string, header []string) (*reportWriter, error) {
 	}
 	f, err := formats.CreateFile(path)
 	if err != nil {
-		return nil, inputErr("cannot create the report: %v", err)
+		return nil, inputErr("cannot create the report: %v; write it elsewhere with --report PATH", err)
 	}
 	cols := append([]string{}, ReportColumns...)
 	var keep []int
