@@ -1,8 +1,10 @@
 // Package formats reads and writes customer files (CSV/TSV, XLSX, NDJSON)
 // and maps their headers onto the canonical customer fields.
 //
-// Readers pull, writers push. Every type here is single-goroutine code:
-// concurrency lives in package batch.
+// Readers pull, writers push. Every reader and writer is used from one
+// goroutine at a time: concurrency lives in package batch, except that the
+// XLSX writer compresses on helper goroutines of its own (compression is
+// most of its cost), which Close ends.
 package formats
 
 import "fmt"
