@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"aivabatch/apiclient"
 	"aivabatch/internal/jsontext"
 	"bufio"
 	"context"
@@ -81,22 +82,6 @@ type fileFormat struct {
 	Tenants map[string][]json.RawMessage `json:"tenants"`
 }
 
-type storedCustomer struct {
-	ID          string  `json:"id"`
-	FirstName   string  `json:"firstName"`
-	LastName    string  `json:"lastName"`
-	Name        string  `json:"name"`
-	Email       string  `json:"email"`
-	Phone       string  `json:"phone"`
-	Status      string  `json:"status"`
-	Type        string  `json:"type"`
-	Value       float64 `json:"value"`
-	AutoPayment bool    `json:"autoPayment"`
-	Notes       string  `json:"notes"`
-	CreatedAt   string  `json:"createdAt"`
-	UpdatedAt   string  `json:"updatedAt"`
-}
-
 // load reads path into the (empty) store. A missing file is not an error.
 func (s *Server) load(path string) error {
 	f, err := os.Open(path)
@@ -123,7 +108,7 @@ func (s *Server) load(path string) error {
 			s.tenants[name] = t
 		}
 		for i, raw := range list {
-			var c storedCustomer
+			var c apiclient.Customer
 			if err := json.Unmarshal(raw, &c); err != nil {
 				return fmt.Errorf("sandbox: reading %s: tenant %s, customer %d: %w", path, name, i, err)
 			}
@@ -131,12 +116,9 @@ func (s *Server) load(path string) error {
 				return fmt.Errorf("sandbox: reading %s: tenant %s, customer %d: bad or duplicate id %q", path, name, i, c.ID)
 			}
 			s.seq++
-			t.add(&record{
-				seq: s.seq, id: c.ID, firstName: c.FirstName, lastName: c.LastName, name: c.Name,
-				email: c.Email, phone: c.Phone, status: c.Status, typ: c.Type, notes: c.Notes,
-				value: c.Value, autoPayment: c.AutoPayment,
-				created: parseTime(c.CreatedAt, 0), updated: parseTime(c.UpdatedAt, 0),
-			})
+			r := fromCustomer(c, 0)
+			r.seq = s.seq
+			t.add(r)
 		}
 	}
 	return nil
