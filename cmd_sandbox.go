@@ -16,7 +16,8 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 	var (
 		addr, data                    string
 		reset                         bool
-		latency                       time.Duration
+		latency, jitter               time.Duration
+		rateBurst                     int
 		failRate, rateLimit, dropRate float64
 	)
 	def, derr := sandboxDataFile()
@@ -27,6 +28,8 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 	c.fs.StringVar(&data, "data", def, "state file (the same one import/export --sandbox use)")
 	c.fs.BoolVar(&reset, "reset", false, "start empty: delete the state file first")
 	c.fs.DurationVar(&latency, "latency", 0, "added to every request (e.g. 20ms)")
+	c.fs.DurationVar(&jitter, "latency-jitter", 0, "a further random latency of up to this much per request (e.g. 400ms: latency to latency+400ms)")
+	c.fs.IntVar(&rateBurst, "rate-burst", 0, "requests the --rate-limit bucket holds (0 = one second's worth)")
 	c.fs.Float64Var(&failRate, "fail-rate", 0, "share of requests answered 500 (0..1)")
 	c.fs.Float64Var(&rateLimit, "rate-limit", 0, "requests per second per tenant beyond which 429 with Retry-After is sent (0 = none)")
 	c.fs.Float64Var(&dropRate, "drop-rate", 0, "share of requests whose connection is closed after the write is committed (0..1)")
@@ -51,7 +54,7 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 		}
 	}
 	os.MkdirAll(filepath.Dir(data), 0o700)
-	srv, err := sandbox.New(sandbox.Options{DataFile: data, Latency: latency, FailRate: failRate, RateLimit: rateLimit, DropRate: dropRate})
+	srv, err := sandbox.New(sandbox.Options{DataFile: data, Latency: latency, LatencyJitter: jitter, RateBurst: rateBurst, FailRate: failRate, RateLimit: rateLimit, DropRate: dropRate})
 	if err != nil {
 		return usagef("sandbox state %s: %v (--reset starts empty)", data, err)
 	}

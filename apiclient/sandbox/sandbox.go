@@ -32,6 +32,7 @@ package sandbox
 
 import (
 	"aivabatch/internal/jsontext"
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -106,8 +107,13 @@ type Options struct {
 	// Tokens lists the accepted tokens; nil means DefaultTokens(). Every
 	// tenant named here exists, even with no customers.
 	Tokens []Token
-	// Latency is added to every authenticated request.
-	Latency time.Duration
+	// Latency is added to every authenticated request; LatencyJitter adds
+	// a further uniformly random share of up to that much. A write keeps
+	// running to its commit when its client goes away during the wait, as
+	// a real server's handler does (the connection closing does not undo
+	// work already under way); a read stops.
+	Latency       time.Duration
+	LatencyJitter time.Duration
 	// FailRate is the probability (0…1) of a 500 before the call runs.
 	FailRate float64
 	// RateLimit, if > 0, is a per-tenant token bucket in requests per
@@ -167,6 +173,10 @@ type Server struct {
 	reqs                        [numEndpoints]atomic.Int64
 	histMu                      sync.Mutex
 	perSecond                   map[int64]int64
+
+	busyMu sync.Mutex
+	busyCV *sync.Cond
+	busy   int // requests being served
 	times                       []time.Time
 }
 
@@ -188,6 +198,7 @@ func New(opts Options) (*Server, error) {
 		limits:    map[string]*rate.Limiter{},
 		perSecond: map[int64]int64{},
 	}
+	s.busyCV = sync.NewCond(&s.busyMu)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -323,6 +334,15 @@ func (s *Server) ConnState(_ net.Conn, state http.ConnState) {
 
 // ServeHTTP serves the API under BasePath; anything else is a JSON 404.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.busyMu.Lock()
+	s.busy++
+	s.busyMu.Unlock()
+	defer func() {
+		s.busyMu.Lock()
+		s.busy--
+		s.busyCV.Broadcast()
+		s.busyMu.Unlock()
+	}()
 	now := s.now()
 	s.histMu.Lock()
 	s.perSecond[now.Unix()]++
@@ -369,11 +389,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, "injected throttling (sandbox fault)")
 		return
 	}
-	if d := s.opts.Latency; d > 0 {
+	if write && r.Body != nil {
+		// Read the body now: the client may be gone when the wait ends.
+		raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "could not read the request body")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+	}
+	if d := s.latency(); d > 0 {
+		var gone <-chan struct{} // nil: a write waits out its latency
+		if !write {
+			gone = r.Context().Done()
+		}
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
-		case <-r.Context().Done():
+		case <-gone:
 			t.Stop()
 			return
 		}
@@ -449,6 +482,27 @@ func (s *Server) authenticate(header string) (*tokenEntry, string) {
 		return nil, "invalid or expired API token"
 	}
 	return &s.tokens[found], ""
+}
+
+// WaitIdle blocks until no request is being served, also those whose
+// client has gone away: what a test waits for before it counts.
+func (s *Server) WaitIdle() {
+	s.busyMu.Lock()
+	defer s.busyMu.Unlock()
+	for s.busy > 0 {
+		s.busyCV.Wait()
+	}
+}
+
+// latency is the wait before a request is served.
+func (s *Server) latency() time.Duration {
+	d := s.opts.Latency
+	if j := s.opts.LatencyJitter; j > 0 {
+		s.faultMu.Lock()
+		d += time.Duration(s.rng.Int64N(int64(j) + 1))
+		s.faultMu.Unlock()
+	}
+	return d
 }
 
 func (s *Server) chance(p float64) bool {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -382,6 +383,43 @@ func TestFaults(t *testing.T) {
 		do(t, srv, sandbox.TokenReadWrite, "GET", "/customers", "")
 		if d := time.Since(start); d < 30*time.Millisecond {
 			t.Errorf("answered in %v, want at least 30ms", d)
+		}
+	})
+	t.Run("a write finishes after its client left", func(t *testing.T) {
+		// A real server does not undo a write because the connection
+		// closed while it worked: the sandbox must not either, or a
+		// kill -9 test can never meet a create that lands late.
+		srv, err := sandbox.New(sandbox.Options{Latency: 300 * time.Millisecond, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arrived := make(chan struct{}, 2)
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
+			srv.ServeHTTP(w, r)
+		}))
+		defer hs.Close()
+		for _, m := range []string{"POST", "GET"} {
+			ctx, cancel := context.WithCancel(context.Background())
+			req, _ := http.NewRequestWithContext(ctx, m, hs.URL+sandbox.BasePath+"/customers", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+sandbox.TokenReadWrite)
+			done := make(chan error, 1)
+			go func() {
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				done <- err
+			}()
+			<-arrived
+			cancel()
+			if err := <-done; err == nil {
+				t.Fatalf("%s: the request was answered before the client left; make the latency longer", m)
+			}
+			srv.WaitIdle()
+		}
+		if n := srv.Count(sandbox.TenantDemo); n != 1 {
+			t.Errorf("after a create whose client left during the latency the tenant has %d customers, want 1", n)
 		}
 	})
 	t.Run("fail rate", func(t *testing.T) {
