@@ -177,7 +177,7 @@ type Server struct {
 	busyMu sync.Mutex
 	busyCV *sync.Cond
 	busy   int // requests being served
-	times                       []time.Time
+	times  []time.Time
 }
 
 type tokenEntry struct {
