@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -24,6 +25,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		blank, maxErrors string
 		dryRun, resume   bool
 		undo             string
+		settle           time.Duration
 	)
 	c := newCommand(io, "import", "aivabatch import FILE [flags]", importExample)
 	f.register(c.fs)
@@ -32,6 +34,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	c.fs.BoolVar(&dryRun, "dry-run", false, "validate and plan every row against the API without writing anything (results would_create, would_update, …)")
 	c.fs.BoolVar(&resume, "resume", false, "continue a previous run: rows it confirmed (from the report or journal at the report path) are skipped")
 	c.fs.StringVar(&maxErrors, "max-errors", "", "stop after N failed rows, or N% of the rows sent (e.g. 50 or 5%)")
+	c.fs.DurationVar(&settle, "settle", 0, "with --resume: how long after the interrupted run's last request to wait before checking which of its in-flight creates landed (default: that run's --timeout)")
 	c.fs.StringVar(&undo, "undo", "", "write, as the run goes, an import file that reverses it (import it with --blank clear)")
 	pos, err := c.parse(args)
 	if err != nil {
@@ -44,7 +47,18 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	if err != nil {
 		return nil, err
 	}
-	cfg := batch.ImportConfig{InputConfig: in, DryRun: dryRun, Resume: resume, Undo: undo, Retries: cf.retries, Drain: cf.timeout}
+	cfg := batch.ImportConfig{InputConfig: in, DryRun: dryRun, Resume: resume, Undo: undo, Retries: cf.retries, Drain: cf.timeout, Timeout: cf.timeout, Settle: -1}
+	if flagSet(c.fs, "settle") {
+		if settle < 0 {
+			return nil, usagef("--settle must not be negative")
+		}
+		cfg.Settle = settle
+	}
+	cfg.Notice = func(msg string) {
+		if !f.quiet {
+			fmt.Fprintln(io.ErrOut, "aivabatch: "+msg)
+		}
+	}
 	switch strings.ToLower(blank) {
 	case "keep":
 	case "clear":
@@ -108,6 +122,13 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		}
 	}
 	return sum, err
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func sameAbs(a, b string) bool {

@@ -188,7 +188,7 @@ func TestKillAndResume(t *testing.T) {
 
 	// Kill once a good share of the creates went out (counted from the
 	// verbose log, not by waiting for time to pass).
-	cmd, _, done := startImport(t, url, []string{in, "--rate", "0", "--workers", "8"}, n/3, nil)
+	cmd, _, done := startImport(t, url, []string{in, "--rate", "0", "--workers", "8", "--timeout", "2s"}, n/3, nil)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	<-done

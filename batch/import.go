@@ -47,6 +47,16 @@ type ImportConfig struct {
 	// Window bounds how many rows may be between reading and the report
 	// (default 4096): memory stays flat however many rows there are.
 	Window int
+	// Timeout is the client's per-request timeout, recorded in the journal
+	// as the default --settle of a run that resumes this one.
+	Timeout time.Duration
+	// Settle is how long after the interrupted run's last journal write a
+	// resume waits before it lists and resolves in-doubt creates; < 0
+	// means the interrupted run's Timeout.
+	Settle time.Duration
+	// Notice, when set, is told things the user should know while the run
+	// goes on (the settle wait).
+	Notice func(msg string)
 }
 
 // Import runs the import pipeline (SPEC §5–§8): reader → validate → plan →
@@ -80,7 +90,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	defer in.r.Close()
 
-	var prev map[int]journalEntry
+	var prev *previous
 	if jp := JournalPath(in.report); !cfg.Resume && !cfg.DryRun && fileExists(jp) {
 		// Starting over would drop what the unfinished run confirmed and
 		// send its creates again.
@@ -93,7 +103,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		}
 	}
 	if cfg.Resume {
-		if prev, err = loadPrevious(in.report, cfg.Reader); err != nil {
+		if prev, err = loadPrevious(in.report); err != nil {
 			return nil, &InputError{Err: err}
 		}
 	}
@@ -101,7 +111,8 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	jr, err := openJournal(JournalPath(in.report))
+	runID := rand.Text()
+	jr, err := openJournal(JournalPath(in.report), journalEntry{Run: runID, TimeoutMS: cfg.Timeout.Milliseconds()})
 	if err != nil {
 		rw.Close()
 		return nil, err
@@ -142,7 +153,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		}
 	}()
 	im.ctx, im.reqCtx = ctx, reqCtx
-	im.runID = rand.Text()
+	im.runID = runID
 	im.resultCol, im.idCol = -1, -1
 	for i, h := range in.r.Header() {
 		switch strings.TrimSpace(h) {
@@ -154,6 +165,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	im.recon = &reconciler{client: cfg.Client, attempts: cfg.Retries + 1}
 
+	im.settle()
 	runErr := im.run()
 	close(finished)
 
@@ -192,7 +204,7 @@ type importer struct {
 	in      *input
 	rw      *reportWriter
 	v       *Validator
-	prev    map[int]journalEntry
+	prev    *previous // nil unless --resume
 	sum     *Summary
 	undo    *undoWriter
 	journal *journal
@@ -222,6 +234,11 @@ type job struct {
 	hash string
 	plan plan
 	out  Outcome
+	// journaled: the worker wrote the outcome to the journal already.
+	journaled bool
+	// refused: the server answered the row's first call with a 4xx, so
+	// it holds nothing of it (the intent is void).
+	refused bool
 }
 
 // abort stops the run: short says why in a few words for the rows not
@@ -247,6 +264,42 @@ func (im *importer) stopped() bool {
 func (im *importer) needList() bool {
 	c := im.cfg
 	return c.MatchEmail || c.Undo != "" || c.DryRun || c.Resume
+}
+
+// settle waits, on a resume, until the creates the interrupted run had in
+// flight can no longer land: a server goes on with a request whose client
+// was killed, and a list read before such a create commits would not show
+// it, so the row would be created twice. Rows with no intent were never
+// sent and need no wait; updates and deletes are idempotent.
+func (im *importer) settle() {
+	p := im.prev
+	if p == nil || p.creates == 0 {
+		return
+	}
+	d := im.cfg.Settle
+	if d < 0 {
+		d = p.timeout
+		if d <= 0 {
+			d = 30 * time.Second
+		}
+	}
+	wait := time.Until(p.lastWrite.Add(d))
+	if wait <= 0 {
+		return
+	}
+	if im.cfg.Notice != nil {
+		what := "creates of the interrupted run were"
+		if p.creates == 1 {
+			what = "create of the interrupted run was"
+		}
+		im.cfg.Notice(fmt.Sprintf("%d %s in flight; waiting %s for the server to finish them (--settle to change)", p.creates, what, wait.Round(time.Second)))
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-im.ctx.Done():
+	}
 }
 
 // listAll fills the email and id indexes from one streamed list.
@@ -305,6 +358,7 @@ func (im *importer) run() error {
 			defer senders.Done()
 			for j := range jobs {
 				im.send(j)
+				im.journalDone(j)
 				select {
 				case results <- j:
 				case <-fatal:
@@ -397,7 +451,7 @@ func (im *importer) plan(j *job) bool {
 		o.Result = ResultSkipped
 		return true
 	}
-	if p, ok := im.prev[rec.Num]; ok && p.Hash == j.hash {
+	if p, ok := im.prevDone(rec.Num); ok && p.Hash == j.hash {
 		o.Result, o.CustomerID = ResultSkipped, p.ID
 		j.plan.result = p.Result // journaled again so a later resume skips it too
 		return true
@@ -478,15 +532,35 @@ func (im *importer) plan(j *job) bool {
 			}
 		}
 		p.fields = createFields(rec)
-		if im.cfg.Resume && im.byEmail != nil {
-			// A create of a previous run may have happened without its
-			// outcome reaching the journal: the fresh list tells.
-			if c := im.byEmail[rec.EmailKey]; c != nil {
+		if c, how := im.createdEarlier(rec); c != nil {
+			// An earlier run created this row's customer: never again.
+			// What the row holds now and the customer does not (the row
+			// was edited since, or the create landed without its
+			// response) is sent as an update.
+			up := updatePlan(rec, c.ID, c, im.cfg.BlankClear)
+			if up.op == opNone {
 				o.Result, o.CustomerID = ResultCreated, c.ID
-				o.Changes = "found by email after the interrupted run; not sent again"
+				o.Changes = how + "; not sent again"
 				j.plan = plan{op: opNone, result: ResultCreated}
 				return true
 			}
+			p = up
+			p.changes = how + "; the row changed since, so it is updated: " + p.changes
+		}
+	}
+	if e, ok := im.prev.inDoubt(rec.Num); ok && p.id != "" && e.ID == p.id {
+		// The interrupted run sent this update or delete, and no outcome
+		// came back. Both are idempotent: a second send is harmless, and
+		// when the server already shows the effect, the row is done.
+		switch {
+		case e.Intent == intentDelete && p.op == opDelete && cur == nil && im.byID != nil:
+			o.Result, o.CustomerID = ResultDeleted, p.id
+			o.Changes = "deleted by the interrupted run (the customer is gone)"
+			j.plan = plan{op: opNone, result: ResultDeleted}
+			return true
+		case e.Intent == intentUpdate && p.op == opNone && p.result == ResultUnchanged:
+			p.result = ResultUpdated
+			p.changes = "applied by the interrupted run (the customer already holds these values)"
 		}
 	}
 	j.plan = p
@@ -508,6 +582,47 @@ func (im *importer) plan(j *job) bool {
 		return true
 	}
 	return false
+}
+
+// prevDone returns the row's confirmed outcome of the previous runs.
+func (im *importer) prevDone(row int) (journalEntry, bool) {
+	if im.prev == nil {
+		return journalEntry{}, false
+	}
+	return im.prev.done.get(row)
+}
+
+// createdEarlier returns the customer a previous run created from this
+// row, and how that is known, or nil. Only a resume asks, after its fresh
+// list (and the settle wait, so in-flight creates of the killed run have
+// landed).
+func (im *importer) createdEarlier(rec *Record) (*apiclient.Customer, string) {
+	p := im.prev
+	if p == nil || im.byEmail == nil {
+		return nil, ""
+	}
+	if d, ok := p.done.get(rec.Num); ok && d.Result == ResultCreated && d.ID != "" {
+		if c := im.byID[d.ID]; c != nil {
+			return c, "created by the earlier run"
+		}
+		// Deleted since: the row creates it again.
+		return nil, ""
+	}
+	if !p.intents {
+		// No record of what was sent (a finished report, or a journal of
+		// an older version): any create may have happened.
+		if c := im.byEmail[rec.EmailKey]; c != nil {
+			return c, "found by email after the interrupted run"
+		}
+		return nil, ""
+	}
+	if e, ok := p.inDoubt(rec.Num); ok && e.Intent == intentCreate {
+		if c := im.byEmail[e.Email]; c != nil {
+			return c, "created by the interrupted run (its response was lost; found by email)"
+		}
+	}
+	// Never sent (no intent), or sent and not landed: create.
+	return nil, ""
 }
 
 func (im *importer) notAttemptedReason() string {
@@ -539,9 +654,13 @@ func (im *importer) send(j *job) {
 	case opCreate:
 		im.create(ctx, j)
 	case opUpdate:
+		if !im.intent(j, intentUpdate) {
+			return
+		}
 		var applied []string
 		if len(p.fields) > 0 {
 			if _, err := c.UpdateCustomer(ctx, p.id, p.fields); err != nil {
+				j.refused = isRefused(err)
 				im.failed(o, err, "")
 				return
 			}
@@ -563,7 +682,11 @@ func (im *importer) send(j *job) {
 		}
 		o.Result = ResultUpdated
 	case opDelete:
+		if !im.intent(j, intentDelete) {
+			return
+		}
 		if err := c.DeleteCustomer(ctx, p.id); err != nil {
+			j.refused = isRefused(err)
 			im.failed(o, err, "")
 			return
 		}
@@ -578,12 +701,17 @@ func (im *importer) create(ctx context.Context, j *job) {
 	key := idempotencyKey(im.runID, j.rec.Num, j.hash)
 	tries := max(im.cfg.Retries, 1)
 	for attempt := 0; ; attempt++ {
+		if !im.intent(j, intentCreate) {
+			return
+		}
 		cust, err := im.cfg.Client.CreateCustomer(ctx, j.plan.fields, key)
 		if err == nil {
 			o.Result, o.CustomerID, o.HTTPStatus = ResultCreated, cust.ID, 201
 			return
 		}
 		if !errors.Is(err, apiclient.ErrOutcomeUnknown) {
+			// After an unknown outcome, an earlier attempt may still land.
+			j.refused = attempt == 0 && isRefused(err)
 			im.failed(o, err, "")
 			return
 		}
@@ -602,6 +730,44 @@ func (im *importer) create(ctx context.Context, j *job) {
 			return
 		}
 	}
+}
+
+// intent journals that the row's call is about to leave, handed to the OS
+// before it does, so that a resume after a kill -9 knows the row may have
+// reached the server. When the journal cannot be written the row is not
+// sent and the run stops: without the intent a kill could duplicate it.
+func (im *importer) intent(j *job, what string) bool {
+	e := journalEntry{Row: j.rec.Num, Intent: what, ID: j.plan.id, Hash: j.hash}
+	if what == intentCreate {
+		e.Email = j.rec.EmailKey
+	}
+	if err := im.journal.intent(e); err != nil {
+		im.abort("the journal could not be written", fmt.Sprintf("could not write the journal %s (%v); free space or fix the path, then run again with --resume", JournalPath(im.in.report), err))
+		j.out.Result, j.out.Error, j.out.Changes = ResultNotAttempted, im.notAttemptedReason(), ""
+		return false
+	}
+	return true
+}
+
+// journalDone journals a sent row's outcome as soon as its worker knows,
+// not when the report reaches it: fewer rows in doubt after a kill.
+func (im *importer) journalDone(j *job) {
+	o := &j.out
+	e := journalEntry{Row: o.Num, Result: o.Result, ID: o.CustomerID, Hash: j.hash}
+	switch {
+	case confirmed(o.Result):
+	case o.Result == ResultFailed && j.refused:
+		e.ID = ""
+	default:
+		return
+	}
+	j.journaled = im.journal.add(e) == nil
+}
+
+// isRefused tells a 4xx answer: the server did not apply the call.
+func isRefused(err error) bool {
+	var ae *apiclient.APIError
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != 408 && ae.Status != 429
 }
 
 // idempotencyKey is stable for one row within one run, so that a re-send
@@ -645,7 +811,7 @@ func (im *importer) record(j *job) error {
 	if res == ResultSkipped && j.plan.result != "" {
 		res = j.plan.result
 	}
-	if confirmed(res) && !im.cfg.DryRun {
+	if confirmed(res) && !im.cfg.DryRun && !j.journaled {
 		if err := im.journal.add(journalEntry{Row: o.Num, Result: res, ID: o.CustomerID, Hash: j.hash}); err != nil {
 			return fmt.Errorf("writing the journal: %w", err)
 		}

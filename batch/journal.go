@@ -3,8 +3,6 @@ package batch
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"hash/fnv"
 	"io"
 	"os"
@@ -18,17 +16,30 @@ import (
 // JournalPath is where the journal of a report lives: beside it.
 func JournalPath(report string) string { return report + ".journal" }
 
-// journalEntry is one confirmed outcome, one JSON object per line.
+// journalEntry is one line of the journal, one JSON object per line. A
+// run opens with a header line (Run, TimeoutMS); then come intents (Intent
+// set: the row's call is about to leave) and outcomes (Result set). The
+// journal is appended to across a run and the runs that resume it, and
+// removed when a run finishes (the report then holds every outcome).
 type journalEntry struct {
-	Row    int    `json:"row"`
-	Result Result `json:"result"`
+	Row    int    `json:"row,omitempty"`
+	Result Result `json:"result,omitempty"`
 	ID     string `json:"id,omitempty"`
-	Hash   string `json:"hash"`
+	Hash   string `json:"hash,omitempty"`
+	// Intent is "create", "update" or "delete": written, and handed to
+	// the OS, before the request leaves.
+	Intent string `json:"intent,omitempty"`
+	// Email is the email key a create intent sends, for resolving it.
+	Email string `json:"email,omitempty"`
+	// Run and TimeoutMS open a run: its id and its request timeout.
+	Run       string `json:"run,omitempty"`
+	TimeoutMS int64  `json:"timeout_ms,omitempty"`
 }
 
-// journal appends confirmed outcomes and flushes them at least once a
-// second, so that a kill -9 loses at most the last second (which --resume
-// reconciles by email). Safe for concurrent use.
+// journal appends outcomes and flushes them at least once a second, so
+// that a kill -9 loses at most the last second (which --resume reconciles
+// by email); intents are handed to the OS at once. Safe for concurrent
+// use.
 type journal struct {
 	mu   sync.Mutex
 	f    *os.File
@@ -38,12 +49,24 @@ type journal struct {
 	err  error
 }
 
-func openJournal(path string) (*journal, error) {
-	f, err := formats.CreateFile(path)
+// openJournal opens the journal at path for appending (a resumed run
+// keeps what the runs before it wrote) and writes the run's header.
+func openJournal(path string, header journalEntry) (*journal, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
 	if err != nil {
+		if f != nil {
+			f.Close()
+		}
 		return nil, inputErr("cannot create the journal: %v", err)
 	}
 	j := &journal{f: f, w: bufio.NewWriterSize(f, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	if err := j.intent(header); err != nil {
+		f.Close()
+		return nil, inputErr("cannot write the journal %s: %v", path, err)
+	}
 	go j.flusher()
 	return j, nil
 }
@@ -66,7 +89,18 @@ func (j *journal) flusher() {
 	}
 }
 
+// add appends an outcome; the flusher hands it to the OS within 0.5 s.
 func (j *journal) add(e journalEntry) error {
+	return j.write(e, false)
+}
+
+// intent appends e and hands it to the OS before returning: a kill -9
+// right after cannot lose it.
+func (j *journal) intent(e journalEntry) error {
+	return j.write(e, true)
+}
+
+func (j *journal) write(e journalEntry, flush bool) error {
 	b, _ := json.Marshal(e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -74,7 +108,17 @@ func (j *journal) add(e journalEntry) error {
 		return j.err
 	}
 	j.w.Write(b)
-	return j.w.WriteByte('\n')
+	if err := j.w.WriteByte('\n'); err != nil {
+		j.err = err
+		return err
+	}
+	if flush {
+		if err := j.w.Flush(); err != nil {
+			j.err = err
+			return err
+		}
+	}
+	return nil
 }
 
 // close flushes and closes; remove deletes the file too (the finished
@@ -134,79 +178,6 @@ func confirmed(r Result) bool {
 		return true
 	}
 	return false
-}
-
-// loadPrevious reads the confirmed outcomes of a previous run from the
-// report at path and from its journal (the journal wins: it is written as
-// outcomes are confirmed, the report in input order). Neither existing is
-// not an error: there is simply nothing to skip.
-func loadPrevious(report string, ropts formats.ReaderOptions) (map[int]journalEntry, error) {
-	prev := make(map[int]journalEntry)
-	f, err := os.Open(JournalPath(report))
-	if errors.Is(err, os.ErrNotExist) {
-		// A finished run: its report holds every outcome.
-		return prev, loadReport(report, prev)
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	// A run that was killed: its report may be empty or torn part way;
-	// take what can be read of it, the journal holds the rest.
-	_ = loadReport(report, prev)
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var e journalEntry
-		// A torn last line (kill -9 mid-write) is ignored: that outcome is
-		// reconciled by email like any unconfirmed create.
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Row > 0 && confirmed(e.Result) {
-			prev[e.Row] = e
-		}
-	}
-	return prev, sc.Err()
-}
-
-func loadReport(path string, prev map[int]journalEntry) error {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	r, err := formats.OpenReader(path, formats.ReaderOptions{})
-	if err != nil {
-		return fmt.Errorf("--resume: cannot read the previous report %s: %w", path, err)
-	}
-	defer r.Close()
-	h := r.Header()
-	if len(h) < len(ReportColumns) || h[0] != "_row" || h[1] != "_result" || h[2] != "_customer_id" {
-		return fmt.Errorf("--resume: %s is not an aivabatch report (its first columns are not _row,_result,_customer_id); pass the right --report", path)
-	}
-	for {
-		row, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("--resume: reading %s: %w", path, err)
-		}
-		if row.Err != nil || len(row.Cells) < len(ReportColumns) {
-			continue // a torn last line
-		}
-		n, err := strconv.Atoi(row.Cells[0])
-		res := Result(row.Cells[1])
-		if err != nil || !confirmed(res) && res != ResultSkipped {
-			continue
-		}
-		if res == ResultSkipped {
-			// Carried over from an earlier run; its journal line, if any,
-			// holds the underlying result. Without one, keep it as a
-			// confirmed outcome so it is not sent again.
-			res = ResultUnchanged
-			if row.Cells[2] == "" {
-				continue
-			}
-		}
-		prev[n] = journalEntry{Row: n, Result: res, ID: row.Cells[2], Hash: cellsHash(row.Cells[len(ReportColumns):])}
-	}
 }
 
 // createdInReport counts the rows an earlier complete report at path says

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"aivabatch/apiclient/sandbox"
+	"aivabatch/formats"
+)
+
+// TestKillThenResumeAtOnce is the sequence a supervisor types: an import
+// killed with SIGKILL at a random moment, and `--resume` started the
+// instant it died, against a server (`aivabatch sandbox` in its own
+// process) that goes on with the writes whose client is gone. Ten rounds;
+// after each the tenant holds exactly one customer per row and the report
+// has every row once.
+func TestKillThenResumeAtOnce(t *testing.T) {
+	url := startSandbox(t, "--latency", "100ms", "--latency-jitter", "100ms")
+	const rounds, n = 10, 500
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	kills := make([]time.Duration, rounds)
+	for i := range kills {
+		kills[i] = 200*time.Millisecond + time.Duration(rng.Int64N(int64(2800*time.Millisecond)))
+	}
+	dir := t.TempDir()
+	var (
+		mu     sync.Mutex
+		waited int
+		wg     sync.WaitGroup
+	)
+	// Two rounds at a time, each with its own file and emails.
+	sem := make(chan struct{}, 2)
+	for r := range rounds {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			lines := []string{"name,email"}
+			for i := 1; i <= n; i++ {
+				lines = append(lines, fmt.Sprintf("Round%d Person%d,r%d.p%d@example.com", r, i, r, i))
+			}
+			in := writeLines(t, filepath.Join(dir, fmt.Sprintf("round%d.csv", r)), lines...)
+			args := []string{"import", in, "--no-progress", "--rate", "0", "--workers", "16", "--timeout", "2s"}
+
+			first := aivabatchCmd(url, args...)
+			if err := first.Start(); err != nil {
+				t.Error(err)
+				return
+			}
+			timer := time.AfterFunc(kills[r], func() { first.Process.Signal(syscall.SIGKILL) })
+			first.Wait()
+			timer.Stop()
+
+			// At once, as a script or supervisor restarting the job does.
+			var errOut bytes.Buffer
+			resume := aivabatchCmd(url, append(args, "--resume")...)
+			resume.Stderr = &errOut
+			if err := resume.Run(); err != nil {
+				t.Errorf("round %d (killed after %v): resume: %v\n%s", r, kills[r], err, errOut.String())
+				return
+			}
+			if strings.Contains(errOut.String(), "in flight; waiting") {
+				mu.Lock()
+				waited++
+				mu.Unlock()
+			}
+			checkOnePerRow(t, fmt.Sprintf("round %d (killed after %v)", r, kills[r]), url, fmt.Sprintf("r%d.", r), n,
+				strings.TrimSuffix(in, ".csv")+".report.csv")
+		}()
+	}
+	wg.Wait()
+	if waited == 0 {
+		t.Errorf("no round met a create in flight at the kill: the test did not try the window it is for (kill times %v)", kills)
+	}
+}
+
+func aivabatchCmd(url string, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "AIVABATCH_AS_MAIN=1", "AIVA_API_URL="+url, "AIVA_TOKEN="+sandbox.TokenReadWrite)
+	return cmd
+}
+
+// checkOnePerRow: the tenant holds one customer for each of the n emails
+// starting with prefix, and the report lists rows 2..n+1 once each, as
+// created or skipped with a customer id.
+func checkOnePerRow(t *testing.T, what, url, prefix string, n int, report string) {
+	t.Helper()
+	perEmail := map[string]int{}
+	for _, c := range tenantCustomers(t, url) {
+		if strings.HasPrefix(c.Email, prefix) {
+			perEmail[c.Email]++
+		}
+	}
+	dups := 0
+	for _, k := range perEmail {
+		dups += k - 1
+	}
+	if len(perEmail) != n || dups != 0 {
+		t.Errorf("%s: the tenant holds %d of %d customers and %d duplicates", what, len(perEmail), n, dups)
+	}
+	r, err := formats.OpenReader(report, formats.ReaderOptions{})
+	if err != nil {
+		t.Errorf("%s: %v", what, err)
+		return
+	}
+	defer r.Close()
+	rows := map[string]bool{}
+	for {
+		row, err := r.Next()
+		if err != nil {
+			break
+		}
+		if rows[row.Cells[0]] {
+			t.Errorf("%s: row %s twice in the report", what, row.Cells[0])
+		}
+		rows[row.Cells[0]] = true
+		if res := row.Cells[1]; (res != "created" && res != "skipped") || row.Cells[2] == "" {
+			t.Errorf("%s: row %s: %s %q %s", what, row.Cells[0], res, row.Cells[2], row.Cells[4])
+		}
+	}
+	if len(rows) != n {
+		t.Errorf("%s: the report has %d rows, want %d", what, len(rows), n)
+	}
+}
