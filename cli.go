@@ -91,7 +91,7 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252 or latin1 (auto falls back to windows-1252 when the file is not UTF-8)")
 	fs.Var(&f.maps, "map", `rename a column: "Source Column=field", or "Source Column=-" to ignore it (repeatable)`)
 	fs.BoolVar(&f.ignoreUnknown, "ignore-unknown", false, "ignore columns that match no customer field instead of stopping")
-	fs.StringVar(&f.report, "report", "", "report path; its extension picks the format (default: <input dir>/<input stem>.report.<input ext>)")
+	fs.StringVar(&f.report, "report", "", "report path; its extension picks the format (default: <input dir>/<input stem>.report.<input ext>; validate: <stem>.validate.<ext>)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this path")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors (no progress, no summary)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress bar")

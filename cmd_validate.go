@@ -10,7 +10,7 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	var f inputFlags
 	c := newCommand(io, "validate", "aivabatch validate FILE [flags]",
 		`  aivabatch validate customers.xlsx --map "Lifetime Value=value" --map "Customer Since=-"
-  Reads and checks every row offline (no token, no network) and writes customers.report.xlsx
+  Reads and checks every row offline (no token, no network) and writes customers.validate.xlsx
   with _result valid or invalid and, for invalid rows, every problem by column.`)
 	f.register(c.fs)
 	pos, err := c.parse(args)

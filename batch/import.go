@@ -96,10 +96,11 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		// send its creates again.
 		return nil, inputErr("the previous run with this report did not finish (%s is there): add --resume to continue it without duplicates, or delete that file to start over", jp)
 	}
+	fp := fingerprint(in)
 	if !cfg.Resume && !cfg.MatchEmail && !cfg.DryRun {
-		if n := createdInReport(in.report); n > 0 {
-			// The same file again would create the same customers again.
-			return nil, inputErr("%s says an earlier run created %d customers from this file; running again would create them again. Continue it with --resume (rows already done are skipped), or add --match email (existing customers are updated, not created), or write elsewhere with --report", in.report, n)
+		// The same file again would create the same customers again.
+		if err := rerunGuard(&cfg, in.report, fp); err != nil {
+			return nil, err
 		}
 	}
 	if cfg.Resume {
@@ -178,6 +179,12 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	complete := runErr == nil && rerr == nil
 	if jerr := jr.close(complete); jerr != nil && runErr == nil {
 		runErr = fmt.Errorf("writing the journal: %w", jerr)
+	}
+	if complete && !cfg.DryRun {
+		rec := runRecord{Finished: time.Now().UTC(), Input: cfg.Path, Fingerprint: fp, Rows: sum.Rows, Counts: sum.Counts}
+		if err := appendRun(in.report, rec); err != nil && runErr == nil {
+			runErr = fmt.Errorf("recording the finished run in %s: %w", RunsPath(in.report), err)
+		}
 	}
 	if rerr != nil && runErr == nil {
 		runErr = fmt.Errorf("writing the report %s: %w", in.report, rerr)
@@ -343,14 +350,16 @@ func (im *importer) run() error {
 		fatalOnce.Do(func() { fatalErr = err; close(fatal) })
 	}
 
+	// A read error ends the reading, not the run: the rows already read
+	// are sent and reported (else the server would hold customers the
+	// report does not show), then the error is returned.
+	var readErr error
 	var senders sync.WaitGroup
 	senders.Add(1)
 	go func() {
 		defer senders.Done()
 		defer close(jobs)
-		if err := im.produce(jobs, results, slots, fatal); err != nil {
-			fail(err)
-		}
+		readErr = im.produce(jobs, results, slots, fatal)
 	}()
 	for range im.cfg.Workers {
 		senders.Add(1)
@@ -399,8 +408,12 @@ func (im *importer) run() error {
 			<-slots
 		}
 	}
-	// results is closed after every sender returned: fatalErr is settled.
-	return fatalErr
+	// results is closed after every sender returned: fatalErr and
+	// readErr are settled.
+	if fatalErr != nil {
+		return fatalErr
+	}
+	return readErr
 }
 
 // produce reads, validates and plans rows in order. Rows that need no

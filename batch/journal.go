@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"aivabatch/formats"
 )
 
 // JournalPath is where the journal of a report lives: beside it.
@@ -178,30 +176,4 @@ func confirmed(r Result) bool {
 		return true
 	}
 	return false
-}
-
-// createdInReport counts the rows an earlier complete report at path says
-// were created (0 when there is no readable report).
-func createdInReport(path string) int {
-	if _, err := os.Stat(path); err != nil {
-		return 0
-	}
-	r, err := formats.OpenReader(path, formats.ReaderOptions{})
-	if err != nil {
-		return 0
-	}
-	defer r.Close()
-	if h := r.Header(); len(h) < 2 || h[0] != "_row" || h[1] != "_result" {
-		return 0
-	}
-	n := 0
-	for {
-		row, err := r.Next()
-		if err != nil {
-			return n
-		}
-		if len(row.Cells) > 1 && row.Cells[1] == string(ResultCreated) {
-			n++
-		}
-	}
 }

@@ -90,6 +90,20 @@ func DefaultReportPath(input string) string {
 	return stem + ".report" + ext
 }
 
+// DefaultValidateReportPath is <input dir>/<input stem>.validate.<input
+// ext> (stdin: validate.report.csv): validate never replaces the report
+// of an import, which --resume and the re-run guard read.
+func DefaultValidateReportPath(input string) string {
+	if input == "-" || input == "" {
+		return "validate.report.csv"
+	}
+	ext := filepath.Ext(input)
+	if ext == "" {
+		ext = ".csv"
+	}
+	return strings.TrimSuffix(input, ext) + ".validate" + ext
+}
+
 // DefaultDryRunReportPath is <input dir>/<input stem>.dry-run.<input ext>
 // (stdin: import.dry-run.csv): a dry run never overwrites the report of a
 // real run, which --resume and the re-run guard read.

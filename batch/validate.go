@@ -90,6 +90,9 @@ func sameFile(a, b string) bool {
 // I/O or context error.
 func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	start := time.Now()
+	if cfg.Report == "" {
+		cfg.Report = DefaultValidateReportPath(cfg.Path)
+	}
 	in, err := openInput(&cfg.InputConfig)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,179 @@
+package batch
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"aivabatch/formats"
+)
+
+// RunsPath is where the finished imports at a report path are recorded:
+// beside the report, one JSON object per line. The re-run guard reads it
+// instead of the report, which a user (or another tool) may replace or
+// which may be too large to read back.
+func RunsPath(report string) string { return report + ".runs" }
+
+// runRecord is one finished import.
+type runRecord struct {
+	Finished    time.Time      `json:"finished"`
+	Input       string         `json:"input"`
+	Fingerprint string         `json:"fingerprint"`
+	Rows        int            `json:"rows"`
+	Counts      map[Result]int `json:"counts"`
+}
+
+// fingerprintRows is how many rows the input's fingerprint covers.
+const fingerprintRows = 100
+
+// peekReader serves rows read ahead first, then the reader's own.
+type peekReader struct {
+	formats.RowReader
+	rows []formats.Row
+	err  error
+}
+
+func (p *peekReader) Next() (formats.Row, error) {
+	if len(p.rows) > 0 {
+		r := p.rows[0]
+		p.rows = p.rows[1:]
+		return r, nil
+	}
+	if p.err != nil {
+		err := p.err
+		p.err = nil
+		return formats.Row{}, err
+	}
+	return p.RowReader.Next()
+}
+
+// fingerprint hashes the header and the first rows of the input, reading
+// them ahead (they are served again to the pipeline): two stdin imports
+// of the same data are recognised, two of different data are not.
+func fingerprint(in *input) string {
+	h := sha256.New()
+	add := func(cells []string) {
+		for _, c := range cells {
+			io.WriteString(h, c)
+			h.Write([]byte{0x1f})
+		}
+		h.Write([]byte{0x1e})
+	}
+	add(in.r.Header())
+	p := &peekReader{RowReader: in.r}
+	for len(p.rows) < fingerprintRows {
+		row, err := in.r.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				p.err = err
+			} else {
+				p.err = io.EOF
+			}
+			break
+		}
+		row.Cells = append([]string(nil), row.Cells...)
+		add(row.Cells)
+		p.rows = append(p.rows, row)
+	}
+	in.r = p
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// readRuns returns the finished imports recorded at the report path.
+func readRuns(report string) ([]runRecord, error) {
+	f, err := os.Open(RunsPath(report))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []runRecord
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r runRecord
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Fingerprint != "" {
+			out = append(out, r)
+		}
+	}
+	return out, sc.Err()
+}
+
+// appendRun records a finished import.
+func appendRun(report string, r runRecord) error {
+	f, err := os.OpenFile(RunsPath(report), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(r)
+	_, err = f.Write(append(b, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// rerunGuard refuses an import that would create again what an earlier
+// run at the same report path created. For a named file any earlier run
+// counts (the file may have been edited since: its rows are the same
+// customers); for stdin, whose name says nothing, the earlier run must
+// have read the same header and first rows. Without a record (a report
+// of an older version), the report itself is read; a report that exists
+// but cannot be read refuses too, rather than guess.
+func rerunGuard(cfg *ImportConfig, report, fp string) error {
+	const how = "Continue it with --resume (rows already done are skipped), or add --match email (existing customers are updated, not created), or write elsewhere with --report"
+	runs, err := readRuns(report)
+	if err == nil {
+		for _, r := range runs {
+			if c := r.Counts[ResultCreated]; c > 0 && (cfg.Path != "-" || r.Fingerprint == fp) {
+				return inputErr("an earlier run (%s, recorded in %s) created %d customers from this file; running again would create them again. %s", r.Finished.Local().Format("2006-01-02 15:04"), RunsPath(report), c, how)
+			}
+		}
+		return nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return inputErr("cannot read %s to check whether this file was imported already: %v. %s", RunsPath(report), err, how)
+	}
+	n, err := createdInReport(report)
+	if err != nil {
+		return inputErr("cannot read the earlier report %s to check whether this file was imported already (%v). %s, or move that report away", report, err, how)
+	}
+	if n > 0 {
+		return inputErr("%s says an earlier run created %d customers from this file; running again would create them again. %s", report, n, how)
+	}
+	return nil
+}
+
+// createdInReport counts the rows an earlier report at path says were
+// created: 0 with no report or one that is not an aivabatch report, an
+// error when the report is there but cannot be read to the end.
+func createdInReport(path string) (int, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	r, err := formats.OpenReader(path, formats.ReaderOptions{})
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	if h := r.Header(); len(h) < 2 || h[0] != "_row" || h[1] != "_result" {
+		return 0, nil
+	}
+	n := 0
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("after %d rows: %w", n, err)
+		}
+		if len(row.Cells) > 1 && row.Cells[1] == string(ResultCreated) {
+			n++
+		}
+	}
+}
