@@ -169,6 +169,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	im.settle()
 	runErr := im.run()
 	close(finished)
+	im.idx.close()
 
 	if undo != nil {
 		if err := undo.close(); err != nil && runErr == nil {
@@ -220,8 +221,7 @@ type importer struct {
 	ctx, reqCtx context.Context
 
 	// Known customers, from the one list at start (nil when not listed).
-	byEmail map[string]*apiclient.Customer
-	byID    map[string]*apiclient.Customer
+	idx *custIndex
 
 	runID string // random, per run: see idempotencyKey
 
@@ -309,24 +309,34 @@ func (im *importer) settle() {
 	}
 }
 
-// listAll fills the email and id indexes from one streamed list.
+// listAll fills the customer index from one streamed list.
 func (im *importer) listAll() error {
-	reset := func() {
-		im.byEmail = make(map[string]*apiclient.Customer)
-		im.byID = make(map[string]*apiclient.Customer)
+	x, err := newCustIndex()
+	if err != nil {
+		return err
 	}
-	reset()
-	return listWithRetry(im.reqCtx, im.cfg.Client, im.cfg.Retries+1, reset, func(cu *apiclient.Customer) {
-		c := *cu
-		c.Raw, c.Extra = nil, nil // keep the index small
-		im.byID[c.ID] = &c
-		if c.Email != "" {
-			k := strings.ToLower(c.Email)
-			if _, dup := im.byEmail[k]; !dup {
-				im.byEmail[k] = &c
-			}
+	var addErr error
+	err = listWithRetry(im.reqCtx, im.cfg.Client, im.cfg.Retries+1, func() {
+		if e := x.reset(); e != nil && addErr == nil {
+			addErr = e
+		}
+	}, func(cu *apiclient.Customer) {
+		if e := x.add(cu); e != nil && addErr == nil {
+			addErr = e
 		}
 	})
+	if err == nil {
+		err = addErr
+	}
+	if err == nil {
+		err = x.finish()
+	}
+	if err != nil {
+		x.close()
+		return err
+	}
+	im.idx = x
+	return nil
 }
 
 func (im *importer) run() error {
@@ -489,16 +499,16 @@ func (im *importer) plan(j *job) bool {
 
 	var cur *apiclient.Customer
 	id := rec.ID
-	if id != "" && im.byID != nil {
-		cur = im.byID[id]
+	if id != "" && im.idx != nil {
+		cur = im.idx.id(id)
 	}
 	if id == "" && im.cfg.MatchEmail && rec.Action != ActionCreate {
-		cur = im.byEmail[rec.EmailKey]
+		cur = im.idx.email(rec.EmailKey)
 		if cur != nil {
 			id = cur.ID
 		}
 	}
-	if im.cfg.DryRun && id != "" && cur == nil && im.byID != nil && (rec.Action == ActionUpdate || rec.Action == ActionDelete || rec.Action == ActionUpsert && !im.cfg.MatchEmail) {
+	if im.cfg.DryRun && id != "" && cur == nil && im.idx != nil && (rec.Action == ActionUpdate || rec.Action == ActionDelete || rec.Action == ActionUpsert && !im.cfg.MatchEmail) {
 		o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("no customer with id %q in this tenant", id))
 		return true
 	}
@@ -507,11 +517,11 @@ func (im *importer) plan(j *job) bool {
 	case ActionCreate:
 		p = plan{op: opCreate}
 	case ActionUpsert:
-		if id != "" && cur == nil && im.cfg.MatchEmail && im.byID != nil {
+		if id != "" && cur == nil && im.cfg.MatchEmail && im.idx != nil {
 			// An id this tenant does not have (an export of another
 			// tenant, a customer deleted since): match by email instead,
 			// so that an export imports into an empty tenant.
-			if cur = im.byEmail[rec.EmailKey]; cur != nil {
+			if cur = im.idx.email(rec.EmailKey); cur != nil {
 				id = cur.ID
 			} else {
 				id = ""
@@ -566,7 +576,7 @@ func (im *importer) plan(j *job) bool {
 		// came back. Both are idempotent: a second send is harmless, and
 		// when the server already shows the effect, the row is done.
 		switch {
-		case e.Intent == intentDelete && p.op == opDelete && cur == nil && im.byID != nil:
+		case e.Intent == intentDelete && p.op == opDelete && cur == nil && im.idx != nil:
 			o.Result, o.CustomerID = ResultDeleted, p.id
 			o.Changes = "deleted by the interrupted run (the customer is gone)"
 			j.plan = plan{op: opNone, result: ResultDeleted}
@@ -611,11 +621,11 @@ func (im *importer) prevDone(row int) (journalEntry, bool) {
 // landed).
 func (im *importer) createdEarlier(rec *Record) (*apiclient.Customer, string) {
 	p := im.prev
-	if p == nil || im.byEmail == nil {
+	if p == nil || im.idx == nil {
 		return nil, ""
 	}
 	if d, ok := p.done.get(rec.Num); ok && d.Result == ResultCreated && d.ID != "" {
-		if c := im.byID[d.ID]; c != nil {
+		if c := im.idx.id(d.ID); c != nil {
 			return c, "created by the earlier run"
 		}
 		// Deleted since: the row creates it again.
@@ -624,13 +634,13 @@ func (im *importer) createdEarlier(rec *Record) (*apiclient.Customer, string) {
 	if !p.intents {
 		// No record of what was sent (a finished report, or a journal of
 		// an older version): any create may have happened.
-		if c := im.byEmail[rec.EmailKey]; c != nil {
+		if c := im.idx.email(rec.EmailKey); c != nil {
 			return c, "found by email after the interrupted run"
 		}
 		return nil, ""
 	}
 	if e, ok := p.inDoubt(rec.Num); ok && e.Intent == intentCreate {
-		if c := im.byEmail[e.Email]; c != nil {
+		if c := im.idx.email(e.Email); c != nil {
 			return c, "created by the interrupted run (its response was lost; found by email)"
 		}
 	}
