@@ -119,7 +119,7 @@ func (e *HeaderError) Error() string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%q", u.Name)
+			b.WriteString(quoteName(u.Name))
 			switch {
 			case u.Closest != "":
 				fmt.Fprintf(&b, " (closest: %s)", u.Closest)
@@ -129,7 +129,7 @@ func (e *HeaderError) Error() string {
 		}
 		switch {
 		case u.Suggest == "":
-			unnameable = append(unnameable, fmt.Sprintf("%d (%q)", u.Index+1, u.Name))
+			unnameable = append(unnameable, fmt.Sprintf("%d (%s)", u.Index+1, quoteName(u.Name)))
 		case strings.HasSuffix(u.Suggest, "=-"):
 			ignores = append(ignores, "--map "+shellQuote(u.Suggest))
 		default:
@@ -161,14 +161,14 @@ func (e *HeaderError) Error() string {
 		fmt.Fprintf(&b, "No column has an obvious match: map one with --map \"Column=field\" (fields: %s), %sor ignore all of them with --ignore-unknown.", validFieldList(), ignoreList)
 	}
 	if len(unnameable) > 0 {
-		col := "Column " + unnameable[0] + " has a name"
+		col, it := "Column "+unnameable[0]+" has a name", "it"
 		if len(unnameable) > 1 {
 			if len(unnameable) > maxListed {
 				unnameable = append(unnameable[:maxListed], "…")
 			}
-			col = "Columns " + strings.Join(unnameable, ", ") + " have names"
+			col, it = "Columns "+strings.Join(unnameable, ", ")+" have names", "them"
 		}
-		fmt.Fprintf(&b, " %s that --map cannot be given (a control character, an invalid byte or \"=\"): rename it in the file, or use --ignore-unknown.", col)
+		fmt.Fprintf(&b, " %s that --map cannot be given (a control character, an invalid byte, \"=\", or over %d bytes): rename %s in the file, or use --ignore-unknown.", col, maxMapName, it)
 	}
 	return b.String()
 }
@@ -299,14 +299,14 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 		unknown = append(unknown, UnknownColumn{Index: i, Name: h})
 	}
 	if opts.Warn != nil && len(unnamed) > 0 {
-		cols := "column " + unnamed[0] + " has"
+		msg := "column " + unnamed[0] + " has no name in the header, so its cells are ignored; name it in the header to import it"
 		if n := len(unnamed); n > 1 {
 			if n > maxListed {
 				unnamed = append(unnamed[:maxListed], fmt.Sprintf("and %d more", n-maxListed))
 			}
-			cols = "columns " + strings.Join(unnamed, ", ") + " have"
+			msg = "columns " + strings.Join(unnamed, ", ") + " have no name in the header, so their cells are ignored; name them in the header to import them"
 		}
-		opts.Warn(cols + " no name in the header, so their cells are ignored; name the column in the header to import it")
+		opts.Warn(msg)
 	}
 	if len(unknown) == 0 {
 		return m, nil
@@ -330,8 +330,11 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 		if u.Note != "" {
 			continue
 		}
-		norm := normalizeName(u.Name)
 		vals := columnValues(sample, u.Index)
+		if len(vals) == 0 {
+			continue // a blank column shows nothing to fit
+		}
+		norm := normalizeName(u.Name)
 		if f := closestField(norm); f != "" && fits(f, norm, vals) {
 			u.Closest = f
 		} else if strings.HasSuffix(norm, "id") && fits(FieldID, norm, vals) {
@@ -345,16 +348,27 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 	return nil, &HeaderError{Unknown: unknown}
 }
 
+// maxMapName is the longest column name a message offers as a --map
+// flag; a longer one is no name a user would type.
+const maxMapName = 200
+
+// quoteName quotes a column name for a message (Go %q style, so that
+// control characters show), cut to 60 characters.
+func quoteName(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return fmt.Sprintf("%q…", string(r[:60]))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
 // canMap reports whether --map "NAME=…" can name column i: the name is
-// valid UTF-8 without control characters or "=" (the flag's separator),
-// and findColumn finds this very column by it.
+// valid UTF-8 without control characters or "=" (the flag's separator).
+// findColumn then finds this very column by its exact name, since
+// mapHeader refuses names that repeat (ignoring case).
 func canMap(header []string, i int) bool {
 	name := strings.TrimSpace(header[i])
-	if name == "" || strings.Contains(name, "=") || !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
-		return false
-	}
-	j, err := findColumn(header, name)
-	return err == nil && j == i
+	return name != "" && len(name) <= maxMapName && !strings.Contains(name, "=") &&
+		utf8.ValidString(name) && strings.IndexFunc(name, unicode.IsControl) < 0
 }
 
 // assign maps column i to field f, refusing a second column for f.
@@ -432,7 +446,7 @@ func closestField(norm string) Field {
 	}
 	bestDist := limit + 1
 	for _, a := range sortedAliases {
-		if f := aliases[a]; f != FieldID {
+		if f := aliases[a]; f != FieldID && len(a)-len(norm) <= limit && len(norm)-len(a) <= limit {
 			if d := editDistance(norm, a); d < bestDist {
 				best, bestDist = f, d
 			}

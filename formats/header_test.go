@@ -409,3 +409,108 @@ func TestMapReaderGivesBackPeekedRows(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestHeaderMessages: headers that are data, huge, or have names that
+// cannot be typed get a message that says so and a fix that works.
+func TestHeaderMessages(t *testing.T) {
+	wide := make([]string, 100000)
+	for i := range wide {
+		wide[i] = fmt.Sprintf("Column %d", i+1)
+	}
+	tests := []struct {
+		name    string
+		header  []string
+		want    []string
+		notWant []string
+	}{
+		{name: "a data row is no header",
+			header:  []string{"Richard Feynman", "Richard", "", "Feynman", "* ", "rich@caltech.edu"},
+			want:    []string{`the header row holds data, not column names ("rich@caltech.edu" is an email address)`, "for example name,email,phone"},
+			notWant: []string{"--map"}},
+		{name: "a data row with repeated cells is no header, not duplicate names",
+			header:  []string{"1", "DD37Cf93aecA6Dc", "Sheryl", "Baxter", "yes", "2020-08-24", "yes"},
+			want:    []string{`("1" is a number, "2020-08-24" is a date)`},
+			notWant: []string{"same name"}},
+		{name: "100,000 columns: the first 20 are listed",
+			header:  wide,
+			want:    []string{`"Column 20" and 99980 more.`, `ignore one with --map "Column=-" (100000 are unknown)`, "--ignore-unknown"},
+			notWant: []string{`"Column 21"`, `--map "Column 1=-"`}},
+		{name: "control characters are shown escaped and never offered to --map",
+			header:  []string{"name", "email", "a\x00b", "tab\there", "x=y", "Fine"},
+			want:    []string{`"a\x00b"`, `"tab\there"`, `Columns 3 ("a\x00b"), 4 ("tab\there"), 5 ("x=y") have names that --map cannot be given`, "rename them in the file, or use --ignore-unknown", `--map "Fine=-"`},
+			notWant: []string{"\x00", "\t", `--map "x=y`}},
+		{name: "a very long name is cut",
+			header:  []string{"name", "email", strings.Repeat("é", 5000)},
+			want:    []string{`"` + strings.Repeat("é", 60) + `"…`, "has a name", "over 200 bytes"},
+			notWant: []string{strings.Repeat("é", 61)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mapHeader(tt.header, nil, MapOptions{})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if len(msg) > 8<<10 {
+				t.Errorf("message is %d bytes", len(msg))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(msg, w) {
+					t.Errorf("message has %q:\n%s", w, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestMapSuggestionsWork: every --map flag a message suggests, given
+// back, maps that column.
+func TestMapSuggestionsWork(t *testing.T) {
+	header := []string{"name", "Phone 1", "E-Mail", "e mail 2", `Say "hi"`, "it's", "Ünïcode"}
+	rows := [][]string{{"Ann", "+1 555 0100", "", "b@example.com", "hi", "x", "y"}}
+	_, err := mapHeader(header, rows, MapOptions{})
+	var he *HeaderError
+	if !errors.As(err, &he) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, u := range he.Unknown {
+		src, dst, _ := strings.Cut(u.Suggest, "=")
+		m, err := mapHeader(header, rows, MapOptions{Map: map[string]string{src: dst}, IgnoreUnknown: true})
+		if err != nil {
+			t.Errorf("--map %q: %v", u.Suggest, err)
+			continue
+		}
+		if dst != "-" && m.Columns[u.Index] != Field(dst) {
+			t.Errorf("--map %q maps column %d to %q", u.Suggest, u.Index, m.Columns[u.Index])
+		}
+	}
+}
+
+func TestUnnamedColumnNotice(t *testing.T) {
+	var notices []string
+	m, err := MapHeader([]string{"name", "", "email", ""}, MapOptions{Warn: func(s string) { notices = append(notices, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"columns 2, 4 have no name in the header, so their cells are ignored; name them in the header to import them"}
+	if !reflect.DeepEqual(notices, want) {
+		t.Errorf("notices = %q, want %q", notices, want)
+	}
+	if m.Columns[1] != "" || m.Index[FieldEmail] != 2 {
+		t.Errorf("Columns = %q", m.Columns)
+	}
+}
+
+func TestZipAsCSV(t *testing.T) {
+	for _, format := range []string{FormatCSV, FormatNDJSON} {
+		_, err := NewReader(strings.NewReader("PK\x03\x04\x14\x00\x08\x00rest of a workbook"), ReaderOptions{Format: format})
+		if err == nil || !strings.Contains(err.Error(), "XLSX workbook") || !strings.Contains(err.Error(), "--format xlsx") || strings.Contains(err.Error(), "PK") {
+			t.Errorf("%s: err = %v, want the XLSX hint", format, err)
+		}
+	}
+}

@@ -241,5 +241,5 @@ func notAHeader(header []string, opts MapOptions) error {
 	if len(data) > 2 {
 		data = data[:2]
 	}
-	return fmt.Errorf("the header row holds data, not column names (%s); the first row must name the columns, for example name,email,phone: add such a row", strings.Join(data, ", "))
+	return fmt.Errorf("the header row holds data, not column names (%s); add a first row that names the columns, for example name,email,phone", strings.Join(data, ", "))
 }
