@@ -476,7 +476,7 @@ func TestImportMaxErrorsStops(t *testing.T) {
 	dir := t.TempDir()
 	lines := []string{"id,status"}
 	for i := 0; i < 300; i++ {
-		lines = append(lines, fmt.Sprintf("missing%03d,blocked", i)) // every update gets 404
+		lines = append(lines, fmt.Sprintf("%024x,blocked", i)) // ids of the API's form that nobody has: every update gets 404
 	}
 	in := writeFile(t, dir, "upd.csv", lines...)
 	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))

@@ -212,17 +212,13 @@ func (v *Validator) problem(r *Record, f formats.Field, format string, args ...a
 	r.Problems = append(r.Problems, Problem{Field: f, Column: v.columnName(f), Msg: fmt.Sprintf(format, args...)})
 }
 
-// cellAt returns the trimmed cell of column i with an export's formula
-// escape undone ("" when i < 0).
+// cellAt returns the text of column i as formats.CellText reads it ("" when
+// i < 0).
 func cellAt(cells []string, i int) string {
 	if i < 0 || i >= len(cells) {
 		return ""
 	}
-	s := strings.TrimSpace(cells[i])
-	if s != "" && s[0] == '\'' {
-		s = formats.UnescapeFormula(s)
-	}
-	return s
+	return formats.CellText(cells[i])
 }
 
 // Check maps and validates one row. Rows must be given in file order: the

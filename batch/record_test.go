@@ -52,6 +52,8 @@ func TestValidatorRules(t *testing.T) {
 		{name: "skip checks nothing", cells: []string{"", "", "", "", "bad", "", "nope", "", "", "SKIP"}},
 		{name: "formula escape undone and cells trimmed", cells: []string{"", "", "", "  '=cmd  ", " bo@example.com ", " '+1 555 ", "", "-3", "0", ""},
 			wantValues: map[formats.Field]string{formats.FieldName: "=cmd", formats.FieldEmail: "bo@example.com", formats.FieldPhone: "+1 555", formats.FieldValue: "-3", formats.FieldAutoPayment: "false"}},
+		{name: "text marker removed before any cell", cells: []string{"", "'Ana", "", "", "'bo@example.com", "'03235555003", "'Active", "'12.5", "'yes", ""},
+			wantValues: map[formats.Field]string{formats.FieldFirstName: "Ana", formats.FieldEmail: "bo@example.com", formats.FieldPhone: "03235555003", formats.FieldStatus: "active", formats.FieldValue: "12.5", formats.FieldAutoPayment: "true"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,4 +141,50 @@ func FuzzValidEmail(f *testing.F) {
 			t.Errorf("fast path accepts %q, net/mail does not", s)
 		}
 	})
+}
+
+// TestShopifyTextMarker reads a Shopify customers export, whose ids, zips
+// and phones carry a spreadsheet's ' text marker: no ' may reach a value
+// that would be sent.
+func TestShopifyTextMarker(t *testing.T) {
+	r, err := formats.OpenReader("../testdata/shopify-customers-export.csv", formats.ReaderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	m, err := formats.MapHeader(r.Header(), formats.MapOptions{
+		Map:           map[string]string{"Default Address Phone": "phone", "Phone": "-", "Customer ID": "notes", "Note": "-", "Default Address Zip": "type"},
+		IgnoreUnknown: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewValidator(m, ValidatorOptions{})
+	defer v.Close()
+	phones := map[int]string{}
+	rows := 0
+	for {
+		row, err := r.Next()
+		if err != nil {
+			break
+		}
+		rows++
+		rec, err := v.Check(row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range formats.Fields {
+			if val, _ := rec.Value(f); strings.HasPrefix(val, "'") {
+				t.Errorf("row %d: %s = %q keeps the text marker", row.Num, f, val)
+			}
+		}
+		phones[row.Num], _ = rec.Value(formats.FieldPhone)
+	}
+	if rows != 30 {
+		t.Errorf("read %d rows, want 30", rows)
+	}
+	for num, want := range map[int]string{2: "03235555003", 3: "0314 541 5648", 8: "+92 324 607 4596", 10: "+56 9 5333 7391"} {
+		if phones[num] != want {
+			t.Errorf("row %d: phone = %q, want %q", num, phones[num], want)
+		}
+	}
 }

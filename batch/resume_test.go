@@ -220,9 +220,9 @@ func TestResumeWithoutInFlightCreatesDoesNotWait(t *testing.T) {
 func TestResumeInDoubtDeleteIsDeleted(t *testing.T) {
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	dir := t.TempDir()
-	in := writeFile(t, dir, "d.csv", "id,action", "gone123,delete")
+	in := writeFile(t, dir, "d.csv", "id,action", "0000000000000000000a0123,delete")
 	report := DefaultReportPath(in)
-	killedJournal(t, report, time.Second, journalEntry{Row: 2, Intent: intentDelete, ID: "gone123"})
+	killedJournal(t, report, time.Second, journalEntry{Row: 2, Intent: intentDelete, ID: "0000000000000000000a0123"})
 	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
 	cfg.Resume, cfg.Settle = true, 0
 	if _, err := Import(context.Background(), cfg); err != nil {

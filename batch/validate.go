@@ -61,11 +61,16 @@ func openInput(cfg *InputConfig) (*input, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	m, err := formats.MapHeader(r.Header(), cfg.Map)
+	mapOpts := cfg.Map
+	if mapOpts.Warn == nil {
+		mapOpts.Warn = cfg.Reader.Warn
+	}
+	m, r2, err := formats.MapReader(r, mapOpts)
 	if err != nil {
 		r.Close()
 		return nil, &InputError{Err: err}
 	}
+	r = r2 // gives back the rows MapReader looked at
 	report := cfg.Report
 	if report == "" {
 		report = DefaultReportPath(cfg.Path)

@@ -34,6 +34,9 @@ type MapOptions struct {
 	// IgnoreUnknown ignores columns that map to no field instead of
 	// failing.
 	IgnoreUnknown bool
+	// Warn, when set, receives non-fatal notices (a column without a name
+	// is ignored) as one sentence each.
+	Warn func(msg string)
 }
 
 // Mapping says which canonical field each input column feeds.

@@ -3,8 +3,10 @@ package formats
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // normalizeName folds a column name for matching: lower case, without
@@ -73,11 +75,17 @@ func validFieldList() string {
 
 // UnknownColumn is a header column that maps to no customer field.
 type UnknownColumn struct {
-	Index   int    // 0-based position in the header
-	Name    string // the header as written
-	Closest Field  // the likeliest field, "" when none is close
+	Index int    // 0-based position in the header
+	Name  string // the header as written
+	// Closest is the field the column is safe to map to: its name is close
+	// to the field's and its first cells fit the field; "" when none.
+	Closest Field
+	// Note says why a column named like a field was not taken ("values
+	// such as "add" are not actions …"), or "".
+	Note string
 	// Suggest is the --map flag value that fixes the column: "Name=field"
-	// for the first column closest to a free field, else "Name=-".
+	// for the first column closest to a free field, else "Name=-"; "" when
+	// the name cannot be given to --map (a control character, "=").
 	Suggest string
 }
 
@@ -88,8 +96,13 @@ type HeaderError struct {
 	Unknown []UnknownColumn
 }
 
-// Error names every unknown column with its closest field, then gives
-// copy-pasteable --map flags (shell-quoted) and --ignore-unknown.
+// maxListed caps how many columns and flags a message lists: a header of
+// 100,000 columns must not make a message of megabytes.
+const maxListed = 20
+
+// Error names the unknown columns (at most maxListed) with the field each
+// is safe to map to, then gives copy-pasteable --map flags (shell-quoted)
+// and --ignore-unknown.
 func (e *HeaderError) Error() string {
 	var b strings.Builder
 	n := len(e.Unknown)
@@ -98,30 +111,64 @@ func (e *HeaderError) Error() string {
 	} else {
 		fmt.Fprintf(&b, "the file has %d columns that match no customer field: ", n)
 	}
-	var maps, ignores []string
+	var maps, ignores, unnameable []string
+	closestTaken := false
 	for i, u := range e.Unknown {
-		if i > 0 {
-			b.WriteString(", ")
+		closestTaken = closestTaken || u.Closest != ""
+		if i < maxListed {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quoteName(u.Name))
+			switch {
+			case u.Closest != "":
+				fmt.Fprintf(&b, " (closest: %s)", u.Closest)
+			case u.Note != "":
+				fmt.Fprintf(&b, " (%s)", u.Note)
+			}
 		}
-		fmt.Fprintf(&b, "%q", u.Name)
-		if u.Closest != "" {
-			fmt.Fprintf(&b, " (closest: %s)", u.Closest)
-		}
-		flag := "--map " + shellQuote(u.Suggest)
-		if strings.HasSuffix(u.Suggest, "=-") {
-			ignores = append(ignores, flag)
-		} else {
-			maps = append(maps, flag)
+		switch {
+		case u.Suggest == "":
+			unnameable = append(unnameable, fmt.Sprintf("%d (%s)", u.Index+1, quoteName(u.Name)))
+		case strings.HasSuffix(u.Suggest, "=-"):
+			ignores = append(ignores, "--map "+shellQuote(u.Suggest))
+		default:
+			maps = append(maps, "--map "+shellQuote(u.Suggest))
 		}
 	}
+	if n > maxListed {
+		fmt.Fprintf(&b, " and %d more", n-maxListed)
+	}
 	b.WriteString(".\n")
+	ignoreList := "ignore them with " + strings.Join(ignores, " ") + ", "
 	switch {
-	case len(maps) > 0 && len(ignores) > 0:
-		fmt.Fprintf(&b, "Map them with %s, ignore them with %s, or ignore all of them with --ignore-unknown.", strings.Join(maps, " "), strings.Join(ignores, " "))
+	case len(ignores) == 0:
+		ignoreList = ""
+	case len(ignores) > maxListed:
+		ignoreList = ""
+		if len(maps) == 0 {
+			ignoreList = fmt.Sprintf("ignore one with --map \"Column=-\" (%d are unknown), ", len(ignores))
+		}
+	}
+	switch {
+	case len(maps) > maxListed:
+		fmt.Fprintf(&b, "Map them with %s … (%d in all), %sor ignore all of them with --ignore-unknown.", strings.Join(maps[:maxListed], " "), len(maps), ignoreList)
 	case len(maps) > 0:
-		fmt.Fprintf(&b, "Map them with %s, or ignore all of them with --ignore-unknown.", strings.Join(maps, " "))
+		fmt.Fprintf(&b, "Map them with %s, %sor ignore all of them with --ignore-unknown.", strings.Join(maps, " "), ignoreList)
+	case closestTaken:
+		fmt.Fprintf(&b, "The fields they are closest to are taken: map one with --map \"Column=field\" (fields: %s), %sor ignore all of them with --ignore-unknown.", validFieldList(), ignoreList)
 	default:
-		fmt.Fprintf(&b, "Map them with --map \"Column=field\" (fields: %s), ignore them with %s, or ignore all of them with --ignore-unknown.", validFieldList(), strings.Join(ignores, " "))
+		fmt.Fprintf(&b, "No column has an obvious match: map one with --map \"Column=field\" (fields: %s), %sor ignore all of them with --ignore-unknown.", validFieldList(), ignoreList)
+	}
+	if len(unnameable) > 0 {
+		col, it := "Column "+unnameable[0]+" has a name", "it"
+		if len(unnameable) > 1 {
+			if len(unnameable) > maxListed {
+				unnameable = append(unnameable[:maxListed], "…")
+			}
+			col, it = "Columns "+strings.Join(unnameable, ", ")+" have names", "them"
+		}
+		fmt.Fprintf(&b, " %s that --map cannot be given (a control character, an invalid byte, \"=\", or over %d bytes): rename %s in the file, or use --ignore-unknown.", col, maxMapName, it)
 	}
 	return b.String()
 }
@@ -149,7 +196,20 @@ func shellQuote(s string) string {
 // Mapping.Ignored lists, for a notice, the columns ignored because they
 // are unknown (with IgnoreUnknown) or have no name; expected ignored
 // columns (read-only, report, "-") are not listed.
+//
+// MapHeader judges columns by their names only; MapReader also looks at
+// the first rows, and is what reading a file should use.
 func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
+	return mapHeader(header, nil, opts)
+}
+
+// mapHeader is MapHeader with the first rows' cells: a column named id or
+// action whose values are another system's is unknown, and a --map is
+// suggested only for a column whose cells fit the field.
+func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, error) {
+	if err := notAHeader(header, opts); err != nil {
+		return nil, err
+	}
 	m := &Mapping{
 		Header:  header,
 		Columns: make([]Field, len(header)),
@@ -203,7 +263,10 @@ func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
 			hasPlainID = true
 		}
 	}
-	var unknown []UnknownColumn
+	var (
+		unknown []UnknownColumn
+		unnamed []string // column numbers
+	)
 	for i, h := range header {
 		if decided[i] {
 			continue
@@ -213,6 +276,7 @@ func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
 		switch {
 		case name == "":
 			m.Ignored = append(m.Ignored, fmt.Sprintf("column %d (no header)", i+1))
+			unnamed = append(unnamed, strconv.Itoa(i+1))
 			continue
 		case reportColumns[strings.ToLower(name)] || readOnlyNames[norm]:
 			continue
@@ -220,12 +284,29 @@ func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
 			continue
 		}
 		if f, ok := aliases[norm]; ok {
+			if note := foreignValues(f, columnValues(sample, i)); note != "" {
+				if f == FieldID {
+					note += "; if they are, force it with --map " + shellQuote(h+"="+string(f))
+				}
+				unknown = append(unknown, UnknownColumn{Index: i, Name: h, Note: note})
+				continue
+			}
 			if err := m.assign(i, f); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		unknown = append(unknown, UnknownColumn{Index: i, Name: h})
+	}
+	if opts.Warn != nil && len(unnamed) > 0 {
+		msg := "column " + unnamed[0] + " has no name in the header, so its cells are ignored; name it in the header to import it"
+		if n := len(unnamed); n > 1 {
+			if n > maxListed {
+				unnamed = append(unnamed[:maxListed], fmt.Sprintf("and %d more", n-maxListed))
+			}
+			msg = "columns " + strings.Join(unnamed, ", ") + " have no name in the header, so their cells are ignored; name them in the header to import them"
+		}
+		opts.Warn(msg)
 	}
 	if len(unknown) == 0 {
 		return m, nil
@@ -242,8 +323,23 @@ func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
 	}
 	for k := range unknown {
 		u := &unknown[k]
-		u.Closest = closestField(normalizeName(u.Name))
+		if !canMap(header, u.Index) {
+			continue
+		}
 		u.Suggest = u.Name + "=-"
+		if u.Note != "" {
+			continue
+		}
+		vals := columnValues(sample, u.Index)
+		if len(vals) == 0 {
+			continue // a blank column shows nothing to fit
+		}
+		norm := normalizeName(u.Name)
+		if f := closestField(norm); f != "" && fits(f, norm, vals) {
+			u.Closest = f
+		} else if strings.HasSuffix(norm, "id") && fits(FieldID, norm, vals) {
+			u.Closest = FieldID // "Record ID" holding this API's ids
+		}
 		if u.Closest != "" && !taken[u.Closest] {
 			u.Suggest = u.Name + "=" + string(u.Closest)
 			taken[u.Closest] = true
@@ -252,10 +348,37 @@ func MapHeader(header []string, opts MapOptions) (*Mapping, error) {
 	return nil, &HeaderError{Unknown: unknown}
 }
 
+// maxMapName is the longest column name a message offers as a --map
+// flag; a longer one is no name a user would type.
+const maxMapName = 200
+
+// quoteName quotes a column name for a message (Go %q style, so that
+// control characters show), cut to 60 characters.
+func quoteName(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return fmt.Sprintf("%q…", string(r[:60]))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// canMap reports whether --map "NAME=…" can name column i: the name is
+// valid UTF-8 without control characters or "=" (the flag's separator).
+// findColumn then finds this very column by its exact name, since
+// mapHeader refuses names that repeat (ignoring case).
+func canMap(header []string, i int) bool {
+	name := strings.TrimSpace(header[i])
+	return name != "" && len(name) <= maxMapName && !strings.Contains(name, "=") &&
+		utf8.ValidString(name) && strings.IndexFunc(name, unicode.IsControl) < 0
+}
+
 // assign maps column i to field f, refusing a second column for f.
 func (m *Mapping) assign(i int, f Field) error {
 	if j, ok := m.Index[f]; ok {
-		return fmt.Errorf("columns %d (%q) and %d (%q) both map to %s; remove one of them, or ignore one with --map %s", j+1, m.Header[j], i+1, m.Header[i], f, shellQuote(m.Header[i]+"=-"))
+		fix := "ignore one with --map " + shellQuote(m.Header[i]+"=-")
+		if !canMap(m.Header, i) {
+			fix = "rename one of them"
+		}
+		return fmt.Errorf("columns %d (%q) and %d (%q) both map to %s; remove one of them, or %s", j+1, m.Header[j], i+1, m.Header[i], f, fix)
 	}
 	m.Index[f] = i
 	m.Columns[i] = f
@@ -282,11 +405,17 @@ func findColumn(header []string, src string) (int, error) {
 		}
 	}
 	if found < 0 {
-		names := make([]string, 0, len(header))
+		names := make([]string, 0, maxListed+1)
+		named := 0
 		for _, h := range header {
 			if h != "" {
-				names = append(names, fmt.Sprintf("%q", h))
+				if named++; named <= maxListed {
+					names = append(names, fmt.Sprintf("%q", h))
+				}
 			}
+		}
+		if named > maxListed {
+			names = append(names, fmt.Sprintf("and %d more", named-maxListed))
 		}
 		return 0, fmt.Errorf("--map names the column %q, which the file does not have; its columns are %s", src, strings.Join(names, ", "))
 	}
@@ -317,7 +446,7 @@ func closestField(norm string) Field {
 	}
 	bestDist := limit + 1
 	for _, a := range sortedAliases {
-		if f := aliases[a]; f != FieldID {
+		if f := aliases[a]; f != FieldID && len(a)-len(norm) <= limit && len(norm)-len(a) <= limit {
 			if d := editDistance(norm, a); d < bestDist {
 				best, bestDist = f, d
 			}

@@ -2,6 +2,8 @@ package formats
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -117,7 +119,8 @@ func TestMapHeader(t *testing.T) {
 }
 
 func TestHeaderErrorMessage(t *testing.T) {
-	_, err := MapHeader([]string{"name", "Phone 1", "Company", "Website", `Say "hi"`, "emial"}, MapOptions{})
+	_, err := mapHeader([]string{"name", "Phone 1", "Company", "Website", `Say "hi"`, "emial"},
+		[][]string{{"Ana", "+1 555 0100", "Acme", "acme.example", "hi", "ana@example.com"}}, MapOptions{})
 	var he *HeaderError
 	if !errors.As(err, &he) {
 		t.Fatalf("err = %v, want a *HeaderError", err)
@@ -140,12 +143,15 @@ func TestHeaderErrorMessage(t *testing.T) {
 }
 
 func TestCustomers100Mapping(t *testing.T) {
-	r, err := OpenReader("testdata/customers-100.csv", ReaderOptions{})
-	if err != nil {
-		t.Fatal(err)
+	open := func() RowReader {
+		r, err := OpenReader("testdata/customers-100.csv", ReaderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
 	}
-	defer r.Close()
-	_, err = MapHeader(r.Header(), MapOptions{})
+	_, _, err := MapReader(open(), MapOptions{})
 	var he *HeaderError
 	if !errors.As(err, &he) {
 		t.Fatalf("err = %v, want a *HeaderError", err)
@@ -162,7 +168,7 @@ func TestCustomers100Mapping(t *testing.T) {
 		t.Errorf("message lacks the fix: %v", err)
 	}
 
-	m, err := MapHeader(r.Header(), MapOptions{Map: map[string]string{"Phone 1": "phone"}, IgnoreUnknown: true})
+	m, r, err := MapReader(open(), MapOptions{Map: map[string]string{"Phone 1": "phone"}, IgnoreUnknown: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +220,7 @@ func TestMapHeaderFixtures(t *testing.T) {
 	}{
 		{file: "duplicate-header.csv", wantErr: `columns 2 ("email") and 3 ("Email") have the same name`},
 		{file: "duplicate-field.csv", wantErr: "both map to firstName"},
-		{file: "unknown-header.csv", wantErr: `"Phone 1" (closest: phone), "Company", "Website"`},
+		{file: "unknown-header.csv", wantErr: `"Phone 1", "Company", "Website".`}, // "1" is no phone
 		{file: "report-columns.csv"},
 	}
 	for _, tt := range tests {
@@ -224,7 +230,7 @@ func TestMapHeaderFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			_, err = MapHeader(r.Header(), MapOptions{})
+			_, _, err = MapReader(r, MapOptions{})
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -235,5 +241,276 @@ func TestMapHeaderFixtures(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestSuggestionsFitContent: a --map is suggested only when the column's
+// first cells fit the field, whatever its name is close to.
+func TestSuggestionsFitContent(t *testing.T) {
+	tests := []struct {
+		name        string
+		header      []string
+		rows        [][]string
+		wantSuggest map[string]string // column -> Suggest
+	}{
+		{name: "Google Contacts: the email is in the Value column, Photo is no phone",
+			header:      []string{"Name", "Photo", "E-mail 1 - Type", "E-mail 1 - Value"},
+			rows:        [][]string{{"Richard Feynman", "", "* ", "rich@caltech.edu"}, {"", "", "* ", "x@gmail.com"}},
+			wantSuggest: map[string]string{"Photo": "Photo=-", "E-mail 1 - Type": "E-mail 1 - Type=-", "E-mail 1 - Value": "E-mail 1 - Value=email"}},
+		{name: "Salesforce: a company column is never name",
+			header:      []string{"Email", "Account Name"},
+			rows:        [][]string{{"a@example.com", "Acme Inc."}, {"b@example.com", "Globex"}},
+			wantSuggest: map[string]string{"Account Name": "Account Name=-"}},
+		{name: "HubSpot: Lead Status values are not statuses",
+			header:      []string{"Email", "Lead Status"},
+			rows:        [][]string{{"a@example.com", "In Progress"}, {"b@example.com", "Open Deal"}, {"c@example.com", ""}},
+			wantSuggest: map[string]string{"Lead Status": "Lead Status=-"}},
+		{name: "a status column of statuses is suggested",
+			header:      []string{"Email", "Account Status"},
+			rows:        [][]string{{"a@example.com", "Active"}, {"b@example.com", "blocked"}},
+			wantSuggest: map[string]string{"Account Status": "Account Status=status"}},
+		{name: "Thai CRM: a column of dates is never lastName",
+			header:      []string{"Email", "Last Use"},
+			rows:        [][]string{{"a@example.com", "2024-03-01"}, {"b@example.com", "15/2/2567"}},
+			wantSuggest: map[string]string{"Last Use": "Last Use=-"}},
+		{name: "a last-name column of names is suggested",
+			header:      []string{"Email", "Legal Surname"},
+			rows:        [][]string{{"a@example.com", "Silva"}, {"b@example.com", "Ñúñez"}},
+			wantSuggest: map[string]string{"Legal Surname": "Legal Surname=lastName"}},
+		{name: "phones with extensions and a stray cell",
+			header: []string{"Email", "Phone 1", "Phone 2"},
+			rows: [][]string{{"a@example.com", "229.077.5154", "397.884.0519x718"}, {"b@example.com", "-1199", "+1-539-402-0259"},
+				{"c@example.com", "(496)978-3969x58947", ""}, {"d@example.com", "001-808-617-6467x12895", ""}, {"e@example.com", "5153435776", ""}},
+			wantSuggest: map[string]string{"Phone 1": "Phone 1=phone", "Phone 2": "Phone 2=-"}},
+		{name: "a blank column gets no suggestion",
+			header:      []string{"Email", "Mobile Phone 2"},
+			rows:        [][]string{{"a@example.com", ""}},
+			wantSuggest: map[string]string{"Mobile Phone 2": "Mobile Phone 2=-"}},
+		{name: "a foreign id column holding this API's ids",
+			header:      []string{"Email", "Record ID"},
+			rows:        [][]string{{"a@example.com", "65f0a1b2c3d4e5f6a7b8c9d0"}},
+			wantSuggest: map[string]string{"Record ID": "Record ID=id"}},
+		{name: "Customer Id of another system is not id",
+			header:      []string{"Email", "Customer Id"},
+			rows:        [][]string{{"a@example.com", "DD37Cf93aecA6Dc"}},
+			wantSuggest: map[string]string{"Customer Id": "Customer Id=-"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mapHeader(tt.header, tt.rows, MapOptions{})
+			if len(tt.wantSuggest) == 0 {
+				if err != nil {
+					t.Fatalf("err = %v, want the header mapped", err)
+				}
+				return
+			}
+			var he *HeaderError
+			if !errors.As(err, &he) {
+				t.Fatalf("err = %v, want a *HeaderError", err)
+			}
+			got := map[string]string{}
+			for _, u := range he.Unknown {
+				got[u.Name] = u.Suggest
+			}
+			if !reflect.DeepEqual(got, tt.wantSuggest) {
+				t.Errorf("suggestions = %q, want %q\n%v", got, tt.wantSuggest, err)
+			}
+		})
+	}
+}
+
+// TestForeignIDAndAction: columns named id or action are taken only when
+// their values are this API's ids and this tool's actions.
+func TestForeignIDAndAction(t *testing.T) {
+	const apiID = "65f0a1b2c3d4e5f6a7b8c9d0"
+	tests := []struct {
+		name      string
+		header    []string
+		rows      [][]string
+		opts      MapOptions
+		wantIndex map[Field]int
+		wantErr   []string
+	}{
+		{name: "Outlook's ID and Action are another system's",
+			header:  []string{"Action", "ID", "Name", "E-mail Address"},
+			rows:    [][]string{{"add", "", "Adam", "adam@example.com"}, {"delete", "241a444f0b330b22", "Daniel", "d@example.com"}, {"update", "527fbda08922b018", "Duncan", "e@example.com"}},
+			wantErr: []string{`"Action" (values such as "add" are not actions`, `"ID" (values such as "241a444f0b330b22" are not this API's ids, which are 24 hex digits; if they are, force it with --map "ID=id")`, `--map "Action=-" --map "ID=-"`}},
+		{name: "this API's ids and actions are taken",
+			header:    []string{"Action", "ID", "Name", "E-mail Address"},
+			rows:      [][]string{{"delete", apiID, "", ""}, {"", "", "Ann", "ann@example.com"}, {"UPDATE", "65f0a1b2c3d4e5f6a7b8c9d1", "", ""}},
+			wantIndex: map[Field]int{FieldAction: 0, FieldID: 1, FieldName: 2, FieldEmail: 3}},
+		{name: "one mistyped id does not make the column foreign",
+			header:    []string{"id", "email"},
+			rows:      [][]string{{apiID, ""}, {"65f0a1b2c3d4e5f6a7b8c9d1", ""}, {"nope", ""}},
+			wantIndex: map[Field]int{FieldID: 0, FieldEmail: 1}},
+		{name: "--map forces a foreign id",
+			header:    []string{"ID", "email"},
+			rows:      [][]string{{"241a444f0b330b22", "a@example.com"}},
+			opts:      MapOptions{Map: map[string]string{"ID": "id"}},
+			wantIndex: map[Field]int{FieldID: 0, FieldEmail: 1}},
+		{name: "a blank id column is ours",
+			header:    []string{"_id", "email"},
+			rows:      [][]string{{"", "a@example.com"}},
+			wantIndex: map[Field]int{FieldID: 0, FieldEmail: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := mapHeader(tt.header, tt.rows, tt.opts)
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("mapped as %v, want an error", m.Index)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q\nlacks %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(m.Index, tt.wantIndex) {
+				t.Errorf("Index = %v, want %v", m.Index, tt.wantIndex)
+			}
+		})
+	}
+}
+
+// TestMapReaderGivesBackPeekedRows: the rows MapReader looks at are still
+// read, in order, with nothing lost or doubled.
+func TestMapReaderGivesBackPeekedRows(t *testing.T) {
+	for _, n := range []int{0, 1, PeekRows, PeekRows + 1, 3 * PeekRows} {
+		var b strings.Builder
+		b.WriteString("name,email\n")
+		for i := range n {
+			fmt.Fprintf(&b, "N%d,n%d@example.com\n", i, i)
+		}
+		r, err := NewReader(strings.NewReader(b.String()), ReaderOptions{Format: FormatCSV})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, r, err = MapReader(r, MapOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := readAll(t, r)
+		if len(rows) != n {
+			t.Fatalf("%d rows: read %d", n, len(rows))
+		}
+		for i, row := range rows {
+			if row.Num != i+2 || row.Cells[0] != fmt.Sprintf("N%d", i) {
+				t.Fatalf("%d rows: row %d = %d %q", n, i, row.Num, row.Cells)
+			}
+		}
+		if _, err := r.Next(); !errors.Is(err, io.EOF) {
+			t.Errorf("after the last row: %v, want io.EOF", err)
+		}
+		r.Close()
+	}
+}
+
+// TestHeaderMessages: headers that are data, huge, or have names that
+// cannot be typed get a message that says so and a fix that works.
+func TestHeaderMessages(t *testing.T) {
+	wide := make([]string, 100000)
+	for i := range wide {
+		wide[i] = fmt.Sprintf("Column %d", i+1)
+	}
+	tests := []struct {
+		name    string
+		header  []string
+		want    []string
+		notWant []string
+	}{
+		{name: "a data row is no header",
+			header:  []string{"Richard Feynman", "Richard", "", "Feynman", "* ", "rich@caltech.edu"},
+			want:    []string{`the header row holds data, not column names ("rich@caltech.edu" is an email address)`, "for example name,email,phone"},
+			notWant: []string{"--map"}},
+		{name: "a data row with repeated cells is no header, not duplicate names",
+			header:  []string{"1", "DD37Cf93aecA6Dc", "Sheryl", "Baxter", "yes", "2020-08-24", "yes"},
+			want:    []string{`("1" is a number, "2020-08-24" is a date)`},
+			notWant: []string{"same name"}},
+		{name: "100,000 columns: the first 20 are listed",
+			header:  wide,
+			want:    []string{`"Column 20" and 99980 more.`, `ignore one with --map "Column=-" (100000 are unknown)`, "--ignore-unknown"},
+			notWant: []string{`"Column 21"`, `--map "Column 1=-"`}},
+		{name: "control characters are shown escaped and never offered to --map",
+			header:  []string{"name", "email", "a\x00b", "tab\there", "x=y", "Fine"},
+			want:    []string{`"a\x00b"`, `"tab\there"`, `Columns 3 ("a\x00b"), 4 ("tab\there"), 5 ("x=y") have names that --map cannot be given`, "rename them in the file, or use --ignore-unknown", `--map "Fine=-"`},
+			notWant: []string{"\x00", "\t", `--map "x=y`}},
+		{name: "a very long name is cut",
+			header:  []string{"name", "email", strings.Repeat("é", 5000)},
+			want:    []string{`"` + strings.Repeat("é", 60) + `"…`, "has a name", "over 200 bytes"},
+			notWant: []string{strings.Repeat("é", 61)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mapHeader(tt.header, nil, MapOptions{})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if len(msg) > 8<<10 {
+				t.Errorf("message is %d bytes", len(msg))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(msg, w) {
+					t.Errorf("message has %q:\n%s", w, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestMapSuggestionsWork: every --map flag a message suggests, given
+// back, maps that column.
+func TestMapSuggestionsWork(t *testing.T) {
+	header := []string{"name", "Phone 1", "E-Mail", "e mail 2", `Say "hi"`, "it's", "Ünïcode"}
+	rows := [][]string{{"Ann", "+1 555 0100", "", "b@example.com", "hi", "x", "y"}}
+	_, err := mapHeader(header, rows, MapOptions{})
+	var he *HeaderError
+	if !errors.As(err, &he) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, u := range he.Unknown {
+		src, dst, _ := strings.Cut(u.Suggest, "=")
+		m, err := mapHeader(header, rows, MapOptions{Map: map[string]string{src: dst}, IgnoreUnknown: true})
+		if err != nil {
+			t.Errorf("--map %q: %v", u.Suggest, err)
+			continue
+		}
+		if dst != "-" && m.Columns[u.Index] != Field(dst) {
+			t.Errorf("--map %q maps column %d to %q", u.Suggest, u.Index, m.Columns[u.Index])
+		}
+	}
+}
+
+func TestUnnamedColumnNotice(t *testing.T) {
+	var notices []string
+	m, err := MapHeader([]string{"name", "", "email", ""}, MapOptions{Warn: func(s string) { notices = append(notices, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"columns 2, 4 have no name in the header, so their cells are ignored; name them in the header to import them"}
+	if !reflect.DeepEqual(notices, want) {
+		t.Errorf("notices = %q, want %q", notices, want)
+	}
+	if m.Columns[1] != "" || m.Index[FieldEmail] != 2 {
+		t.Errorf("Columns = %q", m.Columns)
+	}
+}
+
+func TestZipAsCSV(t *testing.T) {
+	for _, format := range []string{FormatCSV, FormatNDJSON} {
+		_, err := NewReader(strings.NewReader("PK\x03\x04\x14\x00\x08\x00rest of a workbook"), ReaderOptions{Format: format})
+		if err == nil || !strings.Contains(err.Error(), "XLSX workbook") || !strings.Contains(err.Error(), "--format xlsx") || strings.Contains(err.Error(), "PK") {
+			t.Errorf("%s: err = %v, want the XLSX hint", format, err)
+		}
 	}
 }

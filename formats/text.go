@@ -143,6 +143,9 @@ func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error)
 			return nil, errors.New("the file is UTF-16 text; save it as UTF-8 (in Excel: \"CSV UTF-8\") and try again")
 		}
 	}
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+		return nil, errors.New("the file is a zip archive, most likely an XLSX workbook saved under another extension; read it with --format xlsx (or rename it to .xlsx)")
+	}
 	hasBOM := bytes.HasPrefix(head, utf8BOM)
 	if enc == encAuto {
 		enc = encUTF8

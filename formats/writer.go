@@ -285,6 +285,18 @@ func UnescapeFormula(s string) string {
 	return s
 }
 
+// CellText is the value of an input cell (SPEC §4): trimmed, and without
+// a leading ', a spreadsheet's text marker. The marker is never data in a
+// customer field: it undoes EscapeFormula and the ' that Shopify and Excel
+// put before phones, zips and ids ('03235555003, '+92 324 607 4596).
+func CellText(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "'") {
+		s = strings.TrimSpace(s[1:])
+	}
+	return s
+}
+
 // isDecimal reports whether s is a plain decimal number with an optional
 // sign: 1234.5, -3, +0.25, 1e5.
 func isDecimal(s string) bool {

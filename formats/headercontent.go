@@ -1,0 +1,245 @@
+package formats
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+)
+
+// PeekRows is how many rows MapReader reads ahead to judge columns by
+// their content: enough to see a column's kind, few enough to cost nothing.
+const PeekRows = 20
+
+// MapReader maps r's header like MapHeader, also judging columns by the
+// cells of their first PeekRows rows: a foreign id or action column is not
+// taken as id or action, and a --map suggestion is made only for a column
+// whose cells fit the field. It returns a reader that yields every row of
+// r, the peeked ones first, and closes r. On error r is left open for the
+// caller to close.
+func MapReader(r RowReader, opts MapOptions) (*Mapping, RowReader, error) {
+	p := &peekedReader{RowReader: r}
+	var sample [][]string
+	for len(p.rows) < PeekRows {
+		row, err := r.Next()
+		if err != nil {
+			p.err = err // io.EOF or fatal: given back after the peeked rows
+			break
+		}
+		p.rows = append(p.rows, row)
+		// A row with Row.Err (often a short row) still shows its first
+		// cells: Outlook's short rows carry the foreign ids.
+		sample = append(sample, row.Cells)
+	}
+	m, err := mapHeader(r.Header(), sample, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, p, nil
+}
+
+// peekedReader gives back the rows MapReader read ahead, then the rest.
+type peekedReader struct {
+	RowReader
+	rows []Row
+	err  error
+}
+
+// Next returns the peeked rows first, then reads on.
+func (p *peekedReader) Next() (Row, error) {
+	if len(p.rows) > 0 {
+		row := p.rows[0]
+		p.rows = p.rows[1:]
+		return row, nil
+	}
+	if p.err != nil {
+		return Row{}, p.err
+	}
+	return p.RowReader.Next()
+}
+
+// columnValues returns the non-blank cell texts of column i in sample.
+func columnValues(sample [][]string, i int) []string {
+	var vals []string
+	for _, cells := range sample {
+		if i < len(cells) {
+			if v := CellText(cells[i]); v != "" {
+				vals = append(vals, v)
+			}
+		}
+	}
+	return vals
+}
+
+var (
+	apiIDRE = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
+	phoneRE = regexp.MustCompile(`^\+?[0-9 ()./-]*[0-9][0-9 ()./-]*(\s*(x|ext\.?|#)\s*[0-9]+)?$`)
+	dateRE  = regexp.MustCompile(`^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})([ T].*)?$`)
+	numRE   = regexp.MustCompile(`^[+-]?(\d+([.,]\d+)?|\d{1,3}(,\d{3})+(\.\d+)?)$`)
+	letters = regexp.MustCompile(`\pL`)
+)
+
+// looksLikeAPIID: this API's ids are MongoDB ObjectIds, 24 hex digits (the
+// sandbox makes them the same way).
+func looksLikeAPIID(v string) bool { return apiIDRE.MatchString(v) }
+
+func looksLikeEmail(v string) bool {
+	a, err := mail.ParseAddress(v)
+	return err == nil && a.Address == v && a.Name == ""
+}
+
+func looksLikePhone(v string) bool {
+	digits := 0
+	for _, c := range v {
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	return digits >= 6 && phoneRE.MatchString(v)
+}
+
+func looksLikeDate(v string) bool   { return dateRE.MatchString(v) }
+func looksLikeNumber(v string) bool { return numRE.MatchString(v) }
+
+// looksLikeText is a cell that could be a person's name or free text: it
+// has letters and is not an address, a date or a number.
+func looksLikeText(v string) bool {
+	return letters.MatchString(v) && !strings.ContainsAny(v, "@") && !strings.Contains(v, "://") &&
+		!looksLikeDate(v) && !looksLikeNumber(v)
+}
+
+// foreignSubjects are words that make a column about something other than
+// the customer: "Account Name" and "Organization 1 - Name" are companies,
+// "Address 1 - Type" is a kind of address. Such a column never gets a
+// free-text field (name, type, notes) suggested.
+var foreignSubjects = []string{"company", "account", "organization", "organisation", "business",
+	"employer", "address", "street", "city", "owner", "user", "domain", "photo", "url", "website"}
+
+func foreignSubject(norm string) bool {
+	for _, w := range foreignSubjects {
+		if strings.Contains(norm, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// fits reports whether the values can be cells of field f: at least 4 in
+// 5 of them fit (real files have a stray cell, such as a phone "-1199"),
+// and at least one value is needed (a blank column shows nothing).
+func fits(f Field, norm string, vals []string) bool {
+	if len(vals) == 0 {
+		return false
+	}
+	var ok func(string) bool
+	switch f {
+	case FieldID:
+		ok = looksLikeAPIID
+	case FieldEmail:
+		ok = looksLikeEmail
+	case FieldPhone:
+		ok = looksLikePhone
+	case FieldStatus:
+		ok = func(v string) bool { return inList(v, "active", "inactive", "blocked") }
+	case FieldAction:
+		ok = isAction
+	case FieldValue:
+		ok = func(v string) bool { return numRE.MatchString(v) && !strings.Contains(v, ",") }
+	case FieldAutoPayment:
+		ok = func(v string) bool { return inList(v, "true", "false", "yes", "no", "y", "n", "1", "0") }
+	case FieldFirstName, FieldLastName, FieldName, FieldType:
+		if foreignSubject(norm) {
+			return false
+		}
+		ok = func(v string) bool { return looksLikeText(v) && !looksLikePhone(v) }
+	case FieldNotes:
+		if foreignSubject(norm) {
+			return false
+		}
+		ok = func(string) bool { return true }
+	default:
+		return false
+	}
+	n := 0
+	for _, v := range vals {
+		if ok(v) {
+			n++
+		}
+	}
+	return 5*n >= 4*len(vals)
+}
+
+func isAction(v string) bool { return inList(v, "create", "update", "upsert", "delete", "skip") }
+
+func inList(v string, list ...string) bool {
+	for _, s := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// foreignValues says why the values of an id or action column (named so)
+// show that the column belongs to another system, or "" when they fit.
+// Ids: at least half of the non-blank values must look like this API's
+// ids (a typo in one id is a row error, not a foreign column). Actions:
+// every value must be an action (Outlook's "add" is not ours).
+func foreignValues(f Field, vals []string) string {
+	switch f {
+	case FieldID:
+		bad := ""
+		n := 0
+		for _, v := range vals {
+			if looksLikeAPIID(v) {
+				n++
+			} else if bad == "" {
+				bad = v
+			}
+		}
+		if bad != "" && 2*n < len(vals) {
+			return fmt.Sprintf("values such as %q are not this API's ids, which are 24 hex digits", bad)
+		}
+	case FieldAction:
+		for _, v := range vals {
+			if !isAction(v) {
+				return fmt.Sprintf("values such as %q are not actions, which are create, update, upsert, delete or skip", v)
+			}
+		}
+	}
+	return ""
+}
+
+// notAHeader returns an error when the header row is data: no cell names
+// a field, and a cell is an email address or two are numbers, phones or
+// dates (a file without a header row, or the wrong sheet).
+func notAHeader(header []string, opts MapOptions) error {
+	var data []string
+	emails := 0
+	for _, h := range header {
+		name := strings.TrimSpace(h)
+		norm := normalizeName(name)
+		if _, ok := aliases[norm]; ok || readOnlyNames[norm] || reportColumns[strings.ToLower(name)] {
+			return nil
+		}
+		if _, ok := opts.Map[name]; ok {
+			return nil
+		}
+		switch {
+		case looksLikeEmail(name):
+			emails++
+			data = append(data, fmt.Sprintf("%q is an email address", name))
+		case looksLikeDate(name):
+			data = append(data, fmt.Sprintf("%q is a date", name))
+		case looksLikeNumber(name) || looksLikePhone(name):
+			data = append(data, fmt.Sprintf("%q is a number", name))
+		}
+	}
+	if emails == 0 && len(data) < 2 {
+		return nil
+	}
+	if len(data) > 2 {
+		data = data[:2]
+	}
+	return fmt.Errorf("the header row holds data, not column names (%s); add a first row that names the columns, for example name,email,phone", strings.Join(data, ", "))
+}
