@@ -51,6 +51,12 @@ func main() {
 	if len(os.Args) > 1 && (os.Args[1] == "validate" || os.Args[1] == "export") {
 		tuneGC()
 	}
+	if len(os.Args) > 1 && os.Args[1] == "import" && os.Getenv("GOMEMLIMIT") == "" {
+		// A resume of a million rows holds ~100 MB live (the previous
+		// outcomes and the customer index); without a limit the heap
+		// may grow to twice that before a collection.
+		debug.SetMemoryLimit(150 << 20)
+	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -156,9 +162,9 @@ func exitCode(ctx context.Context, io *IO, sum *batch.Summary, err error) int {
 // tuneGC is for validate and export, whose pipelines keep little alive
 // (bounded batches): collecting less often saves much of the GC's CPU, and
 // the soft memory limit makes it collect sooner as the heap nears 32 MiB,
-// so peak memory stays where it was. Not for import, which holds the
-// tenant's customers in memory with --match email. GOGC and GOMEMLIMIT,
-// when set, win.
+// so peak memory stays where it was. Not for import, which holds more
+// alive on a resume (main gives it a soft limit of 150 MiB). GOGC and
+// GOMEMLIMIT, when set, win.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
