@@ -166,7 +166,6 @@ type Validator struct {
 	col              [numProfile]int
 	idCol, actionCol int
 	hashes           []uint64 // scratch of CheckDuplicatesBatch
-	sink             uint64   // keeps touch's loads from being optimised away
 }
 
 // NewValidator builds a validator for rows mapped by m. Close releases the
@@ -380,7 +379,6 @@ func (v *Validator) CheckDuplicatesBatch(rs []*Record) error {
 		}
 	}
 	v.hashes = hs
-	v.sink ^= v.seen.touch(hs)
 	k := 0
 	for _, r := range rs {
 		if r.Action == ActionSkip || r.oversize {
