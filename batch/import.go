@@ -178,10 +178,13 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	rerr := rw.Close()
 	complete := runErr == nil && rerr == nil
-	if jerr := jr.close(complete); jerr != nil && runErr == nil {
+	// A run stopped during its settle wait resolved nothing: the journal
+	// must stay, with the interrupted run's intents, for the next resume.
+	keepDoubt := prev != nil && prev.creates > 0 && !im.settled
+	if jerr := jr.close(complete && !keepDoubt); jerr != nil && runErr == nil {
 		runErr = fmt.Errorf("writing the journal: %w", jerr)
 	}
-	if complete && !cfg.DryRun {
+	if complete && !keepDoubt && !cfg.DryRun {
 		rec := runRecord{Finished: time.Now().UTC(), Input: cfg.Path, Fingerprint: fp, Rows: sum.Rows, Counts: sum.Counts}
 		if err := appendRun(in.report, rec); err != nil && runErr == nil {
 			runErr = fmt.Errorf("recording the finished run in %s: %w", RunsPath(in.report), err)
@@ -223,7 +226,8 @@ type importer struct {
 	// Known customers, from the one list at start (nil when not listed).
 	idx *custIndex
 
-	runID string // random, per run: see idempotencyKey
+	runID   string // random, per run: see idempotencyKey
+	settled bool   // the settle wait of a resume ran to its end
 
 	// resultCol and idCol are the _result and _customer_id columns when
 	// the input is a report (else -1).
@@ -283,6 +287,7 @@ func (im *importer) settle() {
 	if p == nil || p.creates == 0 {
 		return
 	}
+	defer func() { im.settled = im.ctx.Err() == nil }()
 	d := im.cfg.Settle
 	if d < 0 {
 		d = p.timeout

@@ -279,3 +279,28 @@ func TestImportFatalInputKeepsWhatWasSent(t *testing.T) {
 		t.Errorf("the report shows %d created, the server holds %d", created, n)
 	}
 }
+
+// TestResumeStoppedWhileSettlingKeepsTheDoubt: Ctrl-C during the settle
+// wait resolves nothing, so the journal with the killed run's intents
+// stays for the next resume (which must wait again).
+func TestResumeStoppedWhileSettlingKeepsTheDoubt(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "c.csv", "name,email", "Ana,ana@example.com")
+	report := DefaultReportPath(in)
+	killedJournal(t, report, time.Hour, journalEntry{Row: 2, Intent: intentCreate, Email: "ana@example.com"})
+	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
+	cfg.Resume, cfg.Settle = true, -1
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg.Notice = func(string) { cancel() } // Ctrl-C as soon as the wait is announced
+	if _, err := Import(ctx, cfg); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the interruption", err)
+	}
+	p, err := loadPrevious(report)
+	if err != nil || p.creates != 1 {
+		t.Fatalf("after an interrupted settle: %v, %d creates in doubt, want 1", err, p.creates)
+	}
+	if n := sb.Count(sandbox.TenantDemo); n != 0 {
+		t.Errorf("%d customers created during the wait", n)
+	}
+}
