@@ -10,32 +10,39 @@ import (
 )
 
 // Adaptive rate parameters. A server limit below the configured rate is
-// found by cutting the rate on 429 and probing upwards again:
+// found by cutting the rate on 429 and probing upwards again. A 429 for a
+// request let through before the last cut says nothing new and is only
+// counted (and its Retry-After honoured). A fresh 429 with Retry-After
+// (see pausedCut):
 //
-//   - A 429 for a request let through after the last cut lowers the rate
-//     once (429s for requests already in flight when the rate was cut say
-//     nothing new). If the 429 came less than fastDrain after sending
-//     resumed, the server's allowance drained fast, so the rate is far too
-//     high: halve it, but not below 90% of the rate accepted over the last
-//     second when sending has gone on that long. Otherwise it is only
-//     slightly too high: cut it by 10%. The rate before the cut becomes the
-//     ceiling.
-//   - Every accepted request (any response but 429) raises the rate by
-//     recoverStep req/s, i.e. by about 10% per second whatever the rate,
-//     except within ±10% of the ceiling, where it probes by probeStep
-//     (about 0.25% per second). Above the ceiling it climbs fast again, in
-//     case the server's limit rose or the ceiling was an underestimate.
+//   - when the run since the last pause ended within about twice the
+//     server's burst (estimated from such runs), halves the rate: it is
+//     far too high, and the run says little more;
+//   - otherwise sets the rate to a lower bound of the server's limit
+//     measured over the run (accepted minus burst, per second, over the
+//     best window ending at the 429): just under the limit. Two such
+//     estimates within 5% of each other stop probing for a minute.
 //
-// Each 429 usually carries a Retry-After that pauses every worker (about a
-// second), so the goal is few 429s: a slow upward probe keeps the rate just
-// under the server's limit for long stretches. Against a 100 req/s token
-// bucket with a --rate of 400, the simulation in limiter_test.go sustains
-// more than 90 req/s with well under 5% of requests answered 429.
+// A 429 without Retry-After (see cascadeCut) cuts by 10%, or halves within
+// fastDrain of resuming, and never below 90% of what was accepted over the
+// last second. Every accepted request raises the rate by recoverStep req/s
+// (about 10% per second whatever the rate) far below the last level,
+// by levelStep (0.5%/s) at or above a measured limit, or by probeStep
+// (0.25%/s) near the rate of the last cut when no limit was measured yet;
+// above 1.1 times that rate it climbs fast again, in case the server's
+// limit rose. Each 429 with Retry-After pauses every worker, so the goal
+// is few of them.
 const (
 	minRate     = 0.5 // req/s floor of the adaptive rate
 	fastDrain   = 2 * time.Second
 	probeStep   = 0.0025
 	recoverStep = 0.1
+	levelStep   = 0.005 // 0.5%/s above an estimated server limit
+	sameLevel   = 0.05  // estimates this close are the same level
+	maxRepeats  = 2     // 429s at the same level that stop probing
+	freezeFor   = time.Minute
+	slotDur     = 100 * time.Millisecond
+	maxRunSlots = 600 // windows of up to a minute
 )
 
 // Limiter spaces requests to a rate shared by every worker of a run, and
@@ -53,7 +60,17 @@ type Limiter struct {
 	paused   time.Time // every caller waits until then
 	runStart time.Time // when sending last resumed after a cut
 	win      rateWindow
-	stats    LimiterStats
+	// Whole-second Retry-After (see throttled): the accepted responses of
+	// the current run, per 100 ms since runStart, the server's burst as
+	// estimated from the fewest accepted in a run, and the probing state.
+	run         runHistory
+	burstEst    float64 // 0 until the first 429 with Retry-After
+	level       float64 // estimated server limit of the last informative run
+	repeats     int     // informative 429s in a row at about level
+	frozen      bool    // no more probing: repeats reached maxRepeats
+	frozenUntil time.Time
+	drains      []drain // runs that ended within about the burst
+	stats       LimiterStats
 	// sent holds the send times of the last len(sent) callers let through
 	// (a ring at next): with a configured rate, no rolling second may hold
 	// more than len(sent) sends. Token reservations are made ahead of
@@ -156,6 +173,7 @@ func (l *Limiter) reserve(now time.Time) (time.Duration, *rate.Reservation) {
 	defer l.mu.Unlock()
 	if l.runStart.IsZero() {
 		l.runStart = now
+		l.run.reset(now)
 	}
 	if now.Before(l.paused) {
 		return l.paused.Sub(now), nil
@@ -167,7 +185,11 @@ func (l *Limiter) reserve(now time.Time) (time.Duration, *rate.Reservation) {
 func (l *Limiter) pauseLeft(now time.Time) (time.Duration, int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.paused.Sub(now), l.stats.Cuts
+	d := l.paused.Sub(now)
+	if d <= 0 {
+		l.run.sent++
+	}
+	return d, l.stats.Cuts
 }
 
 // Pause makes every Wait, current and future, block until the given time
@@ -212,6 +234,27 @@ func (l *Limiter) throttled(now time.Time, gen int64, retryAfter time.Duration) 
 	if math.IsInf(prev, 1) {
 		prev = max(l.win.rate(now), minRate)
 	}
+	var next float64
+	if retryAfter > 0 {
+		next = l.pausedCut(now, prev)
+	} else {
+		next = l.cascadeCut(now, prev)
+	}
+	l.cur = max(minRate, next)
+	l.ceiling = prev
+	l.runStart = now
+	if l.paused.After(now) {
+		l.runStart = l.paused
+	}
+	l.run.reset(l.runStart)
+	l.stats.Cuts++
+	l.lim.SetLimitAt(now, rate.Limit(l.cur))
+}
+
+// cascadeCut is the cut for a 429 without Retry-After: nothing pauses, so
+// the requests let through after a cut still meet the server's empty
+// bucket for a while.
+func (l *Limiter) cascadeCut(now time.Time, prev float64) float64 {
 	run := now.Sub(l.runStart)
 	next := prev * 0.9
 	if run < fastDrain {
@@ -221,20 +264,67 @@ func (l *Limiter) throttled(now time.Time, gen int64, retryAfter time.Duration) 
 		// The server accepted this much over the last second: halving
 		// below it would only waste capacity. (Not for the first cut
 		// within a second of starting, when that second may hold the
-		// server's initial burst.) This also stops a cascade when the
-		// server sends no Retry-After: requests let through after a cut
-		// still meet its empty bucket for a while, and each would halve
-		// the rate again (400 → 200 → 100 → 50 → 25 in 20 ms was seen).
+		// server's initial burst.) This also stops a cascade: each 429
+		// of the requests let through after a cut would halve the rate
+		// again (400 → 200 → 100 → 50 → 25 in 20 ms was seen).
 		next = max(next, 0.9*min(prev, l.win.rate(now)))
 	}
-	l.cur = max(minRate, next)
-	l.ceiling = prev
-	l.runStart = now
-	if l.paused.After(now) {
-		l.runStart = l.paused
+	return next
+}
+
+// pausedCut is the cut for a 429 with Retry-After, at the rate prev. The
+// pause lets the server's bucket refill to its burst B and no more, so
+// each run of sending (from the end of a pause to the next 429) starts
+// with B tokens and ends with none: over any window of w seconds in it,
+// the server accepted at most L·w + B, where L is its limit. Hence
+//
+//	L ≥ (accepted in w − B) / w	for every window w ending at the 429,
+//
+// which is tight when w covers the time the rate was above L. B is at
+// most the fewest requests ever accepted in a run (the first run is
+// little more than the burst). That lower bound, taken over the run's
+// windows, is the new rate when the run went well past the burst: just
+// under L, not a blind cut. When the run ended within about the burst,
+// little is known but that the rate is far too high: halve it.
+func (l *Limiter) pausedCut(now time.Time, prev float64) float64 {
+	a := float64(l.run.total)
+	if t := now.Sub(l.runStart).Seconds(); l.run.sent >= 8 && t > 0 {
+		// Workers or latency may have held the rate below prev.
+		prev = min(prev, float64(l.run.sent)/t)
 	}
-	l.stats.Cuts++
-	l.lim.SetLimitAt(now, rate.Limit(l.cur))
+	fast := l.burstEst == 0 || a <= 2*l.burstEst
+	if fast && !l.run.first.IsZero() && len(l.drains) < 8 {
+		l.drains = append(l.drains, drain{a, now.Sub(l.run.first).Seconds()})
+	}
+	// B is at most a − L·t for a run that drained without idling (the
+	// server's tokens never overflowed), so at most a − lo·t for a lower
+	// bound lo of L; and lo depends on B. A few rounds settle both.
+	lo := 0.0
+	for range 3 {
+		b := math.Inf(1)
+		for _, d := range l.drains {
+			b = min(b, d.accepted-lo*d.secs)
+		}
+		l.burstEst = max(1, b)
+		if !fast {
+			lo = max(lo, l.run.lowerBound(now, l.burstEst))
+		}
+	}
+	if fast {
+		// Drained within about the burst: the rate is far too high.
+		return prev / 2
+	}
+	if l.level > 0 && math.Abs(lo-l.level) <= sameLevel*l.level {
+		l.repeats++
+	} else {
+		l.repeats = 1
+	}
+	l.level = lo
+	if l.repeats >= maxRepeats {
+		l.frozen = true
+		l.frozenUntil = now.Add(freezeFor)
+	}
+	return max(lo, prev/2)
 }
 
 // accepted records a response other than 429 and probes the rate upwards.
@@ -242,11 +332,22 @@ func (l *Limiter) accepted(now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.win.add(now)
+	l.run.add(now)
 	if l.cur >= l.target {
 		return
 	}
+	if l.frozen {
+		if now.Before(l.frozenUntil) {
+			return
+		}
+		l.frozen, l.repeats = false, 0
+	}
 	step := recoverStep
-	if l.cur >= 0.9*l.ceiling && l.cur < 1.1*l.ceiling {
+	switch {
+	case l.cur >= 1.1*l.ceiling:
+	case l.level > 0 && l.cur >= 0.9*l.level:
+		step = levelStep
+	case l.level == 0 && l.cur >= 0.9*l.ceiling:
 		step = probeStep
 	}
 	l.cur = min(l.target, l.cur+step)
@@ -302,4 +403,62 @@ func (l *Limiter) windowWait(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// drain is a run that ended within about the server's burst: accepted
+// responses over secs from the first to the 429.
+type drain struct{ accepted, secs float64 }
+
+// runHistory counts the accepted responses of a run of sending, per
+// 100 ms since its start.
+type runHistory struct {
+	start time.Time
+	slots []int
+	total int       // accepted
+	sent  int       // callers let through
+	first time.Time // first accepted response
+}
+
+func (h *runHistory) reset(start time.Time) {
+	h.start, h.slots, h.total, h.sent, h.first = start, h.slots[:0], 0, 0, time.Time{}
+}
+
+func (h *runHistory) add(now time.Time) {
+	if now.Before(h.start) {
+		return // a response to a request sent before the run
+	}
+	i := int(now.Sub(h.start) / slotDur)
+	if i >= 2*maxRunSlots {
+		// Keep the last maxRunSlots slots or so.
+		drop := i - maxRunSlots + 1
+		if drop >= len(h.slots) {
+			h.slots = h.slots[:0]
+		} else {
+			h.slots = h.slots[:copy(h.slots, h.slots[drop:])]
+		}
+		h.start = h.start.Add(time.Duration(drop) * slotDur)
+		i -= drop
+	}
+	if h.first.IsZero() {
+		h.first = now
+	}
+	for len(h.slots) <= i {
+		h.slots = append(h.slots, 0)
+	}
+	h.slots[i]++
+	h.total++
+}
+
+// lowerBound is the largest (accepted in w − burst)/w over the windows w
+// of at least 200 ms ending now (see pausedCut).
+func (h *runHistory) lowerBound(now time.Time, burst float64) float64 {
+	best, acc := 0.0, 0
+	for k := len(h.slots) - 1; k >= 0 && len(h.slots)-k <= maxRunSlots; k-- {
+		acc += h.slots[k]
+		w := now.Sub(h.start.Add(time.Duration(k) * slotDur)).Seconds()
+		if w >= 0.2 {
+			best = max(best, (float64(acc)-burst)/w)
+		}
+	}
+	return best
 }
