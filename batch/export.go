@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"errors"
 	"bufio"
 	"bytes"
 	"context"
@@ -52,8 +53,26 @@ type ExportConfig struct {
 // into place only when everything succeeded: on any error (API, dropped
 // connection mid-list, disk, ctx cancelled) the previous file is left as
 // it was and no temporary file remains.
+//
+// A list that breaks off part way (a dropped connection) is listed once
+// more from the start when the output is a file, as any connection error
+// is retried; on stdout the rows already written cannot be taken back.
 func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 	start := time.Now()
+	sum, err, lerr := exportOnce(ctx, cfg, start)
+	toStdout := cfg.Output == "" || cfg.Output == "-"
+	if lerr != nil && errors.Is(lerr, apiclient.ErrTransport) && !toStdout && ctx.Err() == nil {
+		n := sum.Rows
+		sum, err, _ = exportOnce(ctx, cfg, start)
+		if sum != nil {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("the customer list broke off after %d customers (%v); it was listed again from the start", n, lerr))
+		}
+	}
+	return sum, err
+}
+
+// exportOnce is one attempt of Export; lerr is the list's error, if any.
+func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summary, error, error) {
 	sum := newSummary("export")
 	toStdout := cfg.Output == "" || cfg.Output == "-"
 	format := strings.ToLower(cfg.Format)
@@ -63,7 +82,7 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 		} else {
 			f, err := formats.DetectFormat(cfg.Output)
 			if err != nil {
-				return nil, &InputError{Err: err}
+				return nil, &InputError{Err: err}, nil
 			}
 			format = f
 		}
@@ -96,7 +115,7 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 	} else {
 		af, err := formats.CreateAtomic(cfg.Output)
 		if err != nil {
-			return nil, &InputError{Err: fmt.Errorf("cannot write %s: %w", cfg.Output, err)}
+			return nil, &InputError{Err: fmt.Errorf("cannot write %s: %w", cfg.Output, err)}, nil
 		}
 		defer af.Abort()
 		atomic, out = af, af
@@ -110,7 +129,7 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 		w, err = formats.NewWriter(bw, formats.WriterOptions{Format: format, Header: cols, Types: types,
 			EscapeFormulas: cfg.EscapeFormulas, BOM: cfg.BOM, Styled: true})
 		if err != nil {
-			return nil, &InputError{Err: err}
+			return nil, &InputError{Err: err}, nil
 		}
 	}
 	// The list is read and decoded on one goroutine and written on this
@@ -134,26 +153,26 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 	}
 	lerr := g.Wait()
 	if werr != nil {
-		return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), werr)
+		return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), werr), nil
 	}
 	if lerr != nil {
 		sum.finish(start)
 		if ctx.Err() != nil {
-			return sum, ctx.Err()
+			return sum, ctx.Err(), lerr
 		}
-		return sum, &AbortedError{Reason: fmt.Sprintf("listing customers failed after %d were written, so %s was not changed: %v", sum.Rows, outputName(cfg.Output), lerr)}
+		return sum, &AbortedError{Reason: fmt.Sprintf("listing customers failed after %d were written, so %s was not changed: %v", sum.Rows, outputName(cfg.Output), lerr)}, lerr
 	}
 	if w != nil {
 		if err := w.Close(); err != nil {
-			return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err)
+			return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err), nil
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err)
+		return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err), nil
 	}
 	if atomic != nil {
 		if err := atomic.Commit(); err != nil {
-			return sum, fmt.Errorf("writing %s: %w", cfg.Output, err)
+			return sum, fmt.Errorf("writing %s: %w", cfg.Output, err), nil
 		}
 	}
 	if sum.Rows == 0 {
@@ -163,7 +182,7 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d customers had a timestamp that is not RFC 3339 and were left out by the date filter", f.badTimes))
 	}
 	sum.finish(start)
-	return sum, nil
+	return sum, nil, nil
 }
 
 // Export's pipeline: a batch holds up to exportBatchRows customers (or
