@@ -100,7 +100,8 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
-	cfg := batch.InputConfig{Path: path, Stdin: io.In, Report: f.report}
+	cfg := batch.InputConfig{Path: path, Stdin: io.In, Report: f.report,
+		Outputs: []batch.NamedPath{{Name: "--summary-json", Path: f.summaryJSON, Flag: "--summary-json"}}}
 	cfg.Reader.Format = strings.ToLower(f.format)
 	switch cfg.Reader.Format {
 	case "", formats.FormatCSV, formats.FormatTSV, formats.FormatXLSX, formats.FormatNDJSON:

@@ -45,6 +45,10 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	if len(pos) > 0 {
 		return nil, usagef("export takes no FILE argument; use -o %s", pos[0])
 	}
+	if err := batch.CheckDistinct(batch.NamedPath{Name: "-o", Path: output, Flag: "-o"},
+		batch.NamedPath{Name: "--summary-json", Path: summaryJSON, Flag: "--summary-json"}); err != nil {
+		return nil, err
+	}
 	cfg := batch.ExportConfig{Output: output, Stdout: io.Out, Format: strings.ToLower(format), EscapeFormulas: !noEscape, BOM: bom}
 	switch cfg.Format {
 	case "", "csv", "tsv", "xlsx", "ndjson":

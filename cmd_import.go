@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -81,9 +80,6 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 			cfg.MaxErrors = v
 		}
 	}
-	if undo != "" && in.Path != "-" && sameAbs(undo, in.Path) {
-		return nil, usagef("--undo %s would overwrite the input", undo)
-	}
 	if cf.workers <= 0 {
 		return nil, usagef("--workers must be at least 1")
 	}
@@ -129,12 +125,6 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-func sameAbs(a, b string) bool {
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
 }
 
 // parseSince reads an RFC 3339 time or a duration back from now (24h, 7d).

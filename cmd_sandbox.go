@@ -20,7 +20,7 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 		rateBurst                     int
 		failRate, rateLimit, dropRate float64
 	)
-	def, derr := sandboxDataFile()
+	def, derr := sandboxDataFile(io)
 	c := newCommand(io, "sandbox", "aivabatch sandbox [flags]", `  aivabatch sandbox --addr 127.0.0.1:8080
   AIVA_API_URL=http://127.0.0.1:8080/api/external/v1 AIVA_TOKEN=<printed token> aivabatch import customers.csv
   Serves the Customers API on loopback with fixed tokens; Ctrl-C saves the state and exits.`)

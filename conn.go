@@ -57,8 +57,11 @@ func (c *connection) close() error {
 }
 
 // sandboxDataFile is where --sandbox keeps its customers between runs.
-func sandboxDataFile() (string, error) {
-	dir, err := os.UserCacheDir()
+func sandboxDataFile(io *IO) (string, error) {
+	if io.CacheDir == nil {
+		return "", errors.New("no user cache dir for the sandbox state")
+	}
+	dir, err := io.CacheDir()
 	if err != nil {
 		return "", fmt.Errorf("no user cache dir for the sandbox state (%v); set XDG_CACHE_HOME or HOME", err)
 	}
@@ -87,7 +90,7 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 		if c.apiURL != "" || c.tokenFile != "" {
 			return nil, usagef("--sandbox runs the embedded emulator: drop --api-url and --token-file")
 		}
-		data, err := sandboxDataFile()
+		data, err := sandboxDataFile(io)
 		if err != nil {
 			return nil, usagef("%v", err)
 		}

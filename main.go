@@ -37,13 +37,16 @@ type IO struct {
 	// ErrTTY says whether ErrOut is a terminal (progress bars only then).
 	ErrTTY bool
 	Getenv func(string) string
+	// CacheDir is where --sandbox keeps its state (os.UserCacheDir); nil
+	// means there is none, so that a test never touches the user's.
+	CacheDir func() (string, error)
 }
 
 func systemIO() *IO {
 	return &IO{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
-		Getenv: os.Getenv,
+		Getenv: os.Getenv, CacheDir: os.UserCacheDir,
 	}
 }
 

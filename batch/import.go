@@ -89,6 +89,9 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		return nil, err
 	}
 	defer in.r.Close()
+	if err := checkImportPaths(&cfg, in.report); err != nil {
+		return nil, err
+	}
 
 	var prev *previous
 	if jp := JournalPath(in.report); !cfg.Resume && !cfg.DryRun && fileExists(jp) {

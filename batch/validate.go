@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -30,6 +29,9 @@ type InputConfig struct {
 	// OnRow, when set, is called from the report goroutine after each row
 	// is reported, with the number of rows done.
 	OnRow func(done int)
+	// Outputs are the caller's other files (--summary-json): none may be
+	// the input, the report or one another (CheckDistinct).
+	Outputs []NamedPath
 }
 
 // ValidateConfig configures Validate.
@@ -75,17 +77,11 @@ func openInput(cfg *InputConfig) (*input, error) {
 	if report == "" {
 		report = DefaultReportPath(cfg.Path)
 	}
-	if cfg.Path != "-" && sameFile(cfg.Path, report) {
+	if err := checkInputPaths(cfg, report); err != nil {
 		r.Close()
-		return nil, inputErr("the report %s would overwrite the input; choose another --report path", report)
+		return nil, err
 	}
 	return &input{r: r, m: m, report: report}, nil
-}
-
-func sameFile(a, b string) bool {
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
 }
 
 // Validate reads, maps and validates every row of the input offline and
