@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	stdio "io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,41 +24,85 @@ var errHelp = errors.New("help shown")
 // command is one subcommand's flag set with its help text.
 type command struct {
 	fs      *flag.FlagSet
+	io      *IO
 	usage   string // first line: "aivabatch validate FILE [flags]"
 	example string
+	// aliases maps a long flag name to the short one it repeats
+	// (output → o): help shows them on one line.
+	aliases map[string]string
 }
 
 func newCommand(io *IO, name, usage, example string) *command {
-	c := &command{fs: flag.NewFlagSet(name, flag.ContinueOnError), usage: usage, example: example}
-	c.fs.SetOutput(io.ErrOut)
-	c.fs.Usage = func() {
-		fmt.Fprintf(io.ErrOut, "Usage: %s\n\nFlags:\n", c.usage)
-		c.fs.VisitAll(func(f *flag.Flag) {
-			arg, usage := flag.UnquoteUsage(f)
-			line := "  --" + f.Name
-			if arg != "" {
-				line += " " + arg
-			}
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "-" {
-				usage += fmt.Sprintf(" (default %s)", f.DefValue)
-			}
-			fmt.Fprintf(io.ErrOut, "%s\n      %s\n", line, usage)
-		})
-		fmt.Fprintf(io.ErrOut, "\nExample:\n%s\n", c.example)
-	}
+	c := &command{fs: flag.NewFlagSet(name, flag.ContinueOnError), io: io, usage: usage, example: example}
+	// The flag package's own messages and usage dump are replaced by
+	// parse's: help goes to stdout, a mistake is one line on stderr.
+	c.fs.SetOutput(stdio.Discard)
+	c.fs.Usage = func() {}
 	return c
 }
 
+// dashed is a flag's name as the user types it: -o, --sandbox.
+func dashed(name string) string {
+	if utf8.RuneCountInString(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// alias registers long as another name of the string flag short.
+func (c *command) alias(p *string, long, short string) {
+	c.fs.StringVar(p, long, c.fs.Lookup(short).DefValue, "same as "+dashed(short))
+	if c.aliases == nil {
+		c.aliases = map[string]string{}
+	}
+	c.aliases[long] = short
+}
+
+// printHelp writes the command's usage, flags and example to w.
+func (c *command) printHelp(w stdio.Writer) {
+	fmt.Fprintf(w, "Usage: %s\n\nFlags:\n", c.usage)
+	longOf := map[string]string{}
+	for long, short := range c.aliases {
+		longOf[short] = long
+	}
+	c.fs.VisitAll(func(f *flag.Flag) {
+		if _, ok := c.aliases[f.Name]; ok {
+			return
+		}
+		arg, usage := flag.UnquoteUsage(f)
+		if arg == "value" {
+			arg = "string"
+		}
+		line := "  " + dashed(f.Name)
+		if long, ok := longOf[f.Name]; ok {
+			line += ", " + dashed(long)
+		}
+		if arg != "" {
+			line += " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "-" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", line, usage)
+	})
+	fmt.Fprintf(w, "\nExample:\n%s\n", c.example)
+}
+
+// name is "aivabatch import".
+func (c *command) name() string { return "aivabatch " + c.fs.Name() }
+
 // parse parses flags that may come before or after the positional
 // arguments (aivabatch validate FILE --map …), as users type them.
+// --help prints the help to stdout and returns errHelp.
 func (c *command) parse(args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := c.fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				c.printHelp(c.io.Out)
 				return nil, errHelp
 			}
-			return nil, usagef("%v (see %s --help)", err, strings.Fields(c.usage)[0]+" "+c.fs.Name())
+			return nil, c.flagError(err)
 		}
 		rest := c.fs.Args()
 		if len(rest) == 0 {
@@ -66,6 +111,94 @@ func (c *command) parse(args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// flagError turns the flag package's error into one line that names the
+// flag as the user types it and says what to do.
+func (c *command) flagError(err error) error {
+	msg := err.Error()
+	hint := fmt.Sprintf("(%s --help lists the flags)", c.name())
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		name = strings.TrimPrefix(name, "-")
+		if best := closestFlag(c.fs, name); best != "" {
+			return usagef("unknown flag %s; did you mean %s? %s", dashed(name), dashed(best), hint)
+		}
+		return usagef("unknown flag %s %s", dashed(name), hint)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return usagef("%s needs a value %s", dashed(strings.TrimPrefix(name, "-")), hint)
+	}
+	// invalid boolean value "maybe" for -dry-run: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		if val, name, ok := strings.Cut(rest, " for -"); ok {
+			name, _, _ = strings.Cut(name, ":")
+			return usagef("%s=%s: want true or false (or leave the value out) %s", dashed(name), strings.Trim(val, `"`), hint)
+		}
+	}
+	// invalid value "x" for flag -workers: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if val, name, ok := strings.Cut(rest, " for flag -"); ok {
+			name, _, _ = strings.Cut(name, ":")
+			want := "a valid value"
+			if f := c.fs.Lookup(name); f != nil {
+				switch arg, _ := flag.UnquoteUsage(f); arg {
+				case "int":
+					want = "a whole number"
+				case "float":
+					want = "a number"
+				case "duration":
+					want = "a duration such as 500ms, 30s or 2m"
+				}
+			}
+			return usagef("%s %s: want %s %s", dashed(name), val, want, hint)
+		}
+	}
+	return usagef("%s %s", msg, hint)
+}
+
+// closestFlag is the defined flag nearest to name (edit distance at most
+// a third of its length, at least 2), or "".
+func closestFlag(fs *flag.FlagSet, name string) string {
+	best, bestD := "", max(2, utf8.RuneCountInString(name)/3)+1
+	fs.VisitAll(func(f *flag.Flag) {
+		if d := editDistance(strings.ToLower(name), f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	})
+	return best
+}
+
+// closestWord is like closestFlag over a list.
+func closestWord(words []string, w string) string {
+	best, bestD := "", max(2, utf8.RuneCountInString(w)/3)+1
+	for _, c := range words {
+		if d := editDistance(strings.ToLower(w), c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }
 
 // multiFlag collects a repeatable string flag.
@@ -102,6 +235,9 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
 	cfg := batch.InputConfig{Path: path, Stdin: io.In, Report: f.report,
 		Outputs: []batch.NamedPath{{Name: "--summary-json", Path: f.summaryJSON, Flag: "--summary-json"}}}
+	if err := checkPaths(path, f.report, f.format != ""); err != nil {
+		return cfg, err
+	}
 	cfg.Reader.Format = strings.ToLower(f.format)
 	switch cfg.Reader.Format {
 	case "", formats.FormatCSV, formats.FormatTSV, formats.FormatXLSX, formats.FormatNDJSON:
@@ -153,6 +289,54 @@ func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
 		return cfg, usagef(`--match %q: the only match key is "email"`, f.match)
 	}
 	return cfg, nil
+}
+
+// reportExtensions are the extensions a report may have: its format
+// follows its extension.
+const reportExtensions = ".csv, .tsv, .xlsx, .ndjson or .jsonl"
+
+// checkPaths catches what the readers and writers would misreport: a
+// directory given as the input, and a report whose extension picks no
+// format (--format is the input's, so it is not the fix).
+func checkPaths(input, report string, formatGiven bool) error {
+	if input != "-" {
+		if st, err := os.Stat(input); err == nil && st.IsDir() {
+			return usagef("%s is a directory; give one file in it%s", input, filesIn(input))
+		}
+	}
+	if report != "" {
+		if st, err := os.Stat(report); err == nil && st.IsDir() {
+			return usagef("--report %s is a directory; give a file path such as %s", report, filepath.Join(report, "report.csv"))
+		}
+		if _, err := formats.DetectFormat(report); err != nil {
+			return usagef("--report %s: the report's format follows its extension; use %s", report, reportExtensions)
+		}
+		return nil
+	}
+	if input != "-" && formatGiven && filepath.Ext(input) != "" {
+		if _, err := formats.DetectFormat(input); err != nil {
+			return usagef("the default report is named after the input %s, whose extension %s picks no report format; pass --report PATH ending in %s", input, filepath.Ext(input), reportExtensions)
+		}
+	}
+	return nil
+}
+
+// filesIn suggests up to three input files in dir: ", e.g. dir/a.csv".
+func filesIn(dir string) string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	var names []string
+	for _, e := range ents {
+		if _, err := formats.DetectFormat(e.Name()); err == nil && !e.IsDir() && len(names) < 3 {
+			names = append(names, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return ", e.g. " + strings.Join(names, " or ")
 }
 
 // progress draws a bar on stderr when it is a terminal.

@@ -26,7 +26,7 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	c := newCommand(io, "export", "aivabatch export [-o FILE] [flags]", exportExample)
 	cf.register(c.fs, false)
 	c.fs.StringVar(&output, "o", "-", `output file; its extension picks the format ("-" = stdout)`)
-	c.fs.StringVar(&output, "output", "-", "same as -o")
+	c.alias(&output, "output", "o")
 	c.fs.StringVar(&format, "format", "", "csv, tsv, xlsx or ndjson (default: from the -o extension; csv for stdout)")
 	c.fs.StringVar(&columns, "columns", "", "comma-separated columns, in order (default: "+strings.Join(batch.DefaultExportColumns, ",")+"; NDJSON: whole objects)")
 	c.fs.StringVar(&status, "status", "", "only customers with one of these statuses (comma-separated)")

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"syscall"
 
 	"golang.org/x/term"
@@ -115,16 +117,99 @@ func run(ctx context.Context, args []string, io *IO) int {
 	case "sandbox":
 		err = runSandbox(ctx, args[1:], io)
 	case "version", "--version":
-		fmt.Fprintln(io.Out, "aivabatch", version)
+		bi, ok := debug.ReadBuildInfo()
+		if !ok {
+			bi = nil
+		}
+		fmt.Fprintln(io.Out, "aivabatch", versionString(version, bi))
 		return exitOK
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" && slices.Contains(commands, args[1]) && args[1] != "version" {
+			return run(ctx, []string{args[1], "--help"}, io)
+		}
+		if len(args) > 1 && args[0] == "help" {
+			return unknownCommand(io, args[1])
+		}
 		fmt.Fprint(io.Out, topUsage)
 		return exitOK
 	default:
-		fmt.Fprintf(io.ErrOut, "aivabatch: unknown command %q\n\n%s", args[0], topUsage)
-		return exitInput
+		return unknownCommand(io, args[0])
 	}
 	return exitCode(ctx, io, sum, err)
+}
+
+// commands are the subcommands, for help and suggestions.
+var commands = []string{"import", "validate", "export", "sandbox", "version"}
+
+func unknownCommand(io *IO, name string) int {
+	if strings.HasPrefix(name, "-") {
+		fmt.Fprintf(io.ErrOut, "aivabatch: %s before a command; flags go after it, e.g. aivabatch import FILE %s (aivabatch --help lists the commands)\n", name, name)
+		return exitInput
+	}
+	if best := closestWord(commands, name); best != "" {
+		fmt.Fprintf(io.ErrOut, "aivabatch: unknown command %q; did you mean %s? (aivabatch --help lists the commands)\n", name, best)
+		return exitInput
+	}
+	fmt.Fprintf(io.ErrOut, "aivabatch: unknown command %q (aivabatch --help lists the commands)\n", name)
+	return exitInput
+}
+
+// versionString says which build this is: the -ldflags version when
+// set, else the module version from the build info, with the VCS
+// revision and time that go build stamps. "dev" only when nothing is
+// known (bi nil, or no version and no revision).
+func versionString(ldflags string, bi *debug.BuildInfo) string {
+	v := ldflags
+	if v == "dev" {
+		v = ""
+	}
+	var rev, at string
+	modified := false
+	if bi != nil {
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if v == "" && rev == "" {
+		v = "dev"
+		if bi != nil && bi.GoVersion != "" {
+			v += " (" + bi.GoVersion + ", no version or VCS information in this build)"
+		}
+		return v
+	}
+	if v == "" {
+		v = "devel"
+	}
+	var extra []string
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if modified {
+			rev += "+modified"
+		}
+		extra = append(extra, "commit "+rev)
+	}
+	if at != "" {
+		extra = append(extra, at)
+	}
+	if bi != nil && bi.GoVersion != "" {
+		extra = append(extra, bi.GoVersion)
+	}
+	if len(extra) > 0 {
+		v += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return v
 }
 
 // exitCode maps a command's result to the process exit code and prints the

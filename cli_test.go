@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+)
+
+// TestHelp: every way of asking for a command's help prints that
+// command's help on stdout and exits 0, with nothing on stderr.
+func TestHelp(t *testing.T) {
+	for _, cmd := range []string{"import", "validate", "export", "sandbox"} {
+		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {"help", cmd}, {cmd, "FILE", "--help"}} {
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				io, out, errOut := testIO(nil)
+				if code := run(context.Background(), args, io); code != exitOK {
+					t.Errorf("exit %d, want 0", code)
+				}
+				if errOut.Len() > 0 {
+					t.Errorf("stderr:\n%s", errOut)
+				}
+				if !strings.HasPrefix(out.String(), "Usage: aivabatch "+cmd) || !strings.Contains(out.String(), "\nExample:\n") {
+					t.Errorf("stdout is not %s's help:\n%s", cmd, out)
+				}
+			})
+		}
+	}
+	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
+		io, out, errOut := testIO(nil)
+		if code := run(context.Background(), args, io); code != exitOK || errOut.Len() > 0 || !strings.Contains(out.String(), "aivabatch import FILE") {
+			t.Errorf("%v: exit %d, stdout:\n%s\nstderr:\n%s", args, code, out, errOut)
+		}
+	}
+}
+
+// TestHelpFlagNames: flags appear as they are typed (-o, --output), and
+// an alias shares its flag's line.
+func TestHelpFlagNames(t *testing.T) {
+	io, out, _ := testIO(nil)
+	run(context.Background(), []string{"export", "--help"}, io)
+	help := out.String()
+	if !strings.Contains(help, "\n  -o, --output string\n") {
+		t.Errorf("export help does not list -o, --output:\n%s", help)
+	}
+	for _, line := range strings.Split(help, "\n") {
+		f, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		f = strings.TrimSuffix(f, ",")
+		if strings.HasPrefix(line, "  -") && (strings.HasPrefix(f, "--") && len(f) == 3 || !strings.HasPrefix(f, "--") && len(f) > 2) {
+			t.Errorf("flag printed as %q", f)
+		}
+	}
+	for _, cmd := range []string{"import", "validate"} {
+		io, out, _ := testIO(nil)
+		run(context.Background(), []string{cmd, "--help"}, io)
+		if !strings.Contains(out.String(), "\n  --map string\n") || strings.Contains(out.String(), " value\n") {
+			t.Errorf("%s help: --map should take a string:\n%s", cmd, out)
+		}
+	}
+}
+
+// TestFlagMistakes: a mistyped flag is one line on stderr, with the
+// closest flag and where the flags are listed; exit 2, no help dump.
+func TestFlagMistakes(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // the whole of stderr
+	}{
+		{[]string{"import", "big.csv", "--sandbx"}, "aivabatch: unknown flag --sandbx; did you mean --sandbox? (aivabatch import --help lists the flags)\n"},
+		{[]string{"import", "-sandbx", "big.csv"}, "aivabatch: unknown flag --sandbx; did you mean --sandbox? (aivabatch import --help lists the flags)\n"},
+		{[]string{"export", "--stauts", "active"}, "aivabatch: unknown flag --stauts; did you mean --status? (aivabatch export --help lists the flags)\n"},
+		{[]string{"validate", "x.csv", "--xyzzy"}, "aivabatch: unknown flag --xyzzy (aivabatch validate --help lists the flags)\n"},
+		{[]string{"import", "x.csv", "--workers", "many"}, "aivabatch: --workers \"many\": want a whole number (aivabatch import --help lists the flags)\n"},
+		{[]string{"import", "x.csv", "--timeout", "5"}, "aivabatch: --timeout \"5\": want a duration such as 500ms, 30s or 2m (aivabatch import --help lists the flags)\n"},
+		{[]string{"import", "x.csv", "--dry-run=maybe"}, "aivabatch: --dry-run=maybe: want true or false (or leave the value out) (aivabatch import --help lists the flags)\n"},
+		{[]string{"validate", "x.csv", "--report"}, "aivabatch: --report needs a value (aivabatch validate --help lists the flags)\n"},
+		{[]string{"imprt", "x.csv"}, "aivabatch: unknown command \"imprt\"; did you mean import? (aivabatch --help lists the commands)\n"},
+		{[]string{"help", "frobnicate"}, "aivabatch: unknown command \"frobnicate\" (aivabatch --help lists the commands)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			io, out, errOut := testIO(nil)
+			if code := run(context.Background(), tt.args, io); code != exitInput {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if errOut.String() != tt.want {
+				t.Errorf("stderr:\n%s\nwant:\n%s", errOut, tt.want)
+			}
+			if out.Len() > 0 {
+				t.Errorf("stdout:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestVersionString(t *testing.T) {
+	vcs := []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-01-31T10:00:00Z"}, {Key: "vcs.modified", Value: "false"}}
+	tests := []struct {
+		name, ldflags string
+		bi            *debug.BuildInfo
+		want          string
+	}{
+		{"nothing known", "dev", nil, "dev"},
+		{"no version, no vcs", "dev", &debug.BuildInfo{GoVersion: "go1.26", Main: debug.Module{Version: "(devel)"}}, "dev (go1.26, no version or VCS information in this build)"},
+		{"go install @version", "dev", &debug.BuildInfo{GoVersion: "go1.26", Main: debug.Module{Version: "v1.4.0"}}, "v1.4.0 (go1.26)"},
+		{"go build in a clone", "dev", &debug.BuildInfo{GoVersion: "go1.26", Main: debug.Module{Version: "(devel)"}, Settings: vcs}, "devel (commit 0123456789ab, 2026-01-31T10:00:00Z, go1.26)"},
+		{"modified tree", "dev", &debug.BuildInfo{Main: debug.Module{Version: "v1.4.1-0.20260131100000-0123456789ab"}, Settings: append(vcs[:2:2], debug.BuildSetting{Key: "vcs.modified", Value: "true"})}, "v1.4.1-0.20260131100000-0123456789ab (commit 0123456789ab+modified, 2026-01-31T10:00:00Z)"},
+		{"ldflags win", "v2.0.0", &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}, Settings: vcs}, "v2.0.0 (commit 0123456789ab, 2026-01-31T10:00:00Z)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := versionString(tt.ldflags, tt.bi); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	io, out, _ := testIO(nil)
+	if code := run(context.Background(), []string{"version"}, io); code != exitOK || !strings.HasPrefix(out.String(), "aivabatch ") {
+		t.Errorf("version: exit %d, %q", code, out)
+	}
+}
+
+// TestPathMistakes: a directory as input or report, and a report
+// extension that picks no format, are each said as they are; the advice
+// is never --format, which is the input's.
+func TestPathMistakes(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	must(t, os.Mkdir("samples", 0o700))
+	must(t, os.WriteFile(filepath.Join("samples", "a.csv"), []byte("name,email\nA,a@example.com\n"), 0o600))
+	must(t, os.WriteFile("data.txt", []byte("name,email\nA,a@example.com\n"), 0o600))
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "samples"}, "aivabatch: samples is a directory; give one file in it, e.g. samples/a.csv\n"},
+		{[]string{"import", "samples/", "--sandbox"}, "aivabatch: samples/ is a directory; give one file in it, e.g. samples/a.csv\n"},
+		{[]string{"validate", "samples/a.csv", "--report", "r.txt"}, "aivabatch: --report r.txt: the report's format follows its extension; use .csv, .tsv, .xlsx, .ndjson or .jsonl\n"},
+		{[]string{"validate", "samples/a.csv", "--report", "samples"}, "aivabatch: --report samples is a directory; give a file path such as samples/report.csv\n"},
+		{[]string{"validate", "data.txt", "--format", "csv"}, "aivabatch: the default report is named after the input data.txt, whose extension .txt picks no report format; pass --report PATH ending in .csv, .tsv, .xlsx, .ndjson or .jsonl\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			io, _, errOut := testIO(nil)
+			if code := run(context.Background(), tt.args, io); code != exitInput {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if errOut.String() != tt.want {
+				t.Errorf("stderr:\n%s\nwant:\n%s", errOut, tt.want)
+			}
+		})
+	}
+	io, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", "data.txt", "--format", "csv", "--report", "data.report.csv"}, io); code != exitOK {
+		t.Errorf("with --report the .txt input validates: exit %d\n%s", code, errOut)
+	}
+}
