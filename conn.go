@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -133,12 +134,42 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 	return conn, nil
 }
 
+// tokenShape matches what an Aivapad token looks like (aiva_ and a long
+// run of letters, digits and _ or -, no extension): a file name rarely
+// does.
+var tokenShape = regexp.MustCompile(`aiva_[A-Za-z0-9_-]{12,}(\.[A-Za-z0-9]+)?`)
+
+// looksLikeToken reports whether s holds something shaped like a token.
+func looksLikeToken(s string) bool {
+	for _, m := range tokenShape.FindAllStringSubmatch(s, -1) {
+		if m[1] == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// redactTokens hides every token-shaped word of s, for messages that
+// echo what the user typed (a token given where a path goes).
+func redactTokens(s string) string {
+	return tokenShape.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.Contains(m, ".") {
+			return m
+		}
+		return "aiva_…(hidden)"
+	})
+}
+
 func (c *connFlags) token(io *IO) (string, error) {
 	if c.tokenFile != "" {
 		b, err := os.ReadFile(c.tokenFile)
 		if err != nil {
+			if looksLikeToken(c.tokenFile) {
+				// Never repeat it: it is probably the token itself.
+				return "", usagef("--token-file takes a path to a file holding the token, not the token itself; put the token in a file readable only by you and pass its path, or set AIVA_TOKEN")
+			}
 			if errors.Is(err, os.ErrNotExist) {
-				return "", usagef("--token-file %s does not exist", c.tokenFile)
+				return "", usagef("--token-file %s does not exist; pass the path of a file holding the token, or set AIVA_TOKEN", c.tokenFile)
 			}
 			return "", usagef("--token-file: %v", err)
 		}

@@ -142,6 +142,7 @@ func run(ctx context.Context, args []string, io *IO) int {
 var commands = []string{"import", "validate", "export", "sandbox", "version"}
 
 func unknownCommand(io *IO, name string) int {
+	name = redactTokens(name)
 	if strings.HasPrefix(name, "-") {
 		fmt.Fprintf(io.ErrOut, "aivabatch: %s before a command; flags go after it, e.g. aivabatch import FILE %s (aivabatch --help lists the commands)\n", name, name)
 		return exitInput
@@ -228,19 +229,19 @@ func exitCode(ctx context.Context, io *IO, sum *batch.Summary, err error) int {
 	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", ue.msg)
+		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(ue.msg))
 		return exitInput
 	case interrupted && (errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted)):
 		fmt.Fprintln(io.ErrOut, "aivabatch: interrupted; the report is complete, rows not sent are not_attempted (run again with --resume)")
 		return exitInterrupted
 	case batch.IsInputError(err):
-		fmt.Fprintf(io.ErrOut, "aivabatch: %v\n", err)
+		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(err.Error()))
 		return exitInput
 	case batch.IsAborted(err):
-		fmt.Fprintf(io.ErrOut, "aivabatch: %v\n", err)
+		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(err.Error()))
 		return exitAborted
 	}
-	fmt.Fprintf(io.ErrOut, "aivabatch: %v\n", err)
+	fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(err.Error()))
 	if sum != nil && sum.Rows > 0 {
 		return exitAborted
 	}
