@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -86,6 +87,17 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		return nil, usagef("--updated-since: %v", err)
 	}
 
+	if output == "-" || output == "" {
+		io.setNotice(notice{
+			first:  "interrupted; stopping the list (press Ctrl-C again to stop at once)",
+			second: "stopped at once; what went to stdout is incomplete: run the export again",
+		})
+	} else {
+		io.setNotice(notice{
+			first:  fmt.Sprintf("interrupted; stopping the list, %s is not replaced (press Ctrl-C again to stop at once)", output),
+			second: fmt.Sprintf("stopped at once; %s was not replaced, but a temporary .%s.tmp-* file may be left beside it", output, filepath.Base(output)),
+		})
+	}
 	conn, err := cf.connect(ctx, io)
 	if err != nil {
 		return nil, err

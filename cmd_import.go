@@ -46,6 +46,23 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	if err != nil {
 		return nil, err
 	}
+	if dryRun {
+		io.setNotice(notice{
+			first:  "interrupted; stopping, then writing the dry-run report (press Ctrl-C again to stop at once)",
+			second: "stopped at once; the dry-run report is incomplete and nothing was changed: run the dry run again",
+		})
+	} else if cf.useSandbox {
+		// The embedded sandbox saves its state only when it stops.
+		io.setNotice(notice{
+			first:  "interrupted; finishing the requests in flight, then writing the report (press Ctrl-C again to stop at once)",
+			second: "stopped at once; the embedded sandbox did not save this run's changes, so --resume would skip customers it no longer has: delete the report and its .journal and import again",
+		})
+	} else {
+		io.setNotice(notice{
+			first:  "interrupted; finishing the requests in flight, then writing the report (press Ctrl-C again to stop at once)",
+			second: "stopped at once; the journal beside the report holds every confirmed result: run the same command again with --resume",
+		})
+	}
 	cfg := batch.ImportConfig{InputConfig: in, DryRun: dryRun, Resume: resume, Undo: undo, Retries: cf.retries, Drain: cf.timeout, Timeout: cf.timeout, Settle: -1}
 	if flagSet(c.fs, "settle") {
 		if settle < 0 {

@@ -48,6 +48,10 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 			return usagef("%s must be between 0 and 1", name)
 		}
 	}
+	io.setNotice(notice{
+		first:  "interrupted; saving the sandbox state and stopping (press Ctrl-C again to stop at once)",
+		second: "stopped at once without saving: the changes since the sandbox started are lost, " + data + " is as it was",
+	})
 	if reset {
 		if err := os.Remove(data); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return usagef("--reset: %v", err)

@@ -24,6 +24,10 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	if err != nil {
 		return nil, err
 	}
+	io.setNotice(notice{
+		first:  "interrupted; stopping, then closing the report (press Ctrl-C again to stop at once)",
+		second: "stopped at once; the report is incomplete (validate keeps no journal): run validate again",
+	})
 	var warnings []string
 	in.Reader.Warn = func(msg string) { warnings = append(warnings, msg) }
 	bar := newProgress(io, f.quiet, f.noProgress, fileSize(pos[0]), "validating", in.Reader.Format != "xlsx" && !isXLSX(pos[0]))

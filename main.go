@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/term"
@@ -39,6 +40,8 @@ type IO struct {
 	// ErrTTY says whether ErrOut is a terminal (progress bars only then).
 	ErrTTY bool
 	Getenv func(string) string
+	// notice is what a signal is answered with (setNotice).
+	notice atomic.Pointer[notice]
 	// CacheDir is where --sandbox keeps its state (os.UserCacheDir); nil
 	// means there is none, so that a test never touches the user's.
 	CacheDir func() (string, error)
@@ -65,18 +68,48 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		fmt.Fprintln(os.Stderr, "aivabatch: interrupted; finishing what is in flight (press Ctrl-C again to stop at once)")
-		cancel(errInterrupted)
-		<-sigs
-		fmt.Fprintln(os.Stderr, "aivabatch: stopped at once; the journal holds every confirmed result, run again with --resume")
-		os.Exit(exitInterrupted)
-	}()
-	os.Exit(run(ctx, os.Args[1:], systemIO()))
+	sio := systemIO()
+	go handleSignals(sigs, sio, cancel, os.Exit)
+	os.Exit(run(ctx, os.Args[1:], sio))
 }
 
 var errInterrupted = errors.New("interrupted")
+
+// notice is what a command says when a signal arrives: first while it
+// winds down, second when a second signal stops it at once. Each
+// command sets its own once its flags are parsed, so that it promises
+// only what it has (import a journal, export an untouched file).
+type notice struct{ first, second string }
+
+var defaultNotice = notice{
+	first:  "interrupted; stopping (press Ctrl-C again to stop at once)",
+	second: "stopped at once",
+}
+
+// setNotice says what the running command will tell a signal.
+func (io *IO) setNotice(n notice) { io.notice.Store(&n) }
+
+// handleSignals cancels ctx on the first signal and exits 130 on the
+// second, each time saying what the command's state then is.
+func handleSignals(sigs <-chan os.Signal, io *IO, cancel context.CancelCauseFunc, exit func(int)) {
+	say := func(second bool) {
+		n := io.notice.Load()
+		if n == nil {
+			n = &defaultNotice
+		}
+		msg := n.first
+		if second {
+			msg = n.second
+		}
+		fmt.Fprintln(io.ErrOut, "aivabatch: "+msg)
+	}
+	<-sigs
+	say(false)
+	cancel(errInterrupted)
+	<-sigs
+	say(true)
+	exit(exitInterrupted)
+}
 
 // errUsage marks a bad command line; its message is printed as is.
 type usageError struct{ msg string }
@@ -232,7 +265,7 @@ func exitCode(ctx context.Context, io *IO, sum *batch.Summary, err error) int {
 		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(ue.msg))
 		return exitInput
 	case interrupted && (errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted)):
-		fmt.Fprintln(io.ErrOut, "aivabatch: interrupted; the report is complete, rows not sent are not_attempted (run again with --resume)")
+		fmt.Fprintln(io.ErrOut, "aivabatch: "+interruptedMessage(sum))
 		return exitInterrupted
 	case batch.IsInputError(err):
 		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(err.Error()))
@@ -246,6 +279,28 @@ func exitCode(ctx context.Context, io *IO, sum *batch.Summary, err error) int {
 		return exitAborted
 	}
 	return exitInput
+}
+
+// interruptedMessage says, after a command stopped on a signal, what it
+// left behind and what to do: only import has a journal and --resume.
+func interruptedMessage(sum *batch.Summary) string {
+	if sum == nil {
+		return "interrupted before any row was read; nothing was written"
+	}
+	switch sum.Command {
+	case "import":
+		return fmt.Sprintf("interrupted; the report %s is complete, rows not sent are not_attempted: run the same command again with --resume", sum.Report)
+	case "import --dry-run":
+		return fmt.Sprintf("interrupted; the dry-run report %s is complete, rows not planned are not_attempted: run the dry run again (it changes nothing)", sum.Report)
+	case "validate":
+		return fmt.Sprintf("interrupted; the report %s is incomplete (validate keeps no journal): run validate again", sum.Report)
+	case "export":
+		if sum.Output == "" || sum.Output == "stdout" {
+			return "interrupted; what went to stdout is incomplete: run the export again"
+		}
+		return fmt.Sprintf("interrupted; %s was not written (a previous file there is as it was): run the export again", sum.Output)
+	}
+	return "interrupted"
 }
 
 // tuneGC is for validate and export, whose pipelines keep little alive
