@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -392,8 +393,10 @@ func fileSize(path string) int64 {
 	return st.Size()
 }
 
-// printSummary writes the human summary to stderr.
-func printSummary(io *IO, s *batch.Summary) {
+// printSummary writes the human summary to stderr. runErr is the run's
+// error, if any: when it stopped the report part way (a full disk), the
+// summary says so, and what to do.
+func printSummary(io *IO, s *batch.Summary, runErr error) {
 	keys := make([]string, 0, len(s.Counts))
 	for r := range s.Counts {
 		keys = append(keys, string(r))
@@ -407,12 +410,31 @@ func printSummary(io *IO, s *batch.Summary) {
 	if counts == "" {
 		counts = "no rows"
 	}
-	fmt.Fprintf(io.ErrOut, "%s: %d rows: %s in %s (%.0f rows/s)\n", s.Command, s.Rows, counts, s.Elapsed.Round(time.Millisecond), s.RowsPerSec)
+	cause := writeFailure(runErr)
+	rows := fmt.Sprintf("%d rows", s.Rows)
+	if cause != "" {
+		rows = fmt.Sprintf("stopped part way: %d rows before writing failed", s.Rows)
+	}
+	rate := ""
+	if done := s.Rows - s.Counts[batch.ResultNotAttempted]; done > 0 && s.Elapsed > 0 {
+		rate = fmt.Sprintf(" (%.0f rows/s)", float64(done)/s.Elapsed.Seconds())
+	}
+	fmt.Fprintf(io.ErrOut, "%s: %s: %s in %s%s\n", s.Command, rows, counts, s.Elapsed.Round(time.Millisecond), rate)
 	for _, w := range s.Warnings {
 		fmt.Fprintf(io.ErrOut, "warning: %s\n", w)
 	}
 	if s.Report != "" {
-		fmt.Fprintf(io.ErrOut, "report: %s\n", s.Report)
+		if cause == "" {
+			fmt.Fprintf(io.ErrOut, "report: %s\n", s.Report)
+		} else {
+			fmt.Fprintf(io.ErrOut, "report: %s is INCOMPLETE: writing stopped (%s), so it holds at most the first %d rows\n", s.Report, cause, s.Rows)
+			switch jp := batch.JournalPath(s.Report); {
+			case s.Command == "import" && fileExists(jp):
+				fmt.Fprintf(io.ErrOut, "journal: %s keeps the confirmed results it could write: once that is fixed, run the same command again with --resume (a create not in it is looked up by email before it is sent again)\n", jp)
+			default:
+				fmt.Fprintf(io.ErrOut, "once that is fixed, run the same command again (%s changed nothing to keep)\n", s.Command)
+			}
+		}
 	}
 	if s.Output != "" {
 		fmt.Fprintf(io.ErrOut, "output: %s\n", s.Output)
@@ -427,6 +449,25 @@ func printSummary(io *IO, s *batch.Summary) {
 		}
 	}
 	// Why a run stopped comes last, as the "aivabatch: …" error line.
+}
+
+// writeFailure is the cause, in a few words, of a run that stopped
+// because a file could not be written (a full disk, an I/O error); ""
+// for every other outcome (finished, aborted, interrupted, bad input).
+func writeFailure(err error) string {
+	if err == nil || batch.IsAborted(err) || batch.IsInputError(err) || errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted) {
+		return ""
+	}
+	cause := err
+	for u := errors.Unwrap(cause); u != nil; u = errors.Unwrap(cause) {
+		cause = u
+	}
+	return cause.Error()
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 func writeSummaryJSON(path string, s *batch.Summary) error {

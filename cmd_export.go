@@ -110,7 +110,7 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	sum, err := batch.Export(ctx, cfg)
 	bar.done()
 	if sum != nil && !quiet && err == nil {
-		printSummary(io, sum)
+		printSummary(io, sum, nil)
 	}
 	if sum != nil && err == nil {
 		if jerr := writeSummaryJSON(summaryJSON, sum); jerr != nil {

@@ -125,7 +125,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	if sum != nil {
 		sum.Warnings = append(sum.Warnings, warnings...)
 		if !f.quiet {
-			printSummary(io, sum)
+			printSummary(io, sum, err)
 			if undo != "" && sum.Rows > 0 {
 				fmt.Fprintf(io.ErrOut, "undo: %s (to reverse this run: aivabatch import %s --blank clear%s)\n", undo, undo, conn.flagHint)
 			}

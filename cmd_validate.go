@@ -41,7 +41,7 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	if sum != nil {
 		sum.Warnings = append(sum.Warnings, warnings...)
 		if !f.quiet {
-			printSummary(io, sum)
+			printSummary(io, sum, err)
 		}
 		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {
 			err = jerr

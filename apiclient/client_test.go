@@ -215,7 +215,7 @@ func TestErrorKinds(t *testing.T) {
 				return err
 			},
 			want: []error{apiclient.ErrServer, apiclient.ErrOutcomeUnknown}, wantAttempts: 1,
-			wantMsg: "the customer may or may not have been created",
+			wantMsg: "no answer said whether the customer was created",
 		},
 		{
 			name: "429 after the last retry", opts: sandbox.Options{RateLimit: 0.001, RateBurst: 1}, call: func(c *apiclient.Client) error {

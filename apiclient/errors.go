@@ -87,7 +87,7 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, " (gave up after %d attempts)", e.Attempts)
 	}
 	if e.outcomeUnknown() {
-		b.WriteString("; the customer may or may not have been created")
+		b.WriteString("; no answer said whether the customer was created")
 	}
 	return b.String()
 }
@@ -155,7 +155,7 @@ func (e *TransportError) Error() string {
 		b.WriteString(causeText(e.Err))
 	}
 	if e.outcomeUnknown() {
-		b.WriteString("; the customer may or may not have been created")
+		b.WriteString("; no answer said whether the customer was created")
 	}
 	return b.String()
 }

@@ -173,11 +173,11 @@ func TestErrorSentences(t *testing.T) {
 		{&APIError{Method: "PUT", Path: "/customers/1", Status: 403, Message: "forbidden", Scope: "customers:write", Attempts: 1},
 			"PUT /customers/1: HTTP 403: forbidden (the token is invalid or expired, or probably lacks the customers:write scope)"},
 		{&APIError{Method: "POST", Path: "/customers", Status: 503, Message: "service unavailable", Attempts: 1},
-			"POST /customers: HTTP 503: service unavailable; the customer may or may not have been created"},
+			"POST /customers: HTTP 503: service unavailable; no answer said whether the customer was created"},
 		{&APIError{Method: "GET", Path: "/customers", Status: 503, Message: "down", Attempts: 6},
 			"GET /customers: HTTP 503: down (gave up after 6 attempts)"},
 		{&TransportError{Method: "POST", Path: "/customers", Sent: true, Attempts: 1, Err: io.ErrUnexpectedEOF},
-			"POST /customers: connection lost after the request was sent: unexpected EOF; the customer may or may not have been created"},
+			"POST /customers: connection lost after the request was sent: unexpected EOF; no answer said whether the customer was created"},
 		{&TransportError{Method: "GET", Path: "/customers", Attempts: 3, Err: errors.New("dial tcp: connection refused")},
 			"GET /customers: could not send the request (gave up after 3 attempts): dial tcp: connection refused"},
 	}

@@ -202,7 +202,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if runErr != nil {
 		return sum, runErr
 	}
-	if r := im.abortReason(); r != "" {
+	if r := im.finalAbortReason(); r != "" {
 		sum.Aborted = r
 		return sum, &AbortedError{Reason: r}
 	}
@@ -748,7 +748,7 @@ func (im *importer) create(ctx context.Context, j *job) {
 		}
 		found, ok, lerr := im.recon.lookup(ctx, j.rec.EmailKey)
 		if lerr != nil {
-			im.failed(o, fmt.Errorf("%w; checking by email also failed: %v", err, lerr), "outcome unknown: ")
+			im.failed(o, fmt.Errorf("%w; checking by email also failed (%v): run again with --resume, which looks it up by email before sending it again", err, lerr), "outcome unknown: ")
 			return
 		}
 		if ok {
@@ -757,7 +757,7 @@ func (im *importer) create(ctx context.Context, j *job) {
 			return
 		}
 		if attempt+1 >= tries || im.ctx.Err() != nil {
-			im.failed(o, err, "not created (checked by email): ")
+			im.failed(o, err, "not created (a check by email found no such customer, so importing the row again is safe): ")
 			return
 		}
 	}

@@ -231,8 +231,8 @@ func (s *Summary) add(o *Outcome) {
 func (s *Summary) finish(start time.Time) {
 	s.Elapsed = time.Since(start)
 	s.Seconds = s.Elapsed.Seconds()
-	if s.Seconds > 0 {
-		s.RowsPerSec = float64(s.Rows) / s.Seconds
+	if s.Seconds > 0 { // rows processed: not_attempted rows were never sent
+		s.RowsPerSec = float64(s.Rows-s.Counts[ResultNotAttempted]) / s.Seconds
 	}
 }
 

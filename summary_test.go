@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"aivabatch/apiclient/sandbox"
+	"aivabatch/apiclient/sandbox/sandboxtest"
+	"aivabatch/batch"
+)
+
+// TestMaxErrorsLineAgreesWithSummary: rows in flight when --max-errors
+// is reached still fail; the closing line counts them as the summary
+// does.
+func TestMaxErrorsLineAgreesWithSummary(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{Latency: 20 * time.Millisecond})
+	dir := t.TempDir()
+	lines := []string{"id,name,email"}
+	for i := range 64 {
+		lines = append(lines, fmt.Sprintf("%024x,P %d,p%d@example.com", i+1, i, i)) // ids the tenant does not have: 404
+	}
+	in := writeLines(t, filepath.Join(dir, "in.csv"), lines...)
+	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+	code := run(context.Background(), []string{"import", in, "--mode", "update", "--max-errors", "2", "--workers", "8", "--rate", "0", "--no-progress"}, io)
+	if code != exitAborted {
+		t.Fatalf("exit %d, want 3; stderr:\n%s", code, errOut)
+	}
+	sum := regexp.MustCompile(`(\d+) failed`).FindStringSubmatch(errOut.String())
+	line := regexp.MustCompile(`aivabatch: --max-errors 2 reached: (\d+) rows failed`).FindStringSubmatch(errOut.String())
+	if sum == nil || line == nil || sum[1] != line[1] {
+		t.Fatalf("the --max-errors line and the summary disagree:\n%s", errOut)
+	}
+	if n, _ := strconv.Atoi(sum[1]); n > 2 && !strings.Contains(errOut.String(), "requests already in flight finished") {
+		t.Errorf("%d failed against a limit of 2, not explained:\n%s", n, errOut)
+	}
+	if !strings.Contains(lastLine(errOut.String()), "--resume") {
+		t.Errorf("the closing line does not say what to do:\n%s", errOut)
+	}
+}
+
+// TestRateCountsRowsProcessed: rows never sent do not count in rows/s.
+func TestRateCountsRowsProcessed(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "A,a@example.com", "B,b@example.com")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errInterrupted)
+	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+	js := filepath.Join(dir, "sum.json")
+	if code := run(ctx, []string{"import", in, "--summary-json", js, "--no-progress"}, io); code != exitInterrupted {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(errOut.String(), "2 not_attempted") || strings.Contains(errOut.String(), "rows/s") {
+		t.Errorf("no row was sent, yet a rate is shown:\n%s", errOut)
+	}
+	var s batch.Summary
+	b, err := os.ReadFile(js)
+	must(t, err)
+	must(t, json.Unmarshal(b, &s))
+	if s.RowsPerSec != 0 {
+		t.Errorf("rows_per_second %v, want 0", s.RowsPerSec)
+	}
+
+	// The printer counts only processed rows, whatever the summary holds.
+	io, _, errOut = testIO(nil)
+	printSummary(io, &batch.Summary{Command: "import", Rows: 950, Elapsed: 10 * time.Second,
+		Counts: map[batch.Result]int{batch.ResultCreated: 24, batch.ResultNotAttempted: 926}}, nil)
+	if !strings.Contains(errOut.String(), "(2 rows/s)") {
+		t.Errorf("24 rows in 10s:\n%s", errOut)
+	}
+}
+
+// TestReportWriteFails: a report on a full disk (/dev/full) stops the run;
+// the summary says the report is incomplete, why, and what to do.
+func TestReportWriteFails(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Fatalf("this test needs /dev/full (Linux): %v", err)
+	}
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	lines := []string{"name,email"}
+	for i := range 3000 {
+		lines = append(lines, fmt.Sprintf("Person %d,p%d@example.com", i, i))
+	}
+	in := writeLines(t, filepath.Join(dir, "in.csv"), lines...)
+	report := filepath.Join(dir, "full.csv")
+	must(t, os.Symlink("/dev/full", report))
+	for _, cmd := range []string{"import", "validate"} {
+		t.Run(cmd, func(t *testing.T) {
+			io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+			args := []string{cmd, in, "--report", report, "--no-progress"}
+			if cmd == "import" {
+				// --match email: the re-run guard would read the report
+				// path first, and /dev/full reads as endless zeros.
+				args = append(args, "--rate", "0", "--match", "email")
+			}
+			code := run(context.Background(), args, io)
+			if code != exitAborted {
+				t.Fatalf("exit %d, want 3; stderr:\n%s", code, errOut)
+			}
+			got := errOut.String()
+			for _, want := range []string{"stopped part way", "report: " + report + " is INCOMPLETE", "no space left on device", "run the same command again"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("stderr does not say %q:\n%s", want, got)
+				}
+			}
+			if cmd == "import" && !strings.Contains(got, "--resume") {
+				t.Errorf("import: no --resume advice:\n%s", got)
+			}
+			if cmd == "validate" && strings.Contains(got, "--resume") {
+				t.Errorf("validate has no --resume:\n%s", got)
+			}
+			m := regexp.MustCompile(`stopped part way: (\d+) rows .*: (\d+) (created|valid)`).FindStringSubmatch(got)
+			if m == nil || m[1] != m[2] {
+				t.Errorf("the counts do not add up:\n%s", got)
+			}
+		})
+	}
+}
