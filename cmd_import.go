@@ -12,7 +12,7 @@ import (
 )
 
 const importExample = `  aivabatch import --sandbox samples/customers.csv
-  aivabatch import customers.xlsx --match email --map "Lifetime Value=value" --undo undo.csv
+  aivabatch import --sandbox samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --match email --undo undo.csv
   AIVA_TOKEN=aiva_… aivabatch import - --format ndjson < customers.ndjson
   Rows are created or updated through rate-limited workers; every row gets a line in
   customers.report.csv (open it, fix the failed rows, import it again, or re-run with --resume).`

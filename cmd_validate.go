@@ -9,8 +9,8 @@ import (
 func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
 	var f inputFlags
 	c := newCommand(io, "validate", "aivabatch validate FILE [flags]",
-		`  aivabatch validate customers.xlsx --map "Lifetime Value=value" --map "Customer Since=-"
-  Reads and checks every row offline (no token, no network) and writes customers.validate.xlsx
+		`  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-"
+  Reads and checks every row offline (no token, no network) and writes samples/crm-export.validate.xlsx
   with _result valid or invalid and, for invalid rows, every problem by column.`)
 	f.register(c.fs)
 	pos, err := c.parse(args)
