@@ -207,6 +207,3 @@ func (t *doneTable) get(row int) (journalEntry, bool) {
 		Hash:   strconv.FormatUint(r.hash, 16),
 	}, true
 }
-
-// len is the number of rows with a confirmed outcome.
-func (t *doneTable) len() int { return len(t.rows) }
