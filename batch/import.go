@@ -263,13 +263,6 @@ func (im *importer) abort(short, reason string) {
 
 type abortInfo struct{ short, reason string }
 
-func (im *importer) abortReason() string {
-	if p := im.aborted.Load(); p != nil {
-		return p.reason
-	}
-	return ""
-}
-
 // stopped says no new row may be sent: aborted or interrupted.
 func (im *importer) stopped() bool {
 	return im.aborted.Load() != nil || im.ctx.Err() != nil
