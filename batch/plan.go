@@ -87,7 +87,12 @@ func currentValue(c *apiclient.Customer, f formats.Field) string {
 	return ""
 }
 
+// sameValue tells whether a row's value (trimmed, as every cell is) leaves
+// the current one as it is: a server value with spaces or line breaks
+// around it is not changed by a row with the same text inside (an export
+// of it imported again is unchanged).
 func sameValue(f formats.Field, cur, row string) bool {
+	cur, row = sameLines(strings.TrimSpace(cur)), sameLines(row)
 	switch f {
 	case formats.FieldEmail:
 		return strings.EqualFold(cur, row)
@@ -97,6 +102,15 @@ func sameValue(f formats.Field, cur, row string) bool {
 		return err1 == nil && err2 == nil && a == b
 	}
 	return cur == row
+}
+
+// sameLines writes every line break as \n: CR LF and a lone CR read back
+// from a CSV cell as \n.
+func sameLines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
 // updatePlan works out what an update sends: only the fields the row has

@@ -152,6 +152,9 @@ func (r *Record) Creates(matchEmail bool) bool {
 type ValidatorOptions struct {
 	Mode       Action // default action; "" means upsert
 	MatchEmail bool   // --match email
+	// JSON says the cells come from NDJSON: typed values with no
+	// spreadsheet in between, so a leading ' is data, not a text marker.
+	JSON bool
 }
 
 // Validator turns rows into records. It remembers emails and ids seen so
@@ -213,9 +216,12 @@ func (v *Validator) problem(r *Record, f formats.Field, format string, args ...a
 
 // cellAt returns the text of column i as formats.CellText reads it ("" when
 // i < 0).
-func cellAt(cells []string, i int) string {
+func (v *Validator) cellAt(cells []string, i int) string {
 	if i < 0 || i >= len(cells) {
 		return ""
+	}
+	if v.opts.JSON {
+		return strings.TrimSpace(cells[i])
 	}
 	return formats.CellText(cells[i])
 }
@@ -255,7 +261,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 	}
 
 	r.Action = v.opts.Mode
-	if s := cellAt(row.Cells, v.actionCol); s != "" {
+	if s := v.cellAt(row.Cells, v.actionCol); s != "" {
 		a, ok := ParseAction(s)
 		if !ok {
 			v.problem(r, formats.FieldAction, "%q is not an action; use create, update, upsert, delete or skip (or leave it blank for --mode %s)", s, v.opts.Mode)
@@ -266,13 +272,13 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 	if r.Action == ActionSkip {
 		return r
 	}
-	r.ID = cellAt(row.Cells, v.idCol)
+	r.ID = v.cellAt(row.Cells, v.idCol)
 
 	for i, f := range profileFields {
 		if v.col[i] < 0 {
 			continue
 		}
-		s := cellAt(row.Cells, v.col[i])
+		s := v.cellAt(row.Cells, v.col[i])
 		if s == "" {
 			r.Blank = append(r.Blank, f)
 			continue

@@ -34,6 +34,15 @@ type InputConfig struct {
 	Outputs []NamedPath
 }
 
+// isJSON tells an NDJSON input, by --format or the file's extension.
+func (cfg *InputConfig) isJSON() bool {
+	f := cfg.Reader.Format
+	if f == "" && cfg.Path != "-" {
+		f, _ = formats.DetectFormat(cfg.Path)
+	}
+	return f == formats.FormatNDJSON
+}
+
 // ValidateConfig configures Validate.
 type ValidateConfig struct {
 	InputConfig
@@ -101,7 +110,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	defer in.r.Close()
 	sum := newSummary("validate")
 	sum.Input, sum.Report = cfg.Path, in.report
-	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail})
+	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON()})
 	defer v.Close()
 	rw, err := openReport(in.report, in.r.Header())
 	if err != nil {

@@ -253,15 +253,15 @@ func isJSONNumber(s string) bool {
 // EscapeFormula returns s made safe to open in a spreadsheet (SPEC §9): a
 // cell that starts with =, @, tab or CR, or with + or - not followed by a
 // plain number or a phone number (-3, -12.5, +1 (800) 123-4567 x12 stay
-// as they are), gets a ' in front. UnescapeFormula undoes it. (A text that
-// itself starts with ' and one of those characters does not survive the
-// round trip: it comes back without its '.)
+// as they are), gets a ' in front. So does a cell that starts with ' itself:
+// import takes a leading ' as a spreadsheet's text marker and drops it
+// (CellText), so the doubled one comes back as the one the data had.
 func EscapeFormula(s string) string {
 	if s == "" {
 		return s
 	}
 	switch s[0] {
-	case '=', '@', '\t', '\r':
+	case '=', '@', '\t', '\r', '\'':
 		return "'" + s
 	case '+', '-':
 		if isDecimal(s) || isPhoneLike(s) {
@@ -273,12 +273,12 @@ func EscapeFormula(s string) string {
 }
 
 // UnescapeFormula undoes EscapeFormula (SPEC §4): a cell that starts with
-// ' followed by =, +, -, @, tab or CR loses the '. Other cells are
-// returned as they are.
+// ' followed by =, +, -, @, tab, CR or ' loses the first '. Other cells
+// are returned as they are.
 func UnescapeFormula(s string) string {
 	if len(s) >= 2 && s[0] == '\'' {
 		switch s[1] {
-		case '=', '+', '-', '@', '\t', '\r':
+		case '=', '+', '-', '@', '\t', '\r', '\'':
 			return s[1:]
 		}
 	}
