@@ -414,6 +414,9 @@ func printSummary(io *IO, s *batch.Summary, runErr error) {
 	rows := fmt.Sprintf("%d rows", s.Rows)
 	if cause != "" {
 		rows = fmt.Sprintf("stopped part way: %d rows before writing failed", s.Rows)
+		if s.ReportRows > 0 {
+			rows = fmt.Sprintf("stopped part way when writing failed: %d rows", s.Rows)
+		}
 	}
 	rate := ""
 	if done := s.Rows - s.Counts[batch.ResultNotAttempted]; done > 0 && s.Elapsed > 0 {
@@ -427,7 +430,11 @@ func printSummary(io *IO, s *batch.Summary, runErr error) {
 		if cause == "" {
 			fmt.Fprintf(io.ErrOut, "report: %s\n", s.Report)
 		} else {
-			fmt.Fprintf(io.ErrOut, "report: %s is INCOMPLETE: writing stopped (%s), so it holds at most the first %d rows\n", s.Report, cause, s.Rows)
+			inReport := s.Rows
+			if s.ReportRows > 0 {
+				inReport = s.ReportRows
+			}
+			fmt.Fprintf(io.ErrOut, "report: %s is INCOMPLETE: writing stopped (%s), so it holds at most the first %d rows\n", s.Report, cause, inReport)
 			switch jp := batch.JournalPath(s.Report); {
 			case s.Command == "import" && fileExists(jp):
 				fmt.Fprintf(io.ErrOut, "journal: %s keeps the confirmed results it could write: once that is fixed, run the same command again with --resume (a create not in it is looked up by email before it is sent again)\n", jp)

@@ -180,6 +180,9 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		}
 	}
 	rerr := rw.Close()
+	if im.reportErr != nil {
+		rerr = im.reportErr
+	}
 	complete := runErr == nil && rerr == nil
 	// A run stopped during its settle wait resolved nothing: the journal
 	// must stay, with the interrupted run's intents, for the next resume.
@@ -229,7 +232,8 @@ type importer struct {
 	// Known customers, from the one list at start (nil when not listed).
 	idx *custIndex
 
-	runID   string // random, per run: see idempotencyKey
+	runID     string // random, per run: see idempotencyKey
+	reportErr error  // the report write that failed (report goroutine only)
 	settled bool   // the settle wait of a resume ran to its end
 
 	// resultCol and idCol are the _result and _customer_id columns when
@@ -824,8 +828,15 @@ func (im *importer) failed(o *Outcome, err error, prefix string) {
 // record writes one finished row, in input order.
 func (im *importer) record(j *job) error {
 	o := &j.out
-	if err := im.rw.Write(o); err != nil {
-		return err
+	if im.reportErr == nil {
+		if err := im.rw.Write(o); err != nil {
+			// The disk is full, say: no new row is sent, but what the
+			// rows already sent did is still counted and journaled.
+			im.reportErr = err
+			im.abort("the report could not be written", fmt.Sprintf("writing the report %s failed: %v", im.in.report, err))
+		} else {
+			im.sum.ReportRows++
+		}
 	}
 	im.sum.add(o)
 	if im.cfg.OnRow != nil {

@@ -212,6 +212,9 @@ type Summary struct {
 	Requests int64    `json:"requests,omitempty"`
 	Retries  int64    `json:"retries,omitempty"`
 	Throttle int64    `json:"throttled,omitempty"`
+	// ReportRows is how many rows reached the report when writing it
+	// failed part way (0 otherwise: then every row is in it).
+	ReportRows int `json:"report_rows,omitempty"`
 }
 
 const maxFirstErrors = 10
