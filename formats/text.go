@@ -18,7 +18,18 @@ const (
 	maxCellBytes   = 64 << 10 // one cell
 	maxRecordBytes = 1 << 20  // one record (CSV record, NDJSON line, XLSX row)
 	sniffBytes     = 64 << 10 // how much --encoding auto looks at
+	// maxSkipBytes is how far past the record limit a reader looks for
+	// the end of an over-long line, to resume on the next one. A line
+	// that is longer still is a fatal error: input with no line ends
+	// (/dev/zero, a binary file) must not be read for ever.
+	maxSkipBytes = 16 << 20
 )
+
+// errNoLineEnd is the fatal error for a line with no end in sight; line
+// is the line number the line starts on.
+func errNoLineEnd(line int) error {
+	return fmt.Errorf("line %d has no line end in its first %d MiB (a record may be %d MiB at most); this is not a text file with one record per line: check that it is the right file and --format", line, (maxRecordBytes+maxSkipBytes)>>20, maxRecordBytes>>20)
+}
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
