@@ -76,7 +76,9 @@ func checkFormat(format string) (string, error) {
 // on the next line), a cell over 64 KiB, a record over 1 MiB.
 //
 // XLSX: the first sheet unless opts.Sheet (matched ignoring case); the
-// header is the first row with a non-blank cell; Row.Num is the sheet row.
+// header is the first row with a non-blank cell; Row.Num is the sheet row
+// as the sheet numbers it (rows stored out of order keep their numbers; a
+// number used twice is a row error).
 // Numbers are read raw, so a phone stored as the number 18001234567 keeps
 // its digits; whole numbers have no ".0" or exponent, others are rounded
 // to Excel's 15 significant digits. Booleans read true/false. Numbers in

@@ -52,6 +52,9 @@ type xlsxReader struct {
 	header []string
 	width  int
 	rowNum int
+	// rowSeen has a bit per sheet row number read, to tell a row number
+	// used twice (128 KiB for Excel's 1048576 rows).
+	rowSeen []uint64
 
 	// Per row, while reading it.
 	cells   []string
@@ -601,19 +604,24 @@ func (r *xlsxReader) readRow() (int, error) {
 			if t.Name.Local != "row" {
 				continue
 			}
-			// Row numbers only go forward, even in a workbook that says
-			// otherwise, so that every row keeps a number of its own.
+			// The row number is the sheet's own (r="N"), which the user
+			// sees, even when rows are stored out of order; a row without
+			// one follows the previous row.
 			num := r.rowNum + 1
 			for _, a := range t.Attr {
 				if a.Name.Local == "r" {
-					if n, err := strconv.Atoi(a.Value); err == nil && n > num {
+					if n, err := strconv.Atoi(a.Value); err == nil && n >= 1 && n <= excelize.TotalRows {
 						num = n
 					}
 				}
 			}
 			r.rowNum = num
+			twice := r.seenRow(num)
 			if err := r.readCells(num); err != nil {
 				return 0, err
+			}
+			if twice && !r.blank {
+				r.setProblem(num, -1, fmt.Errorf("the sheet holds a second row numbered %d; open and save the workbook in a spreadsheet program, or save the sheet as CSV", num))
 			}
 			return num, nil
 		case xml.EndElement:
@@ -622,6 +630,20 @@ func (r *xlsxReader) readRow() (int, error) {
 			}
 		}
 	}
+}
+
+// seenRow marks row num as read and reports whether it was read before.
+func (r *xlsxReader) seenRow(num int) bool {
+	if num < 1 || num > excelize.TotalRows {
+		return false
+	}
+	if r.rowSeen == nil {
+		r.rowSeen = make([]uint64, (excelize.TotalRows+63)/64)
+	}
+	w, bit := (num-1)/64, uint64(1)<<((num-1)%64)
+	seen := r.rowSeen[w]&bit != 0
+	r.rowSeen[w] |= bit
+	return seen
 }
 
 // readCells reads the <c> elements of one row up to </row>.

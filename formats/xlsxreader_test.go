@@ -146,3 +146,33 @@ func TestXLSXCutTextEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestXLSXRowNumbersFromSheet: Row.Num is the sheet's own row number (the
+// r attribute), for rows stored out of order or with gaps; a row without
+// one follows the previous row; a number used twice is a row error (D18).
+func TestXLSXRowNumbersFromSheet(t *testing.T) {
+	row := func(r, name string) string {
+		attr := ""
+		if r != "" {
+			attr = ` r="` + r + `"`
+		}
+		return `<row` + attr + `><c t="inlineStr"><is><t>` + name + `</t></is></c></row>`
+	}
+	sheet := row("2", "name") + row("6", "Ada") + row("3", "Bob") + row("", "Cy") + row("10", "Dee") + row("", "Eve") +
+		row("9", "") + row("4", "Fay") + row("junk", "Gus") + row("6", "Hal")
+	r, err := OpenReader(rawBook(t, sheet, "", "", `<xf numFmtId="0"/>`), ReaderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	checkRows(t, readAll(t, r), []wantRow{
+		{num: 6, cells: []string{"Ada"}},
+		{num: 3, cells: []string{"Bob"}},
+		{num: 4, cells: []string{"Cy"}},
+		{num: 10, cells: []string{"Dee"}},
+		{num: 11, cells: []string{"Eve"}},
+		{num: 4, cells: []string{"Fay"}, wantErr: "row 4: the sheet holds a second row numbered 4"},
+		{num: 5, cells: []string{"Gus"}},
+		{num: 6, cells: []string{"Hal"}, wantErr: "row 6: the sheet holds a second row numbered 6"},
+	})
+}
