@@ -84,7 +84,9 @@ func checkFormat(format string) (string, error) {
 // to Excel's 15 significant digits. Booleans read true/false. Numbers in
 // a date or time format read as ISO 8601: 2024-01-15, or
 // 2024-01-15T10:30:00 with a time (no zone: the workbook has none). A
-// value right of the header's last column is a row error. The workbook
+// value right of the header's last column is a row error, and so is a
+// formula cell with no saved result (files written by openpyxl or
+// pandas): reading it as blank would lose its value. The workbook
 // may unpack to 1 GiB at most.
 //
 // NDJSON: one object per line; the columns are the union of the keys of

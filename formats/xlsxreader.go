@@ -703,6 +703,7 @@ func (r *xlsxReader) readCell(num, col int, typ string, style int) (string, erro
 	r.text = r.text[:0]
 	var (
 		inV, inT, haveV bool
+		haveF           bool // a formula, whose saved result is <v>
 		inIS, inRPh     int
 		size            int // bytes of text, kept or not
 		cut             bool
@@ -720,6 +721,8 @@ func (r *xlsxReader) readCell(num, col int, typ string, style int) (string, erro
 			switch t.Name.Local {
 			case "v":
 				inV, haveV = true, true
+			case "f":
+				haveF = true
 			case "is":
 				inIS++
 			case "rPh":
@@ -740,6 +743,14 @@ func (r *xlsxReader) readCell(num, col int, typ string, style int) (string, erro
 			case "c":
 				if size > maxCellBytes || cut {
 					r.setProblem(num, col-1, errCellTooLong(size, cut))
+					r.blank = false
+				}
+				if haveF && !haveV {
+					// Written by a program that does not calculate
+					// (openpyxl, pandas): reading it as blank would lose
+					// the value without a word.
+					ref, _ := excelize.CoordinatesToCellName(col, num)
+					r.setProblem(num, col-1, fmt.Errorf("cell %s is a formula with no saved result: open and save the file in a spreadsheet program, or export it as CSV", ref))
 					r.blank = false
 				}
 				return r.cellText(num, col, typ, style, haveV), nil
