@@ -103,7 +103,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	sum.Input, sum.Report = cfg.Path, in.report
 	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail})
 	defer v.Close()
-	rw, err := openReport(in.report, in.r.Header())
+	rw, err := openReport(in.report, in.r)
 	if err != nil {
 		return nil, err
 	}

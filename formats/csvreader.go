@@ -33,6 +33,7 @@ type csvReader struct {
 
 	delim     byte
 	checkUTF8 bool
+	dialect   Dialect
 	header    []string
 	width     int
 
@@ -118,6 +119,7 @@ func newCSVReader(src *textSource, closer io.Closer, opts ReaderOptions, format 
 		return nil, fmt.Errorf("the header on line %d has no column names; the first line must name the columns, for example name,email", r.recLine)
 	}
 	r.width = len(r.header)
+	r.dialect = Dialect{Delimiter: rune(r.delim), BOM: src.wantBOM}
 	return r, nil
 }
 

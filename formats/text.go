@@ -131,6 +131,9 @@ type textSource struct {
 	// checkUTF8 is true when the bytes reach the parser undecoded, so
 	// that each record must be checked for invalid UTF-8.
 	checkUTF8 bool
+	// wantBOM is true when the input had a UTF-8 BOM or was decoded from
+	// a single-byte encoding (see Dialect.BOM).
+	wantBOM bool
 }
 
 // openText wraps src in byte counting, decoding and line-end
@@ -178,7 +181,7 @@ func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error)
 	case encLatin1:
 		r = charmap.ISO8859_1.NewDecoder().Reader(br)
 	}
-	return &textSource{r: &newlineReader{r: r}, checkUTF8: enc == encUTF8}, nil
+	return &textSource{r: &newlineReader{r: r}, checkUTF8: enc == encUTF8, wantBOM: hasBOM || enc != encUTF8}, nil
 }
 
 // validUTF8Prefix reports whether head is valid UTF-8, forgiving a rune cut
