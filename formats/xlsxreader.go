@@ -496,7 +496,7 @@ func (r *xlsxReader) seekSheetData() error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("the workbook is damaged: sheet %q: %v", r.sheet, err)
+			return sheetDamaged(fmt.Sprintf("sheet %q", r.sheet), err)
 		}
 		if t, ok := tok.(xml.StartElement); ok && t.Name.Local == "sheetData" {
 			return nil
@@ -597,7 +597,7 @@ func (r *xlsxReader) readRow() (int, error) {
 			return 0, io.EOF
 		}
 		if err != nil {
-			return 0, fmt.Errorf("the workbook is damaged: sheet %q after row %d: %v", r.sheet, r.rowNum, err)
+			return 0, sheetDamaged(fmt.Sprintf("sheet %q after row %d", r.sheet, r.rowNum), err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -632,6 +632,18 @@ func (r *xlsxReader) readRow() (int, error) {
 	}
 }
 
+// sheetDamaged is the fatal error for a sheet whose XML cannot be read
+// on at where. The XML decoder's own line number is left out: it counts
+// lines of XML (often all on line 1), not rows.
+func sheetDamaged(where string, err error) error {
+	msg := err.Error()
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		msg = se.Msg
+	}
+	return fmt.Errorf("the workbook is damaged: %s: %s; open and save it again in a spreadsheet program, or save the sheet as CSV", where, msg)
+}
+
 // seenRow marks row num as read and reports whether it was read before.
 func (r *xlsxReader) seenRow(num int) bool {
 	if num < 1 || num > excelize.TotalRows {
@@ -655,7 +667,7 @@ func (r *xlsxReader) readCells(num int) error {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return fmt.Errorf("the workbook is damaged: sheet %q row %d: %v", r.sheet, num, err)
+			return sheetDamaged(fmt.Sprintf("sheet %q row %d", r.sheet, num), err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -714,7 +726,7 @@ func (r *xlsxReader) readCell(num, col int, typ string, style int) (string, erro
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return "", fmt.Errorf("the workbook is damaged: sheet %q row %d: %v", r.sheet, num, err)
+			return "", sheetDamaged(fmt.Sprintf("sheet %q row %d", r.sheet, num), err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
