@@ -52,6 +52,10 @@ type xlsxReader struct {
 	header []string
 	width  int
 	rowNum int
+	// numberWarn[i] is true for a phone column not yet warned about
+	// numbers; warn is ReaderOptions.Warn.
+	numberWarn []bool
+	warn       func(string)
 	// rowSeen has a bit per sheet row number read, to tell a row number
 	// used twice (128 KiB for Excel's 1048576 rows).
 	rowSeen []uint64
@@ -66,7 +70,7 @@ type xlsxReader struct {
 // openXLSX opens the workbook at p. spool, when not "", is a temporary
 // file that Close (or a failed open) removes.
 func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err error) {
-	r := &xlsxReader{spool: spool}
+	r := &xlsxReader{spool: spool, warn: opts.Warn}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -531,6 +535,13 @@ func (r *xlsxReader) readHeader() error {
 		}
 		r.header, r.width = h, len(h)
 		r.cells = nil
+		if r.warn != nil {
+			r.numberWarn = make([]bool, len(h))
+			for i, name := range h {
+				f, ok := CanonicalField(name)
+				r.numberWarn[i] = ok && f == FieldPhone
+			}
+		}
 		return nil
 	}
 }
@@ -829,6 +840,12 @@ func (r *xlsxReader) cellText(num, col int, typ string, style int, haveV bool) s
 		if s, ok := excelDate(string(raw), r.date1904); ok {
 			return s
 		}
+	}
+	if col-1 < len(r.numberWarn) && r.numberWarn[col-1] {
+		// A spreadsheet turns 0932092373 into the number 932092373.
+		r.numberWarn[col-1] = false
+		ref, _ := excelize.CoordinatesToCellName(col, num)
+		r.warn(fmt.Sprintf("the column %q of sheet %q holds phone numbers stored as numbers (the first in cell %s): leading zeros and + may already be lost; format the column as text in the spreadsheet and check the numbers", r.header[col-1], r.sheet, ref))
 	}
 	return formatNumber(raw)
 }

@@ -198,3 +198,30 @@ func TestXLSXFormulaWithoutResult(t *testing.T) {
 		{num: 7, cells: []string{"cy@example.com", "", "14"}},
 	})
 }
+
+// TestXLSXPhoneNumbersWarnOnce: a phone column stored as numbers (as
+// LibreOffice makes of 0932092373) gets one warning naming the column; a
+// phone column stored as text and other number columns get none.
+func TestXLSXPhoneNumbersWarnOnce(t *testing.T) {
+	s := func(ref, v string) string { return `<c r="` + ref + `" t="inlineStr"><is><t>` + v + `</t></is></c>` }
+	n := func(ref, v string) string { return `<c r="` + ref + `"><v>` + v + `</v></c>` }
+	sheet := `<row r="1">` + s("A1", "name") + s("B1", "Phone Number") + s("C1", "mobile") + s("D1", "value") + `</row>` +
+		`<row r="2">` + s("A2", "Ada") + n("B2", "932092373") + s("C2", "+34 600") + n("D2", "12") + `</row>` +
+		`<row r="3">` + s("A3", "Bob") + n("B3", "18001234567") + s("C3", "0600") + n("D3", "13") + `</row>` +
+		`<row r="4">` + s("A4", "Cy") + s("B4", "+44 20 7946") + `</row>`
+	var warnings []string
+	r, err := OpenReader(rawBook(t, sheet, "", "", `<xf numFmtId="0"/>`), ReaderOptions{Warn: func(m string) { warnings = append(warnings, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	checkRows(t, readAll(t, r), []wantRow{
+		{num: 2, cells: []string{"Ada", "932092373", "+34 600", "12"}},
+		{num: 3, cells: []string{"Bob", "18001234567", "0600", "13"}},
+		{num: 4, cells: []string{"Cy", "+44 20 7946", "", ""}},
+	})
+	want := `the column "Phone Number" of sheet "S" holds phone numbers stored as numbers (the first in cell B2): leading zeros and + may already be lost; format the column as text`
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], want) {
+		t.Errorf("warnings = %q, want one starting %q", warnings, want)
+	}
+}
