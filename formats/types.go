@@ -103,10 +103,14 @@ type Dialect struct {
 }
 
 // InputDialect returns the dialect of a CSV or TSV reader returned by
-// OpenReader or NewReader; ok is false for the other formats.
+// OpenReader or NewReader, or by MapReader over one; ok is false for the
+// other formats.
 func InputDialect(r RowReader) (d Dialect, ok bool) {
-	if c, is := r.(*csvReader); is {
-		return c.dialect, true
+	switch t := r.(type) {
+	case *csvReader:
+		return t.dialect, true
+	case *peekedReader:
+		return InputDialect(t.RowReader)
 	}
 	return Dialect{}, false
 }
