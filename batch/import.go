@@ -111,7 +111,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 			return nil, &InputError{Err: err}
 		}
 	}
-	rw, err := openReport(in.report, in.r.Header())
+	rw, err := openReport(in.report, in.r)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"aivabatch/formats"
 )
@@ -285,6 +287,12 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 		}
 		switch i {
 		case pEmail:
+			if c, ok := invisibleRune(s); ok {
+				// net/mail accepts it, and the server would keep an
+				// address that looks right but that no one can type.
+				v.problem(r, f, "%q contains an invisible character, U+%04X (%s); delete it: the customer would be saved with an address no one can type", s, c, invisibleName(c))
+				continue
+			}
 			if !validEmail(s) {
 				v.problem(r, f, "%q is not a valid email address; give one bare address like name@example.com", s)
 				continue
@@ -510,6 +518,42 @@ func isDecimal(s string) bool {
 		}
 	}
 	return digits > 0 && dots <= 1
+}
+
+// invisibleRune returns the first invisible formatting character in s
+// (Unicode category Cf: zero-width space and joiners, word joiner, a BOM
+// inside the text, soft hyphen, direction marks).
+func invisibleRune(s string) (rune, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] < utf8.RuneSelf {
+			continue
+		}
+		for _, c := range s[i:] {
+			if unicode.Is(unicode.Cf, c) {
+				return c, true
+			}
+		}
+		break
+	}
+	return 0, false
+}
+
+func invisibleName(c rune) string {
+	switch c {
+	case 0x200B:
+		return "zero-width space"
+	case 0x200C:
+		return "zero-width non-joiner"
+	case 0x200D:
+		return "zero-width joiner"
+	case 0x2060:
+		return "word joiner"
+	case 0xFEFF:
+		return "zero-width no-break space, or byte order mark"
+	case 0x00AD:
+		return "soft hyphen"
+	}
+	return "an invisible formatting character"
 }
 
 // validEmail accepts one bare address as net/mail parses it. The common

@@ -138,7 +138,11 @@ func isReportColumn(h string) bool {
 	return false
 }
 
-func openReport(path string, header []string) (*reportWriter, error) {
+// openReport creates the report for the input read by in. A CSV or TSV
+// report keeps a CSV or TSV input's dialect (SPEC §7): its delimiter (CSV
+// report) and a BOM when the input had one or was not UTF-8.
+func openReport(path string, in formats.RowReader) (*reportWriter, error) {
+	header := in.Header()
 	format, err := formats.DetectFormat(path)
 	if err != nil {
 		return nil, inputErr("report %s: %v", path, err)
@@ -155,7 +159,11 @@ func openReport(path string, header []string) (*reportWriter, error) {
 			cols = append(cols, h)
 		}
 	}
-	w, err := formats.NewWriter(f, formats.WriterOptions{Format: format, Header: cols})
+	opts := formats.WriterOptions{Format: format, Header: cols}
+	if d, ok := formats.InputDialect(in); ok {
+		opts.Delimiter, opts.BOM = d.Delimiter, d.BOM
+	}
+	w, err := formats.NewWriter(f, opts)
 	if err != nil {
 		f.Close()
 		return nil, inputErr("cannot write the report %s: %v", path, err)

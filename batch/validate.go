@@ -97,7 +97,10 @@ func openInput(cfg *InputConfig) (*input, error) {
 // writes the report (result valid or invalid). It never touches the
 // network. Row problems are counted in the summary; the returned error is
 // an *InputError for problems found before any row was read, or a fatal
-// I/O or context error.
+// I/O or context error. When the input turns unreadable part way (a
+// damaged workbook), the rows read before are still checked, reported
+// and counted in the returned summary, whose Aborted says where reading
+// stopped, and the error names the place.
 func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	start := time.Now()
 	if cfg.Report == "" {
@@ -112,7 +115,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	sum.Input, sum.Report = cfg.Path, in.report
 	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON()})
 	defer v.Close()
-	rw, err := openReport(in.report, in.r.Header())
+	rw, err := openReport(in.report, in.r)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +134,13 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	work := make(chan *vbatch, 4)
 	order := make(chan *vbatch, 8)
 	written := make(chan *vbatch, 4)
+	// A fatal read error (a damaged file part way) does not cancel the
+	// pipeline: the rows read before it are checked, reported and counted,
+	// then Validate returns it.
+	var (
+		readErr error
+		lastRow int // the last row read
+	)
 	g, gctx := errgroup.WithContext(ctx)
 	send := func(ch chan<- *vbatch, b *vbatch) error {
 		select {
@@ -160,8 +170,10 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 				break
 			}
 			if err != nil {
-				return fmt.Errorf("reading %s: %w", cfg.Path, err)
+				readErr = fmt.Errorf("reading %s: %w", cfg.Path, err)
+				break
 			}
+			lastRow = row.Num
 			b.rows = append(b.rows, row)
 			if len(b.rows) == batchSize {
 				if err := flush(); err != nil {
@@ -227,6 +239,14 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 		return nil
 	})
 	err = g.Wait()
+	if err == nil && readErr != nil {
+		err = readErr
+		if lastRow > 0 {
+			sum.Aborted = fmt.Sprintf("the input could not be read after row %d", lastRow)
+		} else {
+			sum.Aborted = "the input could not be read past its header"
+		}
+	}
 	if cerr := rw.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing the report %s: %w", in.report, cerr)
 	}

@@ -33,6 +33,7 @@ type csvReader struct {
 
 	delim     byte
 	checkUTF8 bool
+	dialect   Dialect
 	header    []string
 	width     int
 
@@ -118,6 +119,7 @@ func newCSVReader(src *textSource, closer io.Closer, opts ReaderOptions, format 
 		return nil, fmt.Errorf("the header on line %d has no column names; the first line must name the columns, for example name,email", r.recLine)
 	}
 	r.width = len(r.header)
+	r.dialect = Dialect{Delimiter: rune(r.delim), BOM: src.wantBOM}
 	return r, nil
 }
 
@@ -369,26 +371,31 @@ func (r *csvReader) readRecord() error {
 	nl, hasNL, ok := r.lineEnd()
 	if !ok || nl-r.pos > maxRecordBytes {
 		r.setProblem(-1, fmt.Errorf("the record is longer than %d MiB, the limit; check for a missing line break", maxRecordBytes>>20))
-		r.skipLine()
-		return nil
+		return r.skipLine()
 	}
 	r.parseFields(nl, hasNL)
 	return nil
 }
 
-// skipLine drops input up to and including the next '\n'.
-func (r *csvReader) skipLine() {
+// skipLine drops input up to and including the next '\n'. A line with
+// no end within maxSkipBytes more is a fatal error.
+func (r *csvReader) skipLine() error {
+	skipped := 0
 	for {
 		if k := bytes.IndexByte(r.buf[r.pos:r.end], '\n'); k >= 0 {
 			r.pos += k + 1
 			r.line++
-			return
+			return nil
+		}
+		skipped += r.end - r.pos
+		if skipped > maxRecordBytes+maxSkipBytes {
+			return errNoLineEnd(r.recLine)
 		}
 		r.pos = r.end
 		r.recStart = r.pos
 		if !r.fill() {
 			r.line++
-			return
+			return nil
 		}
 	}
 }

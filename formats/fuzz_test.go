@@ -236,3 +236,75 @@ func FuzzMapHeader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzXLSXReader reads a minimal workbook built around fuzzed sheet XML
+// (the content of <sheetData>) and shared strings. Damaged XML may be a
+// fatal error, but never a panic, and what is read stays bounded: rows as
+// wide as the header, no more rows than <row elements, cells within the
+// limits, row errors that are *RowError for their own row.
+func FuzzXLSXReader(f *testing.F) {
+	seeds := []struct{ sheet, sst string }{
+		{`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>email</t></is></c></row><row r="2"><c r="A2" t="str"><v>Ada</v></c><c r="B2" t="s"><v>1</v></c></row>`, `<si><t>name</t></si><si><t>ada@example.com</t></si>`},
+		{`<row r="2"><c t="inlineStr"><is><t>name</t></is></c></row><row r="6"><c><v>1.8E10</v></c></row><row r="3"><c t="b"><v>1</v></c></row><row><c t="e"><v>#N/A</v></c></row><row r="3"><c><v>7</v></c></row>`, ``},
+		{`<row r="1"><c t="inlineStr"><is><t>phone</t></is></c><c t="inlineStr"><is><t>x</t></is></c></row><row r="5"><c r="A5"><f>A1+1</f></c><c r="B5"><f t="shared" si="0"/><v>3</v></c></row>`, ``},
+		{`<row r="1"><c t="inlineStr"><is><r><t>na</t></r><r><t>me</t></r><rPh><t>x</t></rPh></is></c></row><row r="2"><c r="Q2" t="inlineStr"><is><t>far &amp; &#x20AC; _x000D_</t></is></c></row>`, ``},
+		{`<row r="1"><c t="inlineStr"><is><t><![CDATA[a<b]]></t></is></c></row><!-- c --><row r="2"><c t="s"><v>99</v></c><c t="s"><v>-1</v></c></row>`, `<si><t>only</t></si>`},
+		{`<row r="1"><c t="inlineStr"><is><t>a</t></is></c></row><row r="2"><c t="inlineStr"><is><t>&bogus;</t></is></c></row>`, `<si><t>&amp;</t>`},
+		{`<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>a</t></is></c></row><row><c r="ZZZZ1"><v>1</v></c></row><row r="99999999999"/>`, ``},
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s.sheet), []byte(s.sst))
+	}
+	f.Fuzz(func(t *testing.T, sheet, sst []byte) {
+		if len(sheet)+len(sst) > 1<<20 {
+			return
+		}
+		r, err := OpenReader(rawBook(t, string(sheet), string(sst), "", `<xf numFmtId="0"/>`), ReaderOptions{Warn: func(string) {}})
+		if err != nil {
+			if r != nil {
+				t.Fatal("reader returned with an error")
+			}
+			return
+		}
+		defer r.Close()
+		width := len(r.Header())
+		maxRows := bytes.Count(sheet, []byte("<row"))
+		for n := 0; ; n++ {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				break // damaged XML: fatal, which is allowed
+			}
+			if n >= maxRows {
+				t.Fatalf("more rows than <row elements (%d)", maxRows)
+			}
+			if len(row.Cells) != width {
+				t.Fatalf("row %d has %d cells, header has %d", row.Num, len(row.Cells), width)
+			}
+			if row.Num < 1 {
+				t.Fatalf("row number %d", row.Num)
+			}
+			size := 0
+			for _, c := range row.Cells {
+				if len(c) > maxCellBytes+utf8.UTFMax {
+					t.Fatalf("row %d: a cell of %d bytes", row.Num, len(c))
+				}
+				size += len(c)
+			}
+			if size > maxRecordBytes+maxCellBytes {
+				t.Fatalf("row %d: %d bytes of cells", row.Num, size)
+			}
+			if row.Err != nil {
+				var re *RowError
+				if !errors.As(row.Err, &re) || re.Row != row.Num {
+					t.Fatalf("row %d: error %#v is not a *RowError for this row", row.Num, row.Err)
+				}
+			}
+		}
+		if _, err := r.Next(); err == nil {
+			t.Fatal("Next after the end returned a row")
+		}
+	})
+}

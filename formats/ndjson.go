@@ -151,8 +151,12 @@ var errTooManyKeys = errors.New("too many keys")
 // end without being held in memory and comes back with tooLong.
 func (r *ndjsonReader) readLine() (data []byte, tooLong bool, err error) {
 	r.lineBuf = r.lineBuf[:0]
+	size := 0
 	for {
 		chunk, err := r.br.ReadSlice('\n')
+		if size += len(chunk); size > maxRecordBytes+maxSkipBytes {
+			return nil, false, errNoLineEnd(r.line + 1)
+		}
 		if !tooLong {
 			switch {
 			case len(r.lineBuf)+len(chunk) > maxRecordBytes+1:

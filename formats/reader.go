@@ -76,13 +76,18 @@ func checkFormat(format string) (string, error) {
 // on the next line), a cell over 64 KiB, a record over 1 MiB.
 //
 // XLSX: the first sheet unless opts.Sheet (matched ignoring case); the
-// header is the first row with a non-blank cell; Row.Num is the sheet row.
+// header is the first row with a non-blank cell; Row.Num is the sheet row
+// as the sheet numbers it (rows stored out of order keep their numbers; a
+// number used twice is a row error).
 // Numbers are read raw, so a phone stored as the number 18001234567 keeps
 // its digits; whole numbers have no ".0" or exponent, others are rounded
 // to Excel's 15 significant digits. Booleans read true/false. Numbers in
 // a date or time format read as ISO 8601: 2024-01-15, or
 // 2024-01-15T10:30:00 with a time (no zone: the workbook has none). A
-// value right of the header's last column is a row error. The workbook
+// value right of the header's last column is a row error, and so is a
+// formula cell with no saved result (files written by openpyxl or
+// pandas): reading it as blank would lose its value. A phone column (by
+// its header name) stored as numbers gets one opts.Warn. The workbook
 // may unpack to 1 GiB at most.
 //
 // NDJSON: one object per line; the columns are the union of the keys of

@@ -18,7 +18,18 @@ const (
 	maxCellBytes   = 64 << 10 // one cell
 	maxRecordBytes = 1 << 20  // one record (CSV record, NDJSON line, XLSX row)
 	sniffBytes     = 64 << 10 // how much --encoding auto looks at
+	// maxSkipBytes is how far past the record limit a reader looks for
+	// the end of an over-long line, to resume on the next one. A line
+	// that is longer still is a fatal error: input with no line ends
+	// (/dev/zero, a binary file) must not be read for ever.
+	maxSkipBytes = 16 << 20
 )
+
+// errNoLineEnd is the fatal error for a line with no end in sight; line
+// is the line number the line starts on.
+func errNoLineEnd(line int) error {
+	return fmt.Errorf("line %d has no line end in its first %d MiB (a record may be %d MiB at most); this is not a text file with one record per line: check that it is the right file and --format", line, (maxRecordBytes+maxSkipBytes)>>20, maxRecordBytes>>20)
+}
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
@@ -120,6 +131,9 @@ type textSource struct {
 	// checkUTF8 is true when the bytes reach the parser undecoded, so
 	// that each record must be checked for invalid UTF-8.
 	checkUTF8 bool
+	// wantBOM is true when the input had a UTF-8 BOM or was decoded from
+	// a single-byte encoding (see Dialect.BOM).
+	wantBOM bool
 }
 
 // openText wraps src in byte counting, decoding and line-end
@@ -167,7 +181,7 @@ func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error)
 	case encLatin1:
 		r = charmap.ISO8859_1.NewDecoder().Reader(br)
 	}
-	return &textSource{r: &newlineReader{r: r}, checkUTF8: enc == encUTF8}, nil
+	return &textSource{r: &newlineReader{r: r}, checkUTF8: enc == encUTF8, wantBOM: hasBOM || enc != encUTF8}, nil
 }
 
 // validUTF8Prefix reports whether head is valid UTF-8, forgiving a rune cut

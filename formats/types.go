@@ -91,6 +91,30 @@ type ReaderOptions struct {
 	Warn func(msg string)
 }
 
+// Dialect is how a CSV or TSV input is written, so that a file written
+// back for the same user (the report) can be written the same way.
+type Dialect struct {
+	// Delimiter is the input's delimiter.
+	Delimiter rune
+	// BOM is true when the input began with a UTF-8 byte order mark, or
+	// was not UTF-8 (Windows-1252, Latin-1): a UTF-8 file written for it
+	// needs a BOM for Excel to read its letters right.
+	BOM bool
+}
+
+// InputDialect returns the dialect of a CSV or TSV reader returned by
+// OpenReader or NewReader, or by MapReader over one; ok is false for the
+// other formats.
+func InputDialect(r RowReader) (d Dialect, ok bool) {
+	switch t := r.(type) {
+	case *csvReader:
+		return t.dialect, true
+	case *peekedReader:
+		return InputDialect(t.RowReader)
+	}
+	return Dialect{}, false
+}
+
 // ColumnType tells a typed writer (XLSX) how to store a column's cells.
 type ColumnType int
 
@@ -114,6 +138,9 @@ type WriterOptions struct {
 	EscapeFormulas bool
 	// BOM writes a UTF-8 byte order mark first (CSV).
 	BOM bool
+	// Delimiter is the CSV delimiter; 0 means a comma. TSV is always
+	// tab-delimited.
+	Delimiter rune
 	// Styled adds a bold frozen header row, an autofilter and column widths
 	// (XLSX).
 	Styled bool

@@ -18,9 +18,9 @@ import (
 // Close flushes (for XLSX, writes the whole workbook) but does not close
 // w.
 //
-// CSV and TSV: LF line ends, quotes only where needed (encoding/csv
-// rules), an optional BOM, and formula escaping with EscapeFormula when
-// opts.EscapeFormulas. NDJSON: one object per row with the header as keys
+// CSV and TSV: opts.Delimiter (CSV; a comma by default), LF line ends,
+// quotes only where needed (encoding/csv rules), an optional BOM, and
+// formula escaping with EscapeFormula when opts.EscapeFormulas. NDJSON: one object per row with the header as keys
 // in order; with opts.Types, a number column's cell that is a JSON number
 // is written as a number, a bool column's "true"/"false" as a boolean, and
 // an empty number, bool or time cell as null; everything else is a
@@ -76,8 +76,14 @@ func newCSVWriter(w io.Writer, opts WriterOptions, format string) (*csvWriter, e
 		}
 	}
 	c := &csvWriter{bw: bw, comma: ',', header: opts.Header, escape: opts.EscapeFormulas}
-	if format == FormatTSV {
+	switch d := opts.Delimiter; {
+	case format == FormatTSV:
 		c.comma = '\t'
+	case d == 0:
+	case d >= utf8.RuneSelf || d == '"' || d == '\n' || d == '\r':
+		return nil, fmt.Errorf("writer: the delimiter %q cannot be used", d)
+	default:
+		c.comma = byte(d)
 	}
 	for _, b := range []byte{'\n', '\r', '"', c.comma} {
 		c.special[b] = true

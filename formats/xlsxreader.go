@@ -2,7 +2,6 @@ package formats
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -20,8 +19,9 @@ import (
 
 // XLSX limits. xlsxUnzipLimit is the most a workbook may unpack to (a zip
 // bomb fails at open); xlsxSpoolLimit is the part size above which
-// excelize spools to a temporary file instead of memory. Variables so that
-// tests can lower them.
+// excelize spools to a temporary file instead of memory (it is only given
+// the small style parts, see excelizeDateStyles). Variables so that tests
+// can lower them.
 var (
 	xlsxUnzipLimit int64 = 1 << 30
 	xlsxSpoolLimit int64 = 16 << 20
@@ -40,16 +40,25 @@ var (
 type xlsxReader struct {
 	zr       *zip.ReadCloser
 	part     io.ReadCloser
+	lim      *xmlLimitReader
 	dec      *xml.Decoder
 	spool    string // temporary copy of a stream, removed on Close
 	sheet    string
 	sst      []string
-	dateFmt  []bool // by cell style index
+	sstLong  map[int]error // shared strings over the cell limit, by index
+	dateFmt  []bool        // by cell style index
 	date1904 bool
 
 	header []string
 	width  int
 	rowNum int
+	// numberWarn[i] is true for a phone column not yet warned about
+	// numbers; warn is ReaderOptions.Warn.
+	numberWarn []bool
+	warn       func(string)
+	// rowSeen has a bit per sheet row number read, to tell a row number
+	// used twice (128 KiB for Excel's 1048576 rows).
+	rowSeen []uint64
 
 	// Per row, while reading it.
 	cells   []string
@@ -61,7 +70,7 @@ type xlsxReader struct {
 // openXLSX opens the workbook at p. spool, when not "", is a temporary
 // file that Close (or a failed open) removes.
 func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err error) {
-	r := &xlsxReader{spool: spool}
+	r := &xlsxReader{spool: spool, warn: opts.Warn}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -78,7 +87,7 @@ func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err er
 			return nil, fmt.Errorf("the workbook unpacks to more than %d MiB, the limit (it may be a zip bomb); split it into smaller files or save the sheet as CSV", xlsxUnzipLimit>>20)
 		}
 	}
-	if r.dateFmt, err = excelizeDateStyles(p); err != nil {
+	if r.dateFmt, err = excelizeDateStyles(r.zr); err != nil {
 		return nil, err
 	}
 	wb, err := readWorkbook(r.zr)
@@ -108,7 +117,7 @@ func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err er
 		return nil, fmt.Errorf("sheet %q is a chart, not a table of cells; give another sheet with --sheet", sh.name)
 	}
 	if wb.sst != "" {
-		if r.sst, err = readSharedStrings(r.zr, wb.sst); err != nil {
+		if r.sst, r.sstLong, err = readSharedStrings(r.zr, wb.sst); err != nil {
 			return nil, err
 		}
 	}
@@ -119,7 +128,8 @@ func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err er
 	if r.part, err = zf.Open(); err != nil {
 		return nil, fmt.Errorf("the workbook is damaged: %v", err)
 	}
-	r.dec = xml.NewDecoder(bufio.NewReaderSize(r.part, 64<<10))
+	r.lim = newXMLLimitReader(r.part)
+	r.dec = xml.NewDecoder(r.lim)
 	if err := r.seekSheetData(); err != nil {
 		return nil, err
 	}
@@ -144,17 +154,51 @@ func notWorkbookError(p string, err error) error {
 	return fmt.Errorf("cannot open the workbook: %v", err)
 }
 
-// excelizeDateStyles opens the workbook with excelize, under the unzip
-// limits, and returns for each cell style whether it formats numbers as
-// dates or times. excelize is closed (and its temporary files removed)
-// before the rows are read.
-func excelizeDateStyles(p string) (dates []bool, err error) {
+// excelizeParts are the parts excelize needs to tell the cell styles.
+var excelizeParts = []string{"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+
+// excelizeDateStyles opens the workbook's style parts with excelize, under
+// the unzip limits, and returns for each cell style whether it formats
+// numbers as dates or times. excelize is given a copy of the archive with
+// only those parts (copied compressed): it reads every part it is given
+// into memory or a temporary file, and the sheets, shared strings and
+// images can be hundreds of MiB that only the streaming row reader should
+// touch. excelize is closed (and its temporary files removed) before the
+// rows are read.
+func excelizeDateStyles(zr *zip.ReadCloser) (dates []bool, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("cannot open the workbook: it is damaged (%v)", v)
 		}
 	}()
-	f, err := excelize.OpenFile(p, excelize.Options{UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: min(xlsxSpoolLimit, xlsxUnzipLimit)})
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range excelizeParts {
+		zf := zipFile(zr, name)
+		if zf == nil {
+			continue
+		}
+		if zf.UncompressedSize64 > maxSmallPart {
+			return nil, fmt.Errorf("the workbook part %s is larger than %d MiB; this is not a normal workbook", name, maxSmallPart>>20)
+		}
+		fh := zf.FileHeader
+		fh.Name = name
+		w, err := zw.CreateRaw(&fh)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open the workbook: %v", err)
+		}
+		raw, err := zf.OpenRaw()
+		if err != nil {
+			return nil, fmt.Errorf("the workbook is damaged: %v", err)
+		}
+		if _, err := io.Copy(w, raw); err != nil {
+			return nil, fmt.Errorf("the workbook is damaged: %v", err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("cannot open the workbook: %v", err)
+	}
+	f, err := excelize.OpenReader(&buf, excelize.Options{UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: min(xlsxSpoolLimit, xlsxUnzipLimit)})
 	if err != nil {
 		if errors.Is(err, excelize.ErrWorkbookFileFormat) || errors.Is(err, excelize.ErrWorkbookPassword) {
 			return nil, errors.New("the file is a password-protected workbook or an old .xls file; save it as .xlsx without a password")
@@ -335,41 +379,48 @@ func readXMLPart(zr *zip.ReadCloser, name string, v any) (bool, error) {
 }
 
 // readSharedStrings loads the shared-string table: the text of each <si>,
-// rich-text runs joined, phonetic runs (<rPh>) left out.
-func readSharedStrings(zr *zip.ReadCloser, name string) ([]string, error) {
+// rich-text runs joined, phonetic runs (<rPh>) left out. A string over the
+// cell limit is not kept: long maps its index to the error of a cell
+// that uses it, so that such a cell is a row error and memory stays
+// bounded.
+func readSharedStrings(zr *zip.ReadCloser, name string) (sst []string, long map[int]error, err error) {
 	f := zipFile(zr, name)
 	if f == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if f.UncompressedSize64 > uint64(xlsxMaxStrings) {
-		return nil, fmt.Errorf("the workbook's shared strings are larger than %d MiB; save the sheet as CSV instead", xlsxMaxStrings>>20)
+		return nil, nil, fmt.Errorf("the workbook's shared strings are larger than %d MiB; save the sheet as CSV instead", xlsxMaxStrings>>20)
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("the workbook is damaged: %v", err)
+		return nil, nil, fmt.Errorf("the workbook is damaged: %v", err)
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))
+	lim := newXMLLimitReader(rc)
+	dec := xml.NewDecoder(lim)
 	var (
-		sst   []string
 		text  []byte
+		size  int // bytes of the current string's text, kept or not
+		cut   bool
 		inSI  bool
 		inT   bool
 		inRPh int
 	)
 	for {
+		lim.StartToken()
 		tok, err := dec.RawToken()
 		if errors.Is(err, io.EOF) {
-			return sst, nil
+			return sst, long, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("the workbook is damaged: shared strings: %v", err)
+			// No row can be blamed: the strings are read before the rows.
+			return nil, nil, fmt.Errorf("the workbook is damaged: shared strings (the table of cell texts, read before any row): %v; open and save it again in a spreadsheet program, or save the sheet as CSV", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "si":
-				inSI, text = true, text[:0]
+				inSI, text, size, cut = true, text[:0], 0, false
 			case "t":
 				inT = inSI && inRPh == 0
 			case "rPh":
@@ -378,7 +429,15 @@ func readSharedStrings(zr *zip.ReadCloser, name string) ([]string, error) {
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "si":
-				sst = append(sst, unescapeXString(string(text)))
+				if size > maxCellBytes || cut {
+					if long == nil {
+						long = map[int]error{}
+					}
+					long[len(sst)] = errCellTooLong(size, cut)
+					sst = append(sst, "")
+				} else {
+					sst = append(sst, unescapeXString(string(text)))
+				}
 				inSI = false
 			case "t":
 				inT = false
@@ -387,7 +446,10 @@ func readSharedStrings(zr *zip.ReadCloser, name string) ([]string, error) {
 			}
 		case xml.CharData:
 			if inT {
-				text = append(text, t...)
+				cut = cut || lim.Cut()
+				if size += len(t); size <= maxCellBytes {
+					text = append(text, t...)
+				}
 			}
 		}
 	}
@@ -423,15 +485,22 @@ func unescapeXString(s string) string {
 	}
 }
 
+// token returns the sheet's next raw token, with the limits of
+// xmlLimitReader.
+func (r *xlsxReader) token() (xml.Token, error) {
+	r.lim.StartToken()
+	return r.dec.RawToken()
+}
+
 // seekSheetData moves the decoder into <sheetData>.
 func (r *xlsxReader) seekSheetData() error {
 	for {
-		tok, err := r.dec.RawToken()
+		tok, err := r.token()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("the workbook is damaged: sheet %q: %v", r.sheet, err)
+			return sheetDamaged(fmt.Sprintf("sheet %q", r.sheet), err)
 		}
 		if t, ok := tok.(xml.StartElement); ok && t.Name.Local == "sheetData" {
 			return nil
@@ -466,6 +535,13 @@ func (r *xlsxReader) readHeader() error {
 		}
 		r.header, r.width = h, len(h)
 		r.cells = nil
+		if r.warn != nil {
+			r.numberWarn = make([]bool, len(h))
+			for i, name := range h {
+				f, ok := CanonicalField(name)
+				r.numberWarn[i] = ok && f == FieldPhone
+			}
+		}
 		return nil
 	}
 }
@@ -527,31 +603,36 @@ func (r *xlsxReader) Close() error {
 func (r *xlsxReader) readRow() (int, error) {
 	r.blank, r.problem = true, nil
 	for {
-		tok, err := r.dec.RawToken()
+		tok, err := r.token()
 		if errors.Is(err, io.EOF) {
 			return 0, io.EOF
 		}
 		if err != nil {
-			return 0, fmt.Errorf("the workbook is damaged: sheet %q after row %d: %v", r.sheet, r.rowNum, err)
+			return 0, sheetDamaged(fmt.Sprintf("sheet %q after row %d", r.sheet, r.rowNum), err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if t.Name.Local != "row" {
 				continue
 			}
-			// Row numbers only go forward, even in a workbook that says
-			// otherwise, so that every row keeps a number of its own.
+			// The row number is the sheet's own (r="N"), which the user
+			// sees, even when rows are stored out of order; a row without
+			// one follows the previous row.
 			num := r.rowNum + 1
 			for _, a := range t.Attr {
 				if a.Name.Local == "r" {
-					if n, err := strconv.Atoi(a.Value); err == nil && n > num {
+					if n, err := strconv.Atoi(a.Value); err == nil && n >= 1 && n <= excelize.TotalRows {
 						num = n
 					}
 				}
 			}
 			r.rowNum = num
+			twice := r.seenRow(num)
 			if err := r.readCells(num); err != nil {
 				return 0, err
+			}
+			if twice && !r.blank {
+				r.setProblem(num, -1, fmt.Errorf("the sheet holds a second row numbered %d; open and save the workbook in a spreadsheet program, or save the sheet as CSV", num))
 			}
 			return num, nil
 		case xml.EndElement:
@@ -562,16 +643,42 @@ func (r *xlsxReader) readRow() (int, error) {
 	}
 }
 
+// sheetDamaged is the fatal error for a sheet whose XML cannot be read
+// on at where. The XML decoder's own line number is left out: it counts
+// lines of XML (often all on line 1), not rows.
+func sheetDamaged(where string, err error) error {
+	msg := err.Error()
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		msg = se.Msg
+	}
+	return fmt.Errorf("the workbook is damaged: %s: %s; open and save it again in a spreadsheet program, or save the sheet as CSV", where, msg)
+}
+
+// seenRow marks row num as read and reports whether it was read before.
+func (r *xlsxReader) seenRow(num int) bool {
+	if num < 1 || num > excelize.TotalRows {
+		return false
+	}
+	if r.rowSeen == nil {
+		r.rowSeen = make([]uint64, (excelize.TotalRows+63)/64)
+	}
+	w, bit := (num-1)/64, uint64(1)<<((num-1)%64)
+	seen := r.rowSeen[w]&bit != 0
+	r.rowSeen[w] |= bit
+	return seen
+}
+
 // readCells reads the <c> elements of one row up to </row>.
 func (r *xlsxReader) readCells(num int) error {
 	col, size := 0, 0
 	for {
-		tok, err := r.dec.RawToken()
+		tok, err := r.token()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return fmt.Errorf("the workbook is damaged: sheet %q row %d: %v", r.sheet, num, err)
+			return sheetDamaged(fmt.Sprintf("sheet %q row %d", r.sheet, num), err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -619,21 +726,26 @@ func (r *xlsxReader) readCell(num, col int, typ string, style int) (string, erro
 	r.text = r.text[:0]
 	var (
 		inV, inT, haveV bool
+		haveF           bool // a formula, whose saved result is <v>
 		inIS, inRPh     int
+		size            int // bytes of text, kept or not
+		cut             bool
 	)
 	for {
-		tok, err := r.dec.RawToken()
+		tok, err := r.token()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return "", fmt.Errorf("the workbook is damaged: sheet %q row %d: %v", r.sheet, num, err)
+			return "", sheetDamaged(fmt.Sprintf("sheet %q row %d", r.sheet, num), err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "v":
 				inV, haveV = true, true
+			case "f":
+				haveF = true
 			case "is":
 				inIS++
 			case "rPh":
@@ -652,18 +764,40 @@ func (r *xlsxReader) readCell(num, col int, typ string, style int) (string, erro
 			case "t":
 				inT = false
 			case "c":
+				if size > maxCellBytes || cut {
+					r.setProblem(num, col-1, errCellTooLong(size, cut))
+					r.blank = false
+				}
+				if haveF && !haveV {
+					// Written by a program that does not calculate
+					// (openpyxl, pandas): reading it as blank would lose
+					// the value without a word.
+					ref, _ := excelize.CoordinatesToCellName(col, num)
+					r.setProblem(num, col-1, fmt.Errorf("cell %s is a formula with no saved result: open and save the file in a spreadsheet program, or export it as CSV", ref))
+					r.blank = false
+				}
 				return r.cellText(num, col, typ, style, haveV), nil
 			}
 		case xml.CharData:
 			if inV || inT {
-				if len(r.text)+len(t) > maxRecordBytes {
-					r.setProblem(num, col-1, fmt.Errorf("cell is longer than %d MiB, the limit", maxRecordBytes>>20))
-					continue
+				// Past the cell limit the text is counted, not kept.
+				cut = cut || r.lim.Cut()
+				if size += len(t); size <= maxCellBytes {
+					r.text = append(r.text, t...)
 				}
-				r.text = append(r.text, t...)
 			}
 		}
 	}
+}
+
+// errCellTooLong says a cell is over the limit; cut means that only its
+// first size bytes were read.
+func errCellTooLong(size int, cut bool) error {
+	more := ""
+	if cut {
+		more = " or more"
+	}
+	return fmt.Errorf("cell is %d KiB%s; the limit is %d KiB", kib(size), more, maxCellBytes>>10)
 }
 
 // cellText turns a cell's raw content into text according to its type.
@@ -677,6 +811,11 @@ func (r *xlsxReader) cellText(num, col int, typ string, style int, haveV bool) s
 		i, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
 		if err != nil || i < 0 || i >= len(r.sst) {
 			r.setProblem(num, col-1, fmt.Errorf("the cell refers to shared string %q, which the workbook does not have; open and save the workbook again", raw))
+			return ""
+		}
+		if err, ok := r.sstLong[i]; ok {
+			r.setProblem(num, col-1, err)
+			r.blank = false
 			return ""
 		}
 		return r.sst[i]
@@ -701,6 +840,12 @@ func (r *xlsxReader) cellText(num, col int, typ string, style int, haveV bool) s
 		if s, ok := excelDate(string(raw), r.date1904); ok {
 			return s
 		}
+	}
+	if col-1 < len(r.numberWarn) && r.numberWarn[col-1] {
+		// A spreadsheet turns 0932092373 into the number 932092373.
+		r.numberWarn[col-1] = false
+		ref, _ := excelize.CoordinatesToCellName(col, num)
+		r.warn(fmt.Sprintf("the column %q of sheet %q holds phone numbers stored as numbers (the first in cell %s): leading zeros and + may already be lost; format the column as text in the spreadsheet and check the numbers", r.header[col-1], r.sheet, ref))
 	}
 	return formatNumber(raw)
 }
