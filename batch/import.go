@@ -234,7 +234,7 @@ type importer struct {
 
 	runID     string // random, per run: see idempotencyKey
 	reportErr error  // the report write that failed (report goroutine only)
-	settled bool   // the settle wait of a resume ran to its end
+	settled   bool   // the settle wait of a resume ran to its end
 
 	// resultCol and idCol are the _result and _customer_id columns when
 	// the input is a report (else -1).
