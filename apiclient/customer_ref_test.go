@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // refCustomer decodes in the way this package did before its hand-written
@@ -271,4 +273,93 @@ func FuzzCustomerDecodeMatchesEncodingJSON(f *testing.F) {
 			checkAgainstRef(t, in)
 		}
 	})
+}
+
+// refList splits a list with a plain json.Decoder.
+func refList(body []byte) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, errors.New("not an array")
+	}
+	var out []string
+	for dec.More() {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return out, err
+		}
+		if v[0] != '{' {
+			return out, errors.New("not an object")
+		}
+		out = append(out, string(v))
+	}
+	if _, err := dec.Token(); err != nil {
+		return out, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return out, errors.New("data after the list")
+	}
+	return out, nil
+}
+
+// TestReadListMatchesDecoder: readList yields the elements a plain
+// json.Decoder finds, byte for byte, however the body is split into reads,
+// and fails where it fails; a typed element is the Customer that
+// UnmarshalJSON makes of those bytes.
+func TestReadListMatchesDecoder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var bodies []string
+	api := `{"_id":"65f0a1b2c3d4e5f6a7b8c9d0","id":"65f0a1b2c3d4e5f6a7b8c9d0","name":"A B","email":"a@b.c","value":1.5,"autoPayment":true,"createdAt":"2025-01-01T00:00:00.000Z"}`
+	for range 300 {
+		var b strings.Builder
+		b.WriteString(" [")
+		for i := range r.IntN(6) {
+			if i > 0 {
+				b.WriteString(" ,\n")
+			}
+			if r.IntN(3) == 0 {
+				b.WriteString(api)
+			} else {
+				b.WriteString(genObject(r))
+			}
+		}
+		b.WriteString("]\n")
+		bodies = append(bodies, b.String())
+	}
+	bodies = append(bodies, `[]`, `[{}]`, `[{"a":1},{"b":[{"c":"]"}]}]`, `[{"a":1},]`, `[{"a":1}{"b":2}]`,
+		`[{"a":1}`, `[{"a":1},`, `[`, `[{"a":[1}]`, `[{"a":1}] x`, `[{"a":1}] {}`, `{"a":1}`, `[1]`,
+		`[{"a":1},null]`, `[{"a":tru}]`, `[{"a":"\x"}]`, `[{"a":01}]`, "[{\"a\":\"\x01\"}]",
+		`[{"id":null,"_id":"x"},{"id":"1","phone":18001234567},{"id":"2","extra":[1]}]`)
+	for _, body := range bodies {
+		want, werr := refList([]byte(body))
+		for _, typed := range []bool{false, true} {
+			for name, rd := range map[string]io.Reader{
+				"whole": strings.NewReader(body),
+				"bytes": iotest.OneByteReader(strings.NewReader(body)),
+				"halfs": iotest.HalfReader(strings.NewReader(body)),
+			} {
+				var got []string
+				_, gerr := readList(rd, typed, func(raw json.RawMessage, c *Customer) bool {
+					got = append(got, string(raw))
+					if typed {
+						var u Customer
+						if err := u.UnmarshalJSON(raw); err != nil || !sameCustomer(*c, u) {
+							t.Errorf("%s %q: element %s\n got %+v\nwant %+v (%v)", name, body, raw, *c, u, err)
+						}
+					}
+					return true
+				})
+				if (gerr == nil) != (werr == nil) {
+					t.Fatalf("%s %q: err %v, encoding/json's %v", name, body, gerr, werr)
+				}
+				if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+					t.Fatalf("%s %q:\n got %q\nwant %q", name, body, got, want)
+				}
+			}
+		}
+	}
+	// A transport error after "]" is ignored: the list is complete.
+	rd := io.MultiReader(strings.NewReader(`[{"id":"1"}] `), iotest.ErrReader(errors.New("reset")))
+	if n, err := readList(rd, true, func(json.RawMessage, *Customer) bool { return true }); err != nil || n != 1 {
+		t.Errorf("error after the list: %v, %d", err, n)
+	}
 }
