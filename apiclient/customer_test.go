@@ -170,15 +170,24 @@ func FuzzCustomerUnmarshal(f *testing.F) {
 	})
 }
 
-func BenchmarkDecodeList(b *testing.B) {
+// BenchmarkListDecode: readList alone, and with every element decoded
+// as ListCustomers does.
+func BenchmarkListDecode(b *testing.B) {
 	data := benchListBody(10000)
-	for b.Loop() {
-		n, err := decodeList(bytes.NewReader(data), func(Customer) bool { return true })
-		if err != nil || n != 10000 {
-			b.Fatal(n, err)
-		}
+	for _, tt := range []struct {
+		name   string
+		decode bool
+	}{{"raw", false}, {"typed", true}} {
+		b.Run(tt.name, func(b *testing.B) {
+			for b.Loop() {
+				n, err := readList(bytes.NewReader(data), tt.decode, func(json.RawMessage, *Customer) bool { return true })
+				if err != nil || n != 10000 {
+					b.Fatal(n, err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/customer")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/customer")
 }
 
 // benchListBody is a list response of n typical customers.

@@ -27,27 +27,28 @@ const maxElement = 16 << 20
 // range sends a new request. The yield function runs on the caller's
 // goroutine; time spent in it does not count against the timeout.
 // Customers are decoded as by Customer.UnmarshalJSON, each with its own
-// copy of Raw.
+// copy of Raw, except that an element of the API's own shape (only known
+// members, each of its type) is decoded straight into the typed fields,
+// where encoding/json also matches a member name that differs from a
+// known one only in case.
 func (c *Client) ListCustomers(ctx context.Context) iter.Seq2[Customer, error] {
 	return func(yield func(Customer, error) bool) {
-		c.list(ctx, func(raw []byte, ms []member) bool {
-			var cu Customer
-			cu.decode(bytes.Clone(raw), ms)
-			return yield(cu, nil)
+		c.list(ctx, true, func(_ json.RawMessage, cu *Customer) bool {
+			return yield(*cu, nil)
 		}, func(err error) { yield(Customer{}, err) })
 	}
 }
 
 // ListRaw is ListCustomers for consumers that want the objects as sent
 // (an NDJSON export): it yields each element of the list, a JSON object
-// checked as encoding/json would, without decoding it; use
+// checked by encoding/json, without decoding its fields; use
 // Customer.UnmarshalJSON for the ones whose fields are needed. The bytes
 // alias a buffer that is reused: they are valid only until yield returns,
 // so copy them to keep them. Requests, retries and errors are those of
 // ListCustomers; a failure comes as a final (nil, err) pair.
 func (c *Client) ListRaw(ctx context.Context) iter.Seq2[json.RawMessage, error] {
 	return func(yield func(json.RawMessage, error) bool) {
-		c.list(ctx, func(raw []byte, _ []member) bool {
+		c.list(ctx, false, func(raw json.RawMessage, _ *Customer) bool {
 			return yield(raw, nil)
 		}, func(err error) { yield(nil, err) })
 	}
@@ -55,15 +56,12 @@ func (c *Client) ListRaw(ctx context.Context) iter.Seq2[json.RawMessage, error] 
 
 // list sends GET /customers and calls emit for each element until it
 // returns false; a failure goes to fail.
-func (c *Client) list(ctx context.Context, emit func(raw []byte, ms []member) bool, fail func(error)) {
+func (c *Client) list(ctx context.Context, typed bool, emit func(json.RawMessage, *Customer) bool, fail func(error)) {
 	stopped := false
 	read := func(resp *http.Response) error {
-		n, err := scanList(resp.Body, func(raw []byte, ms []member) bool {
-			if !emit(raw, ms) {
-				stopped = true
-				return false
-			}
-			return true
+		n, err := readList(resp.Body, typed, func(raw json.RawMessage, cu *Customer) bool {
+			stopped = !emit(raw, cu)
+			return !stopped
 		})
 		switch {
 		case stopped:
@@ -83,216 +81,146 @@ func (c *Client) list(ctx context.Context, emit func(raw []byte, ms []member) bo
 	}
 }
 
-// decodeList decodes a JSON array of customer objects from r, calling emit
-// for each until it returns false. It returns how many were emitted and
-// the first error; a missing "]" is io.ErrUnexpectedEOF.
-func decodeList(r io.Reader, emit func(Customer) bool) (int, error) {
-	return scanList(r, func(raw []byte, ms []member) bool {
-		var cu Customer
-		cu.decode(bytes.Clone(raw), ms)
-		return emit(cu)
-	})
-}
-
-// scanList reads a JSON array of objects from r, calling emit with each
-// element (aliasing a reused buffer) and its members until emit returns
-// false. It returns how many were emitted and the first error; a missing
-// "]" is io.ErrUnexpectedEOF, JSON that is not an array of objects a
-// malformedError. After "]" only white space may follow; a transport
-// error there is ignored: the list is complete.
-func scanList(r io.Reader, emit func(raw []byte, ms []member) bool) (int, error) {
-	l := listReader{r: r, buf: make([]byte, listBuffer)}
-	c, err := l.peek()
-	if err != nil {
+// readList reads a JSON array of objects from r with a json.Decoder,
+// calling emit with each element (its bytes in a reused buffer) until emit
+// returns false; when typed, emit also gets the element as a Customer. It
+// returns how many were emitted and the first error: a missing "]" is
+// io.ErrUnexpectedEOF, JSON that is not an array of objects a
+// malformedError. After "]" only white space may follow; a transport error
+// there is ignored: the list is complete.
+func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) bool) (int, error) {
+	src := &listSource{r: r, limit: maxElement}
+	dec := json.NewDecoder(src)
+	if typed {
+		dec.DisallowUnknownFields() // an unknown member takes the slow path
+	}
+	tok, err := dec.Token()
+	switch {
+	case err != nil && isSyntax(err):
+		return 0, malformedError{"the response is not a JSON array: " + err.Error()}
+	case err != nil:
 		return 0, eofIsUnexpected(err)
+	case tok != json.Delim('['):
+		return 0, malformedError{fmt.Sprintf("the response is not a JSON array (it starts with %v)", tok)}
 	}
-	if c != '[' {
-		return 0, malformedError{fmt.Sprintf("the response is not a JSON array (it starts with %s)", l.excerpt())}
-	}
-	l.p++
+	src.done = dec.InputOffset()
+	var cu Customer
 	n := 0
-	for {
-		c, err := l.peek()
-		if err != nil {
-			return n, eofIsUnexpected(err)
+	for dec.More() {
+		var f apiCustomer
+		var err error
+		if typed {
+			err = dec.Decode(&f)
+		} else {
+			err = dec.Decode(&struct{}{}) // checks the element, keeps nothing
 		}
-		if n > 0 {
-			if c == ']' {
-				break
-			}
-			if c != ',' {
-				return n, malformedError{fmt.Sprintf("unexpected %s in the list", l.excerpt())}
-			}
-			l.p++
-			if c, err = l.peek(); err != nil {
-				return n, eofIsUnexpected(err)
-			}
-		} else if c == ']' {
-			break
+		raw := src.element(dec.InputOffset())
+		if len(raw) == 0 { // the element was not read whole
+			return n, listError(err)
 		}
-		if c != '{' {
-			return n, malformedError{fmt.Sprintf("a list element is not a JSON object (it starts with %s)", l.excerpt())}
+		if raw[0] != '{' {
+			return n, malformedError{fmt.Sprintf("a list element is not a JSON object (it starts with %.20s)", raw)}
 		}
-		raw, ms, err := l.element()
-		if err != nil {
-			return n, err
+		if typed {
+			// err is a member of another type or name: decode it whole.
+			if err != nil || !f.customer(&cu, raw) {
+				_ = cu.UnmarshalJSON(raw) // raw is a JSON object: it decodes
+			}
 		}
 		n++
-		if !emit(raw, ms) {
+		src.limit = dec.InputOffset() + maxElement
+		if !emit(raw, &cu) {
 			return n, nil
 		}
 	}
-	l.p++ // ']'
-	if _, err := l.peek(); err == nil {
+	if _, err := dec.Token(); err != nil { // the "]"
+		return n, listError(err)
+	}
+	if _, err := dec.Token(); err == nil || isSyntax(err) {
 		return n, malformedError{"unexpected data after the list"}
 	}
 	return n, nil
 }
 
+// apiCustomer is a customer as the API sends it: decoding into it fails
+// (or customer refuses it) for anything else.
+type apiCustomer struct {
+	OID         json.RawMessage `json:"_id"`
+	ID          *string         `json:"id"`
+	FirstName   string          `json:"firstName"`
+	LastName    string          `json:"lastName"`
+	Name        string          `json:"name"`
+	Email       string          `json:"email"`
+	Phone       string          `json:"phone"`
+	Status      string          `json:"status"`
+	Type        string          `json:"type"`
+	Value       float64         `json:"value"`
+	AutoPayment bool            `json:"autoPayment"`
+	Notes       string          `json:"notes"`
+	CreatedAt   string          `json:"createdAt"`
+	UpdatedAt   string          `json:"updatedAt"`
+}
+
+// customer sets *c from f, decoded from raw, as UnmarshalJSON would; it
+// reports false, leaving c to UnmarshalJSON, when the id would come from
+// "_id" (absent and null "id" look the same here).
+func (f *apiCustomer) customer(c *Customer, raw []byte) bool {
+	if f.ID == nil {
+		return false
+	}
+	*c = Customer{
+		ID: *f.ID, FirstName: f.FirstName, LastName: f.LastName, Name: f.Name,
+		Email: f.Email, Phone: f.Phone, Status: f.Status, Type: f.Type,
+		Value: f.Value, AutoPayment: f.AutoPayment, Notes: f.Notes,
+		CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, Raw: bytes.Clone(raw),
+	}
+	if f.OID != nil {
+		c.Extra = map[string]json.RawMessage{"_id": f.OID}
+	}
+	return true
+}
+
 var errTooLarge = fmt.Errorf("a list element is larger than %d bytes", maxElement)
 
-// listBuffer is the initial size of a list's read buffer: many elements
-// per Read, one allocation per list.
-const listBuffer = 128 << 10
-
-// listReader buffers the list for scanList.
-type listReader struct {
-	r    io.Reader
-	buf  []byte
-	p, e int   // the unread data is buf[p:e]
-	rerr error // the error that ended the input, once the data before it is used
-	ms   []member
+// listSource is the list's reader as json.Decoder sees it. It keeps the
+// bytes read since the end of the last element, so that an element's bytes
+// can be had without scanning it again, and it fails reads past limit,
+// which readList moves on after each element: json.Decoder buffers a whole
+// element, and one that never ends must not take all memory.
+type listSource struct {
+	r     io.Reader
+	kept  []byte // the input from offset base on
+	base  int64
+	done  int64 // the input before this offset is no longer needed
+	limit int64
+	read  int64 // bytes read from r
 }
 
-// peek skips white space and returns the next byte without consuming it.
-func (l *listReader) peek() (byte, error) {
-	for {
-		for ; l.p < l.e; l.p++ {
-			switch c := l.buf[l.p]; c {
-			case ' ', '\t', '\n', '\r':
-			default:
-				return c, nil
-			}
-		}
-		if err := l.more(); err != nil {
-			return 0, err
-		}
+func (s *listSource) Read(p []byte) (int, error) {
+	if s.read >= s.limit {
+		return 0, errTooLarge
 	}
+	if rest := s.limit - s.read; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	if s.done > s.base {
+		s.kept = s.kept[:copy(s.kept, s.kept[s.done-s.base:])]
+		s.base = s.done
+	}
+	k, err := s.r.Read(p)
+	s.kept = append(s.kept, p[:k]...)
+	s.read += int64(k)
+	return k, err
 }
 
-// more reads at least one byte more, keeping buf[p:e] (moved to the front).
-func (l *listReader) more() error {
-	if l.rerr != nil {
-		return l.rerr
-	}
-	if l.p > 0 {
-		l.e = copy(l.buf, l.buf[l.p:l.e])
-		l.p = 0
-	}
-	if l.e > maxElement {
-		return errTooLarge
-	}
-	if l.e == len(l.buf) {
-		l.buf = append(l.buf, make([]byte, len(l.buf))...)
-		l.buf = l.buf[:cap(l.buf)]
-	}
-	for {
-		n, err := l.r.Read(l.buf[l.e:])
-		l.e += n
-		if err != nil {
-			l.rerr = err
-		}
-		if n > 0 {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-// element checks the object at buf[p] and consumes it. The members are
-// valid until the next call.
-func (l *listReader) element() ([]byte, []member, error) {
-	l.ms = l.ms[:0]
-	s := scanner{b: l.buf[l.p:l.e]}
-	err := s.object(2, &l.ms)
-	if err == errNeedMore {
-		// The object goes on past the buffer: read until its end is in,
-		// then check it again (at most once per buffer's worth of input).
-		if err := l.complete(); err != nil {
-			return nil, nil, eofIsUnexpected(err)
-		}
-		l.ms = l.ms[:0]
-		s = scanner{b: l.buf[l.p:l.e]}
-		err = s.object(2, &l.ms)
-	}
-	if err == errNeedMore {
-		err = io.ErrUnexpectedEOF
-	}
-	if err != nil {
-		if se, ok := err.(*syntaxError); ok {
-			err = malformedError{fmt.Sprintf("invalid JSON in the list: %s", se.msg)}
-		}
-		return nil, nil, err
-	}
-	if s.i > maxElement {
-		return nil, nil, errTooLarge
-	}
-	raw := l.buf[l.p : l.p+s.i : l.p+s.i]
-	l.p += s.i
-	return raw, l.ms, nil
-}
-
-// complete reads until the object at buf[p] has its closing bracket in
-// the buffer, tracking only brackets and strings so that the input is
-// scanned once however it is split into reads. A closing bracket that does
-// not match ends it too: checking the object then reports it.
-func (l *listReader) complete() error {
-	var stack []byte
-	inString, escaped := false, false
-	j := 0 // offset from p, which more moves
-	for {
-		for ; l.p+j < l.e; j++ {
-			c := l.buf[l.p+j]
-			if inString {
-				switch {
-				case escaped:
-					escaped = false
-				case c == '\\':
-					escaped = true
-				case c == '"':
-					inString = false
-				}
-				continue
-			}
-			switch c {
-			case '"':
-				inString = true
-			case '{', '[':
-				stack = append(stack, c)
-			case '}', ']':
-				if len(stack) == 0 || stack[len(stack)-1]+2 != c { // '{'+2 == '}', '['+2 == ']'
-					return nil
-				}
-				if stack = stack[:len(stack)-1]; len(stack) == 0 {
-					return nil
-				}
-			}
-		}
-		if err := l.more(); err != nil {
-			return err
-		}
-	}
-}
-
-// excerpt quotes the start of the unread input, for error messages.
-func (l *listReader) excerpt() string {
-	b := l.buf[l.p:l.e]
-	if len(b) > 20 {
-		return fmt.Sprintf("%q…", b[:20])
-	}
-	return fmt.Sprintf("%q", b)
+// element returns the value that ends at input offset end, without the
+// separator and white space before it (empty if there is no value), and
+// marks the input up to end as used. The bytes stay valid until the next
+// Read.
+func (s *listSource) element(end int64) []byte {
+	b := bytes.TrimLeft(s.kept[s.done-s.base:end-s.base], " \t\r\n,")
+	s.done = end
+	return b
 }
 
 // malformedError is a response that is complete but not what the API
@@ -308,6 +236,20 @@ func isMalformed(err error) bool {
 		te *json.UnmarshalTypeError
 	)
 	return errors.As(err, &m) || errors.As(err, &se) || errors.As(err, &te)
+}
+
+func isSyntax(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se)
+}
+
+// listError names a syntax error in the list as such; an end of input
+// before the "]" is io.ErrUnexpectedEOF.
+func listError(err error) error {
+	if isSyntax(err) {
+		return malformedError{"invalid JSON in the list: " + err.Error()}
+	}
+	return eofIsUnexpected(err)
 }
 
 func eofIsUnexpected(err error) error {

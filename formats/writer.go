@@ -1,8 +1,9 @@
 package formats
 
 import (
-	"aivabatch/internal/jsontext"
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -164,16 +165,26 @@ type ndjsonWriter struct {
 	keys  [][]byte // `"key":` encoded once
 	types []ColumnType
 	n     int
-	buf   []byte
+	line  bytes.Buffer
+	enc   *json.Encoder // writes to line, without HTML escaping: this is data, not a web page
 }
 
 func newNDJSONWriter(w io.Writer, opts WriterOptions) *ndjsonWriter {
 	nw := &ndjsonWriter{bw: bufio.NewWriterSize(w, 64<<10), types: opts.Types, n: len(opts.Header)}
+	nw.enc = json.NewEncoder(&nw.line)
+	nw.enc.SetEscapeHTML(false)
 	for _, h := range opts.Header {
-		k := jsontext.AppendString(nil, h)
-		nw.keys = append(nw.keys, append(k, ':'))
+		nw.line.Reset()
+		nw.string(h)
+		nw.keys = append(nw.keys, append(bytes.Clone(nw.line.Bytes()), ':'))
 	}
 	return nw
+}
+
+// string appends s to line as a JSON string.
+func (w *ndjsonWriter) string(s string) {
+	_ = w.enc.Encode(s)               // a string always encodes
+	w.line.Truncate(w.line.Len() - 1) // Encode's newline
 }
 
 // Write appends one object line.
@@ -181,34 +192,34 @@ func (w *ndjsonWriter) Write(cells []string) error {
 	if len(cells) != w.n {
 		return fmt.Errorf("writer: row has %d cells for %d columns", len(cells), w.n)
 	}
-	b := append(w.buf[:0], '{')
+	w.line.Reset()
+	w.line.WriteByte('{')
 	for i, s := range cells {
 		if i > 0 {
-			b = append(b, ',')
+			w.line.WriteByte(',')
 		}
-		b = append(b, w.keys[i]...)
+		w.line.Write(w.keys[i])
 		t := ColumnText
 		if w.types != nil {
 			t = w.types[i]
 		}
 		switch {
 		case t != ColumnText && s == "":
-			b = append(b, "null"...)
+			w.line.WriteString("null")
 		case t == ColumnNumber && isJSONNumber(s):
-			b = append(b, s...)
+			w.line.WriteString(s)
 		case t == ColumnBool && (s == "true" || s == "false"):
-			b = append(b, s...)
+			w.line.WriteString(s)
 		case t == ColumnBool && strings.EqualFold(s, "true"):
-			b = append(b, "true"...)
+			w.line.WriteString("true")
 		case t == ColumnBool && strings.EqualFold(s, "false"):
-			b = append(b, "false"...)
+			w.line.WriteString("false")
 		default:
-			b = jsontext.AppendString(b, s)
+			w.string(s)
 		}
 	}
-	b = append(b, '}', '\n')
-	w.buf = b
-	_, err := w.bw.Write(b)
+	w.line.WriteString("}\n")
+	_, err := w.bw.Write(w.line.Bytes())
 	return err
 }
 

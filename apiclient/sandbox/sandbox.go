@@ -31,7 +31,6 @@
 package sandbox
 
 import (
-	"aivabatch/internal/jsontext"
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
@@ -679,8 +678,9 @@ func (s *Server) list(w http.ResponseWriter, tenantName string, drop bool) {
 }
 
 func errorBody(status int, msg string) (int, []byte) {
-	b := append([]byte(`{"message":`), jsontext.AppendString(nil, msg)...)
-	return status, append(b, '}')
+	return status, appendJSON(nil, struct {
+		Message string `json:"message"`
+	}{msg})
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

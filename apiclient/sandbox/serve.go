@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"aivabatch/apiclient"
-	"aivabatch/internal/jsontext"
 	"bufio"
 	"context"
 	"encoding/json"
@@ -164,7 +163,7 @@ func (s *Server) Save() error {
 		if i > 0 {
 			_ = w.WriteByte(',')
 		}
-		_, _ = w.Write(jsontext.AppendString(buf[:0], name))
+		_, _ = w.Write(appendJSON(buf[:0], name))
 		_, _ = w.WriteString(":[")
 		for j, r := range snaps[i] {
 			if j > 0 {

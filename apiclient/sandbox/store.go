@@ -1,13 +1,12 @@
 package sandbox
 
 import (
-	"aivabatch/internal/jsontext"
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"math"
 	"net/mail"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -128,58 +127,55 @@ func (t *tenant) remember(key string, e idemEntry) {
 	}
 }
 
+// apiJSON is the API's JSON form of a customer, members in its order.
+type apiJSON struct {
+	OID         string  `json:"_id"`
+	ID          string  `json:"id"`
+	FirstName   string  `json:"firstName"`
+	LastName    string  `json:"lastName"`
+	Name        string  `json:"name"`
+	Email       string  `json:"email"`
+	Phone       string  `json:"phone"`
+	Status      string  `json:"status"`
+	Type        string  `json:"type"`
+	Value       float64 `json:"value"`
+	AutoPayment bool    `json:"autoPayment"`
+	Notes       string  `json:"notes,omitempty"`
+	CreatedAt   string  `json:"createdAt"`
+	UpdatedAt   string  `json:"updatedAt"`
+}
+
 // appendJSON appends the API's JSON form of r.
 func (r *record) appendJSON(b []byte) []byte {
-	b = append(b, `{"_id":"`...)
-	b = append(b, r.id...)
-	b = append(b, `","id":"`...)
-	b = append(b, r.id...)
-	b = append(b, `","firstName":`...)
-	b = jsontext.AppendString(b, r.firstName)
-	b = append(b, `,"lastName":`...)
-	b = jsontext.AppendString(b, r.lastName)
-	b = append(b, `,"name":`...)
-	b = jsontext.AppendString(b, r.name)
-	b = append(b, `,"email":`...)
-	b = jsontext.AppendString(b, r.email)
-	b = append(b, `,"phone":`...)
-	b = jsontext.AppendString(b, r.phone)
-	b = append(b, `,"status":`...)
-	b = jsontext.AppendString(b, r.status)
-	b = append(b, `,"type":`...)
-	b = jsontext.AppendString(b, r.typ)
-	b = append(b, `,"value":`...)
-	b = appendNumber(b, r.value)
-	b = append(b, `,"autoPayment":`...)
-	b = strconv.AppendBool(b, r.autoPayment)
-	if r.notes != "" {
-		b = append(b, `,"notes":`...)
-		b = jsontext.AppendString(b, r.notes)
+	v := r.value
+	if math.IsNaN(v) || math.IsInf(v, 0) { // not stored, but never a broken body
+		v = 0
 	}
-	b = append(b, `,"createdAt":"`...)
-	b = appendTime(b, r.created)
-	b = append(b, `","updatedAt":"`...)
-	b = appendTime(b, r.updated)
-	return append(b, `"}`...)
+	return appendJSON(b, apiJSON{
+		OID: r.id, ID: r.id, FirstName: r.firstName, LastName: r.lastName, Name: r.name,
+		Email: r.email, Phone: r.phone, Status: r.status, Type: r.typ, Value: v,
+		AutoPayment: r.autoPayment, Notes: r.notes,
+		CreatedAt: formatTime(r.created), UpdatedAt: formatTime(r.updated),
+	})
+}
+
+// appendJSON appends v, which must encode, as JSON without HTML escaping:
+// the API's bodies are data, not markup.
+func appendJSON(b []byte, v any) []byte {
+	w := bytes.NewBuffer(b)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic("sandbox: " + err.Error())
+	}
+	return bytes.TrimSuffix(w.Bytes(), []byte("\n"))
 }
 
 // timeLayout is ISO 8601 UTC with milliseconds, as the API sends.
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
-func appendTime(b []byte, ms int64) []byte {
-	return time.UnixMilli(ms).UTC().AppendFormat(b, timeLayout)
-}
-
-// appendNumber writes v as encoding/json does.
-func appendNumber(b []byte, v float64) []byte {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return append(b, '0')
-	}
-	abs := math.Abs(v)
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		return strconv.AppendFloat(b, v, 'e', -1, 64)
-	}
-	return strconv.AppendFloat(b, v, 'f', -1, 64)
+func formatTime(ms int64) string {
+	return time.UnixMilli(ms).UTC().Format(timeLayout)
 }
 
 // Validation of request bodies.
