@@ -239,14 +239,11 @@ func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
 	if err := checkPaths(path, f.report, f.format != ""); err != nil {
 		return cfg, err
 	}
-	cfg.Reader.Format = strings.ToLower(f.format)
-	switch cfg.Reader.Format {
-	case "", formats.FormatCSV, formats.FormatTSV, formats.FormatXLSX, formats.FormatNDJSON:
-	case "jsonl":
-		cfg.Reader.Format = formats.FormatNDJSON
-	default:
-		return cfg, usagef("--format %q: use csv, tsv, xlsx or ndjson", f.format)
+	format, err := formats.ParseFormat(f.format)
+	if err != nil {
+		return cfg, usagef("--format: %v", err)
 	}
+	cfg.Reader.Format = format
 	cfg.Reader.Sheet = f.sheet
 	switch d := f.delimiter; {
 	case d == "":

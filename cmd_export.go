@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"aivabatch/batch"
+	"aivabatch/formats"
 )
 
 const exportExample = `  aivabatch export --sandbox -o customers.xlsx
@@ -50,15 +51,12 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		batch.NamedPath{Name: "--summary-json", Path: summaryJSON, Flag: "--summary-json"}); err != nil {
 		return nil, err
 	}
-	cfg := batch.ExportConfig{Output: output, Stdout: io.Out, Format: strings.ToLower(format), EscapeFormulas: !noEscape, BOM: bom}
-	switch cfg.Format {
-	case "", "csv", "tsv", "xlsx", "ndjson":
-	case "jsonl":
-		cfg.Format = "ndjson"
-	default:
-		return nil, usagef("--format %q: use csv, tsv, xlsx or ndjson", format)
+	pf, err := formats.ParseFormat(format)
+	if err != nil {
+		return nil, usagef("--format: %v", err)
 	}
-	if cfg.Format == "xlsx" && (output == "-" || output == "") && io.ErrTTY {
+	cfg := batch.ExportConfig{Output: output, Stdout: io.Out, Format: pf, EscapeFormulas: !noEscape, BOM: bom}
+	if cfg.Format == formats.FormatXLSX && (output == "-" || output == "") && io.ErrTTY {
 		return nil, usagef("refusing to write XLSX to a terminal; pass -o FILE.xlsx")
 	}
 	if columns != "" {

@@ -32,9 +32,12 @@ func DetectFormat(path string) (string, error) {
 	return "", fmt.Errorf("cannot tell the format of %s from its extension %q; give --format csv, tsv, xlsx or ndjson", path, ext)
 }
 
-func checkFormat(format string) (string, error) {
+// ParseFormat reads a format name as --format gives it (any case; jsonl
+// is ndjson; "" stays "", for "from the file's extension"). The one place
+// the names are checked.
+func ParseFormat(format string) (string, error) {
 	switch f := strings.ToLower(strings.TrimSpace(format)); f {
-	case FormatCSV, FormatTSV, FormatXLSX, FormatNDJSON:
+	case "", FormatCSV, FormatTSV, FormatXLSX, FormatNDJSON:
 		return f, nil
 	case "jsonl":
 		return FormatNDJSON, nil
@@ -105,7 +108,7 @@ func OpenReader(path string, opts ReaderOptions) (RowReader, error) {
 		}
 		format = f
 	}
-	format, err := checkFormat(format)
+	format, err := ParseFormat(format)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +161,7 @@ func NewReader(r io.Reader, opts ReaderOptions) (RowReader, error) {
 	if opts.Format == "" {
 		return nil, errors.New("reading from a stream needs a format; give --format csv, tsv, xlsx or ndjson")
 	}
-	format, err := checkFormat(opts.Format)
+	format, err := ParseFormat(opts.Format)
 	if err != nil {
 		return nil, err
 	}

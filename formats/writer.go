@@ -27,7 +27,10 @@ import (
 // an empty number, bool or time cell as null; everything else is a
 // string. XLSX: see newXLSXWriter.
 func NewWriter(w io.Writer, opts WriterOptions) (RowWriter, error) {
-	format, err := checkFormat(opts.Format)
+	format, err := ParseFormat(opts.Format)
+	if err == nil && format == "" {
+		err = errors.New("no format given for the file to write")
+	}
 	if err != nil {
 		return nil, err
 	}
