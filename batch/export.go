@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -344,33 +343,8 @@ func appendCompactLine(dst, raw []byte) []byte {
 
 // customerCell renders one column of a customer as text.
 func customerCell(c *apiclient.Customer, col string) string {
-	switch col {
-	case "id", "_id":
-		return c.ID
-	case "firstName":
-		return c.FirstName
-	case "lastName":
-		return c.LastName
-	case "name":
-		return c.Name
-	case "email":
-		return c.Email
-	case "phone":
-		return c.Phone
-	case "status":
-		return c.Status
-	case "type":
-		return c.Type
-	case "value":
-		return strconv.FormatFloat(c.Value, 'f', -1, 64)
-	case "autoPayment":
-		return strconv.FormatBool(c.AutoPayment)
-	case "notes":
-		return c.Notes
-	case "createdAt":
-		return c.CreatedAt
-	case "updatedAt":
-		return c.UpdatedAt
+	if v, ok := fieldText(c, col); ok {
+		return v
 	}
 	raw, ok := c.Extra[col]
 	if !ok {
