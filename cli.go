@@ -96,6 +96,9 @@ func (c *command) name() string { return "aivabatch " + c.fs.Name() }
 // arguments (aivabatch validate FILE --map …), as users type them.
 // --help prints the help to stdout and returns errHelp.
 func (c *command) parse(args []string) ([]string, error) {
+	if err := c.applyJob(args); err != nil {
+		return nil, err
+	}
 	var pos []string
 	for {
 		if err := c.fs.Parse(args); err != nil {

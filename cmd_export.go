@@ -15,6 +15,7 @@ import (
 const exportExample = `  aivabatch export --sandbox -o customers.xlsx
   aivabatch export -o active.csv --status active,blocked --updated-since 24h
   aivabatch export --format ndjson > customers.ndjson
+  aivabatch export --job nightly.toml   (every flag can be set in the TOML job file; the command line wins)
   The file is written beside its final name and renamed into place only when the whole
   list was read: a failed export leaves the previous file as it was.`
 
@@ -41,6 +42,7 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	c.fs.StringVar(&summaryJSON, "summary-json", "", "also write the summary as JSON to this path")
 	c.fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
 	c.fs.BoolVar(&noProgress, "no-progress", false, "no progress display")
+	c.jobFlags(false)
 	pos, err := c.parse(args)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 const importExample = `  aivabatch import --sandbox samples/customers.csv
   aivabatch import --sandbox samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --match email --undo undo.csv
   AIVA_TOKEN=aiva_… aivabatch import - --format ndjson < customers.ndjson
+  aivabatch import --sandbox --job crm.toml samples/crm-export.xlsx --workers 2   (flags from crm.toml; the command line wins)
   Rows are created or updated through rate-limited workers; every row gets a line in
   customers.report.csv (open it, fix the failed rows, import it again, or re-run with --resume).`
 
@@ -35,6 +36,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	c.fs.StringVar(&maxErrors, "max-errors", "", "stop after N failed rows, or N% of the rows sent (e.g. 50 or 5%)")
 	c.fs.DurationVar(&settle, "settle", 0, "with --resume: how long after the interrupted run's last request to wait before checking which of its in-flight creates landed (default: that run's --timeout)")
 	c.fs.StringVar(&undo, "undo", "", "write, as the run goes, an import file that reverses it (import it with --blank clear)")
+	c.jobFlags(false)
 	pos, err := c.parse(args)
 	if err != nil {
 		return nil, err
