@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"aivabatch/batch"
 )
@@ -14,9 +15,11 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
   Reads and checks every row offline (no token, no network) and writes samples/crm-export.validate.xlsx
   with _result valid or invalid and, for invalid rows, every problem by column.
   aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --write-job crm.toml
-  Keeps the flags that worked in crm.toml: aivabatch import --job crm.toml samples/crm-export.xlsx runs with them.`)
+  Keeps the flags that worked in crm.toml: aivabatch import --job crm.toml samples/crm-export.xlsx runs with them.
+  aivabatch validate --job crm.toml samples/crm-export.xlsx --log-format json   (every stderr line one JSON object)`)
 	f.register(c.fs)
 	c.jobFlags(true)
+	c.logFlags()
 	pos, err := c.parse(args)
 	if err != nil {
 		return nil, err
@@ -46,7 +49,9 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 		in.OnRow = func(n int) { bar.set(int64(n)) }
 	} else {
 		in.Reader.Progress = bar.set
+		in.OnRow = bar.rowsDone
 	}
+	in.OnProblem = bar.problems
 	sum, err := batch.Validate(ctx, batch.ValidateConfig{InputConfig: in})
 	bar.done()
 	if sum != nil {
@@ -62,12 +67,12 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 			if job, jerr := c.writeJob(); jerr != nil {
 				err = jerr
 			} else if job != "" && !f.quiet {
-				fmt.Fprintf(io.ErrOut, "job: %s (run it with: aivabatch import --job %s %s)\n", job, job, pos[0])
+				io.logger().info(fmt.Sprintf("job: %s (run it with: aivabatch import --job %s %s)", job, job, pos[0]), slog.String("job", job))
 			}
 		}
 	} else if len(warnings) > 0 && !f.quiet {
 		for _, w := range warnings {
-			io.ErrOut.Write([]byte("warning: " + w + "\n"))
+			io.logger().warn(w)
 		}
 	}
 	return sum, err
