@@ -264,3 +264,30 @@ func TestProgressLines(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpListsNewFlags: --help of import, validate and export lists
+// --job, --log-format and --progress-every, and shows them in use.
+func TestHelpListsNewFlags(t *testing.T) {
+	for _, cmd := range []string{"import", "validate", "export"} {
+		io, out, errOut := testIO(nil)
+		if code := run(context.Background(), []string{cmd, "--help"}, io); code != exitOK {
+			t.Fatalf("%s --help: exit %d; stderr:\n%s", cmd, code, errOut)
+		}
+		help := out.String()
+		flags, example, _ := strings.Cut(help, "\nExample:\n")
+		want := []string{"--job", "--log-format", "--progress-every"}
+		if cmd == "validate" {
+			want = append(want, "--write-job")
+		}
+		for _, f := range want {
+			if !strings.Contains(flags, "  "+f+" ") {
+				t.Errorf("%s --help does not list %s:\n%s", cmd, f, help)
+			}
+		}
+		for _, f := range []string{"--job ", "--log-format json"} {
+			if !strings.Contains(example, f) {
+				t.Errorf("%s --help has no example with %s:\n%s", cmd, f, example)
+			}
+		}
+	}
+}
