@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	stdio "io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -96,6 +98,10 @@ func (c *command) name() string { return "aivabatch " + c.fs.Name() }
 // arguments (aivabatch validate FILE --map …), as users type them.
 // --help prints the help to stdout and returns errHelp.
 func (c *command) parse(args []string) ([]string, error) {
+	c.presetLogFormat(args)
+	if err := c.applyJob(args); err != nil {
+		return nil, err
+	}
 	var pos []string
 	for {
 		if err := c.fs.Parse(args); err != nil {
@@ -139,8 +145,11 @@ func (c *command) flagError(err error) error {
 	// invalid value "x" for flag -workers: parse error
 	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
 		if val, name, ok := strings.Cut(rest, " for flag -"); ok {
-			name, _, _ = strings.Cut(name, ":")
+			name, reason, _ := strings.Cut(name, ": ")
 			want := "a valid value"
+			if reason != "" && reason != "parse error" && reason != "value out of range" {
+				want = reason // the flag's own Value says what it takes
+			}
 			if f := c.fs.Lookup(name); f != nil {
 				switch arg, _ := flag.UnquoteUsage(f); arg {
 				case "int":
@@ -337,14 +346,25 @@ func filesIn(dir string) string {
 	return ", e.g. " + strings.Join(names, " or ")
 }
 
-// progress draws a bar on stderr when it is a terminal.
+// progress draws a bar on stderr when it is a terminal; elsewhere (a
+// cron or CI log), and with --log-format json, it writes a progress line
+// every --progress-every instead (startLines).
 type progress struct {
 	bar *progressbar.ProgressBar
+	// bytes: set counts bytes read, and rows come from rowsDone.
+	bytes         bool
+	rows, failed  atomic.Int64
+	stop, stopped chan struct{}
 }
 
 func newProgress(io *IO, quiet, off bool, total int64, desc string, bytes bool) *progress {
-	if quiet || off || !io.ErrTTY {
+	if quiet || off {
 		return &progress{}
+	}
+	if !io.ErrTTY || io.logger().isJSON() {
+		p := &progress{bytes: bytes}
+		p.startLines(io, desc)
+		return p
 	}
 	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(io.ErrOut),
@@ -364,18 +384,35 @@ func newProgress(io *IO, quiet, off bool, total int64, desc string, bytes bool) 
 			progressbar.OptionClearOnFinish(),
 		}
 	}
-	return &progress{bar: progressbar.NewOptions64(total, opts...)}
+	return &progress{bar: progressbar.NewOptions64(total, opts...), bytes: bytes}
 }
 
+// set is the bar's position: rows done, or bytes read when bytes.
 func (p *progress) set(n int64) {
 	if p.bar != nil {
 		p.bar.Set64(n)
 	}
+	if !p.bytes {
+		p.rows.Store(n)
+	}
 }
 
+// rowsDone is the number of rows done, for the progress lines.
+func (p *progress) rowsDone(n int) { p.rows.Store(int64(n)) }
+
+// problems is the number of rows that ended badly so far.
+func (p *progress) problems(n int) { p.failed.Store(int64(n)) }
+
+// done clears the bar, or stops the progress lines (none is written
+// after it returns, so none comes after the summary).
 func (p *progress) done() {
 	if p.bar != nil {
 		p.bar.Finish()
+	}
+	if p.stop != nil {
+		close(p.stop)
+		<-p.stopped
+		p.stop = nil
 	}
 }
 
@@ -390,10 +427,59 @@ func fileSize(path string) int64 {
 	return st.Size()
 }
 
-// printSummary writes the human summary to stderr. runErr is the run's
-// error, if any: when it stopped the report part way (a full disk), the
-// summary says so, and what to do.
+// printSummary writes the human summary to stderr, through the
+// logger (in json, one record with the summary's fields). runErr is the
+// run's error, if any: when it stopped the report part way (a full
+// disk), the summary says so, and what to do.
 func printSummary(io *IO, s *batch.Summary, runErr error) {
+	lg := io.logger()
+	if lg.isJSON() {
+		lg.summaryJSON(s, runErr)
+		return
+	}
+	var b strings.Builder
+	w := &b
+	cause := writeFailure(runErr)
+	fmt.Fprintln(w, summaryLine(s, runErr))
+	for _, warning := range s.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
+	if s.Report != "" {
+		if cause == "" {
+			fmt.Fprintf(w, "report: %s\n", s.Report)
+		} else {
+			inReport := s.Rows
+			if s.ReportRows > 0 {
+				inReport = s.ReportRows
+			}
+			fmt.Fprintf(w, "report: %s is INCOMPLETE: writing stopped (%s), so it holds at most the first %d rows\n", s.Report, cause, inReport)
+			switch jp := batch.JournalPath(s.Report); {
+			case s.Command == "import" && fileExists(jp):
+				fmt.Fprintf(w, "journal: %s keeps the confirmed results it could write: once that is fixed, run the same command again with --resume (a create not in it is looked up by email before it is sent again)\n", jp)
+			default:
+				fmt.Fprintf(w, "once that is fixed, run the same command again (%s changed nothing to keep)\n", s.Command)
+			}
+		}
+	}
+	if s.Output != "" {
+		fmt.Fprintf(w, "output: %s\n", s.Output)
+	}
+	if len(s.FirstErrors) > 0 {
+		fmt.Fprintln(w, "first problems:")
+		for _, e := range s.FirstErrors {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+		if n := s.Problems() - s.Counts[batch.ResultNotAttempted]; n > len(s.FirstErrors) {
+			fmt.Fprintf(w, "  … and %d more rows; see the report\n", n-len(s.FirstErrors))
+		}
+	}
+	// Why a run stopped comes last, as the "aivabatch: …" error line.
+	lg.print(slog.LevelInfo, b.String(), "")
+}
+
+// summaryLine is the summary's first line: "import: 3 rows: 2 created,
+// 1 failed in 1.2s (2 rows/s)".
+func summaryLine(s *batch.Summary, runErr error) string {
 	keys := make([]string, 0, len(s.Counts))
 	for r := range s.Counts {
 		keys = append(keys, string(r))
@@ -407,9 +493,8 @@ func printSummary(io *IO, s *batch.Summary, runErr error) {
 	if counts == "" {
 		counts = "no rows"
 	}
-	cause := writeFailure(runErr)
 	rows := fmt.Sprintf("%d rows", s.Rows)
-	if cause != "" {
+	if writeFailure(runErr) != "" {
 		rows = fmt.Sprintf("stopped part way: %d rows before writing failed", s.Rows)
 		if s.ReportRows > 0 {
 			rows = fmt.Sprintf("stopped part way when writing failed: %d rows", s.Rows)
@@ -419,40 +504,7 @@ func printSummary(io *IO, s *batch.Summary, runErr error) {
 	if done := s.Rows - s.Counts[batch.ResultNotAttempted]; done > 0 && s.Elapsed > 0 {
 		rate = fmt.Sprintf(" (%.0f rows/s)", float64(done)/s.Elapsed.Seconds())
 	}
-	fmt.Fprintf(io.ErrOut, "%s: %s: %s in %s%s\n", s.Command, rows, counts, s.Elapsed.Round(time.Millisecond), rate)
-	for _, w := range s.Warnings {
-		fmt.Fprintf(io.ErrOut, "warning: %s\n", w)
-	}
-	if s.Report != "" {
-		if cause == "" {
-			fmt.Fprintf(io.ErrOut, "report: %s\n", s.Report)
-		} else {
-			inReport := s.Rows
-			if s.ReportRows > 0 {
-				inReport = s.ReportRows
-			}
-			fmt.Fprintf(io.ErrOut, "report: %s is INCOMPLETE: writing stopped (%s), so it holds at most the first %d rows\n", s.Report, cause, inReport)
-			switch jp := batch.JournalPath(s.Report); {
-			case s.Command == "import" && fileExists(jp):
-				fmt.Fprintf(io.ErrOut, "journal: %s keeps the confirmed results it could write: once that is fixed, run the same command again with --resume (a create not in it is looked up by email before it is sent again)\n", jp)
-			default:
-				fmt.Fprintf(io.ErrOut, "once that is fixed, run the same command again (%s changed nothing to keep)\n", s.Command)
-			}
-		}
-	}
-	if s.Output != "" {
-		fmt.Fprintf(io.ErrOut, "output: %s\n", s.Output)
-	}
-	if len(s.FirstErrors) > 0 {
-		fmt.Fprintln(io.ErrOut, "first problems:")
-		for _, e := range s.FirstErrors {
-			fmt.Fprintf(io.ErrOut, "  %s\n", e)
-		}
-		if n := s.Problems() - s.Counts[batch.ResultNotAttempted]; n > len(s.FirstErrors) {
-			fmt.Fprintf(io.ErrOut, "  … and %d more rows; see the report\n", n-len(s.FirstErrors))
-		}
-	}
-	// Why a run stopped comes last, as the "aivabatch: …" error line.
+	return fmt.Sprintf("%s: %s: %s in %s%s", s.Command, rows, counts, s.Elapsed.Round(time.Millisecond), rate)
 }
 
 // writeFailure is the cause, in a few words, of a run that stopped

@@ -15,6 +15,8 @@ import (
 const exportExample = `  aivabatch export --sandbox -o customers.xlsx
   aivabatch export -o active.csv --status active,blocked --updated-since 24h
   aivabatch export --format ndjson > customers.ndjson
+  aivabatch export --job nightly.toml   (every flag can be set in the TOML job file; the command line wins)
+  aivabatch export -o all.csv --log-format json --progress-every 30s   (JSON lines on stderr, a progress line every 30s)
   The file is written beside its final name and renamed into place only when the whole
   list was read: a failed export leaves the previous file as it was.`
 
@@ -41,6 +43,8 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	c.fs.StringVar(&summaryJSON, "summary-json", "", "also write the summary as JSON to this path")
 	c.fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
 	c.fs.BoolVar(&noProgress, "no-progress", false, "no progress display")
+	c.jobFlags(false)
+	c.logFlags()
 	pos, err := c.parse(args)
 	if err != nil {
 		return nil, err
@@ -65,7 +69,7 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 			if col = strings.TrimSpace(col); col != "" {
 				cfg.Columns = append(cfg.Columns, col)
 				if !batch.ExportColumnKnown(col) && !quiet {
-					fmt.Fprintf(io.ErrOut, "warning: --columns %q is not a customer field (%s); it is filled from the fields the API returns, and empty where it has none\n", col, strings.Join(batch.DefaultExportColumns, ","))
+					io.logger().warn(fmt.Sprintf("--columns %q is not a customer field (%s); it is filled from the fields the API returns, and empty where it has none", col, strings.Join(batch.DefaultExportColumns, ",")))
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,8 @@ import (
 const importExample = `  aivabatch import --sandbox samples/customers.csv
   aivabatch import --sandbox samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --match email --undo undo.csv
   AIVA_TOKEN=aiva_… aivabatch import - --format ndjson < customers.ndjson
+  aivabatch import --sandbox --job crm.toml samples/crm-export.xlsx --workers 2   (flags from crm.toml; the command line wins)
+  aivabatch import --job crm.toml samples/crm-export.xlsx --log-format json --progress-every 30s 2>> import.log
   Rows are created or updated through rate-limited workers; every row gets a line in
   customers.report.csv (open it, fix the failed rows, import it again, or re-run with --resume).`
 
@@ -35,6 +38,8 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	c.fs.StringVar(&maxErrors, "max-errors", "", "stop after N failed rows, or N% of the rows sent (e.g. 50 or 5%)")
 	c.fs.DurationVar(&settle, "settle", 0, "with --resume: how long after the interrupted run's last request to wait before checking which of its in-flight creates landed (default: that run's --timeout)")
 	c.fs.StringVar(&undo, "undo", "", "write, as the run goes, an import file that reverses it (import it with --blank clear)")
+	c.jobFlags(false)
+	c.logFlags()
 	pos, err := c.parse(args)
 	if err != nil {
 		return nil, err
@@ -72,7 +77,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	}
 	cfg.Notice = func(msg string) {
 		if !f.quiet {
-			fmt.Fprintln(io.ErrOut, "aivabatch: "+msg)
+			io.logger().notice(slog.LevelInfo, msg)
 		}
 	}
 	switch strings.ToLower(blank) {
@@ -120,6 +125,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	}
 	bar := newProgress(io, f.quiet, f.noProgress, total, "importing", false)
 	cfg.OnRow = func(n int) { bar.set(int64(n)) }
+	cfg.OnProblem = bar.problems
 	sum, err := batch.Import(ctx, cfg)
 	bar.done()
 	if sum != nil {
@@ -127,7 +133,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		if !f.quiet {
 			printSummary(io, sum, err)
 			if undo != "" && sum.Rows > 0 {
-				fmt.Fprintf(io.ErrOut, "undo: %s (to reverse this run: aivabatch import %s --blank clear%s)\n", undo, undo, conn.flagHint)
+				io.logger().info(fmt.Sprintf("undo: %s (to reverse this run: aivabatch import %s --blank clear%s)", undo, undo, conn.flagHint), slog.String("undo", undo))
 			}
 		}
 		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 
 	"aivabatch/batch"
 )
@@ -11,8 +13,13 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	c := newCommand(io, "validate", "aivabatch validate FILE [flags]",
 		`  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-"
   Reads and checks every row offline (no token, no network) and writes samples/crm-export.validate.xlsx
-  with _result valid or invalid and, for invalid rows, every problem by column.`)
+  with _result valid or invalid and, for invalid rows, every problem by column.
+  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --write-job crm.toml
+  Keeps the flags that worked in crm.toml: aivabatch import --job crm.toml samples/crm-export.xlsx runs with them.
+  aivabatch validate --job crm.toml samples/crm-export.xlsx --log-format json   (every stderr line one JSON object)`)
 	f.register(c.fs)
+	c.jobFlags(true)
+	c.logFlags()
 	pos, err := c.parse(args)
 	if err != nil {
 		return nil, err
@@ -22,6 +29,13 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	}
 	in, err := f.config(pos[0], io)
 	if err != nil {
+		return nil, err
+	}
+	report := in.Report
+	if report == "" {
+		report = batch.DefaultValidateReportPath(in.Path)
+	}
+	if err := c.checkWriteJob(batch.NamedPath{Name: "the input", Path: in.Path}, batch.NamedPath{Name: "the report", Path: report, Flag: "--report"}, in.Outputs[0]); err != nil {
 		return nil, err
 	}
 	io.setNotice(notice{
@@ -35,7 +49,9 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 		in.OnRow = func(n int) { bar.set(int64(n)) }
 	} else {
 		in.Reader.Progress = bar.set
+		in.OnRow = bar.rowsDone
 	}
+	in.OnProblem = bar.problems
 	sum, err := batch.Validate(ctx, batch.ValidateConfig{InputConfig: in})
 	bar.done()
 	if sum != nil {
@@ -46,9 +62,17 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {
 			err = jerr
 		}
+		if err == nil {
+			// The run read the whole file with these flags: keep them.
+			if job, jerr := c.writeJob(); jerr != nil {
+				err = jerr
+			} else if job != "" && !f.quiet {
+				io.logger().info(fmt.Sprintf("job: %s (run it with: aivabatch import --job %s %s)", job, job, pos[0]), slog.String("job", job))
+			}
+		}
 	} else if len(warnings) > 0 && !f.quiet {
 		for _, w := range warnings {
-			io.ErrOut.Write([]byte("warning: " + w + "\n"))
+			io.logger().warn(w)
 		}
 	}
 	return sum, err

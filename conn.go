@@ -84,7 +84,8 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 		Limiter:      apiclient.NewLimiter(c.rate, max(c.burst, 1)),
 	}
 	if c.verbose {
-		opts.Verbose = func(line string) { fmt.Fprintln(io.ErrOut, line) }
+		lg := io.logger()
+		opts.Verbose = lg.debug
 	}
 	conn := &connection{}
 	if c.useSandbox {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
@@ -42,6 +44,13 @@ type IO struct {
 	Getenv func(string) string
 	// notice is what a signal is answered with (setNotice).
 	notice atomic.Pointer[notice]
+	// Ticker starts the ticker of the progress lines; nil means
+	// time.NewTicker (tests drive it by hand).
+	Ticker tickerFunc
+	// lg is where everything human on ErrOut goes (logger);
+	// progressEvery is --progress-every.
+	lg            atomic.Pointer[logger]
+	progressEvery time.Duration
 	// CacheDir is where --sandbox keeps its state (os.UserCacheDir); nil
 	// means there is none, so that a test never touches the user's.
 	CacheDir func() (string, error)
@@ -101,7 +110,7 @@ func handleSignals(sigs <-chan os.Signal, io *IO, cancel context.CancelCauseFunc
 		if second {
 			msg = n.second
 		}
-		fmt.Fprintln(io.ErrOut, "aivabatch: "+msg)
+		io.logger().notice(slog.LevelWarn, msg)
 	}
 	<-sigs
 	say(false)
@@ -260,21 +269,22 @@ func exitCode(ctx context.Context, io *IO, sum *batch.Summary, err error) int {
 	}
 	interrupted := errors.Is(context.Cause(ctx), errInterrupted)
 	var ue *usageError
+	lg := io.logger()
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(ue.msg))
+		lg.errorf("%s", redactTokens(ue.msg))
 		return exitInput
 	case interrupted && (errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted)):
-		fmt.Fprintln(io.ErrOut, "aivabatch: "+interruptedMessage(sum))
+		lg.errorf("%s", interruptedMessage(sum))
 		return exitInterrupted
 	case batch.IsInputError(err):
-		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(err.Error()))
+		lg.errorf("%s", redactTokens(err.Error()))
 		return exitInput
 	case batch.IsAborted(err):
-		fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(err.Error()))
+		lg.errorf("%s", redactTokens(err.Error()))
 		return exitAborted
 	}
-	fmt.Fprintf(io.ErrOut, "aivabatch: %s\n", redactTokens(err.Error()))
+	lg.errorf("%s", redactTokens(err.Error()))
 	if sum != nil && sum.Rows > 0 {
 		return exitAborted
 	}

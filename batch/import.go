@@ -839,6 +839,7 @@ func (im *importer) record(j *job) error {
 		}
 	}
 	im.sum.add(o)
+	im.cfg.reportProblem(im.sum, o.Result)
 	if im.cfg.OnRow != nil {
 		im.cfg.OnRow(im.sum.Rows)
 	}

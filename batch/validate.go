@@ -29,6 +29,10 @@ type InputConfig struct {
 	// OnRow, when set, is called from the report goroutine after each row
 	// is reported, with the number of rows done.
 	OnRow func(done int)
+	// OnProblem, when set, is called like OnRow after each row that
+	// ended badly (invalid, failed; not not_attempted), with the number
+	// of such rows so far: progress lines show it.
+	OnProblem func(problems int)
 	// Outputs are the caller's other files (--summary-json): none may be
 	// the input, the report or one another (CheckDistinct).
 	Outputs []NamedPath
@@ -41,6 +45,14 @@ func (cfg *InputConfig) isJSON() bool {
 		f, _ = formats.DetectFormat(cfg.Path)
 	}
 	return f == formats.FormatNDJSON
+}
+
+// reportProblem calls OnProblem after a row with result r was added to
+// sum, when r is a problem.
+func (cfg *InputConfig) reportProblem(sum *Summary, r Result) {
+	if cfg.OnProblem != nil && !r.Good() && r != ResultNotAttempted {
+		cfg.OnProblem(sum.Problems() - sum.Counts[ResultNotAttempted])
+	}
 }
 
 // ValidateConfig configures Validate.
@@ -231,6 +243,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 					return fmt.Errorf("writing the report %s: %w", in.report, err)
 				}
 				sum.add(&b.outs[i])
+				cfg.reportProblem(sum, b.outs[i].Result)
 			}
 			if cfg.OnRow != nil {
 				cfg.OnRow(sum.Rows)
