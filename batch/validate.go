@@ -252,6 +252,11 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 		return nil
 	})
 	err = g.Wait()
+	if err == nil && ctx.Err() != nil {
+		// Interrupted, even if the last rows slipped through: the caller
+		// says so and exits 130.
+		err = ctx.Err()
+	}
 	if err == nil && readErr != nil {
 		err = readErr
 		if lastRow > 0 {

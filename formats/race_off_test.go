@@ -1,0 +1,6 @@
+//go:build !race
+
+package formats
+
+// raceEnabled: the race detector slows reading several times over.
+const raceEnabled = false
