@@ -171,7 +171,7 @@ func (c *command) flagError(err error) error {
 func closestFlag(fs *flag.FlagSet, name string) string {
 	best, bestD := "", max(2, utf8.RuneCountInString(name)/3)+1
 	fs.VisitAll(func(f *flag.Flag) {
-		if d := editDistance(strings.ToLower(name), f.Name); d < bestD {
+		if d := formats.EditDistance(strings.ToLower(name), f.Name); d < bestD {
 			best, bestD = f.Name, d
 		}
 	})
@@ -182,33 +182,11 @@ func closestFlag(fs *flag.FlagSet, name string) string {
 func closestWord(words []string, w string) string {
 	best, bestD := "", max(2, utf8.RuneCountInString(w)/3)+1
 	for _, c := range words {
-		if d := editDistance(strings.ToLower(w), c); d < bestD {
+		if d := formats.EditDistance(strings.ToLower(w), c); d < bestD {
 			best, bestD = c, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // multiFlag collects a repeatable string flag.

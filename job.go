@@ -231,7 +231,7 @@ func nearestFlag(fs *flag.FlagSet, name string) string {
 		if f.Name == jobFlag || f.Name == writeJobFlag {
 			return
 		}
-		if d := editDistance(strings.ToLower(name), f.Name); bestD < 0 || d < bestD {
+		if d := formats.EditDistance(strings.ToLower(name), f.Name); bestD < 0 || d < bestD {
 			best, bestD = f.Name, d
 		}
 	})

@@ -447,7 +447,7 @@ func closestField(norm string) Field {
 	bestDist := limit + 1
 	for _, a := range sortedAliases {
 		if f := aliases[a]; f != FieldID && len(a)-len(norm) <= limit && len(norm)-len(a) <= limit {
-			if d := editDistance(norm, a); d < bestDist {
+			if d := EditDistance(norm, a); d < bestDist {
 				best, bestDist = f, d
 			}
 		}
@@ -464,26 +464,30 @@ var sortedAliases = func() []string {
 	return s
 }()
 
-// editDistance is the Levenshtein distance between a and b, by bytes.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
+// EditDistance is the Levenshtein distance between a and b, by runes;
+// names over 64 runes are never close (a hostile header is not compared
+// at quadratic cost). The closest-name suggestions of the header and of
+// the command line both use it.
+func EditDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 64 || len(rb) > 64 {
 		return 1 << 30
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
 	for j := range prev {
 		prev[j] = j
 	}
-	for i := 1; i <= len(a); i++ {
+	for i := 1; i <= len(ra); i++ {
 		cur[0] = i
-		for j := 1; j <= len(b); j++ {
+		for j := 1; j <= len(rb); j++ {
 			cost := 1
-			if a[i-1] == b[j-1] {
+			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return prev[len(rb)]
 }
