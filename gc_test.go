@@ -12,6 +12,7 @@ func TestNamesXLSX(t *testing.T) {
 		{args: []string{"--format", "xlsx"}, want: true},
 		{args: []string{"--format=XLSX"}, want: true},
 		{args: []string{"customers.csv", "--report", "r.xlsx"}, want: true},
+		{args: []string{"--job", "nightly.toml"}, want: true},
 		{args: []string{"-o", "customers.csv"}, want: false},
 		{args: []string{"--format", "ndjson", "-o", "-"}, want: false},
 		{args: []string{"xlsx-notes.csv"}, want: false},

@@ -338,12 +338,13 @@ func tuneGC(args []string) {
 	}
 }
 
-// namesXLSX reports whether an argument is an .xlsx path or the xlsx
-// format (--format xlsx, --format=xlsx).
+// namesXLSX reports whether an argument is an .xlsx path, the xlsx
+// format (--format xlsx, --format=xlsx) or a job file (--job FILE.toml),
+// which may name either.
 func namesXLSX(args []string) bool {
 	for _, a := range args {
 		a = strings.ToLower(a)
-		if strings.HasSuffix(a, ".xlsx") || a == "xlsx" || strings.HasSuffix(a, "=xlsx") {
+		if strings.HasSuffix(a, ".xlsx") || a == "xlsx" || strings.HasSuffix(a, "=xlsx") || strings.HasSuffix(a, ".toml") {
 			return true
 		}
 	}
