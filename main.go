@@ -66,7 +66,7 @@ func systemIO() *IO {
 
 func main() {
 	if len(os.Args) > 1 && (os.Args[1] == "validate" || os.Args[1] == "export") {
-		tuneGC()
+		tuneGC(os.Args[2:])
 	}
 	if len(os.Args) > 1 && os.Args[1] == "import" && os.Getenv("GOMEMLIMIT") == "" {
 		// A resume of a million rows holds ~100 MB live (the previous
@@ -319,11 +319,34 @@ func interruptedMessage(sum *batch.Summary) string {
 // so peak memory stays where it was. Not for import, which holds more
 // alive on a resume (main gives it a soft limit of 150 MiB). GOGC and
 // GOMEMLIMIT, when set, win.
-func tuneGC() {
+//
+// The XLSX writer (excelize's StreamWriter) keeps up to 16 MiB of sheet
+// XML, in a buffer of up to 32 MiB, before it moves it to its temporary
+// file: under a 32 MiB limit the GC would run without pause (an export of
+// a million rows took 4× as long), so where an argument names an XLSX
+// file or format the limit is 64 MiB.
+func tuneGC(args []string) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(32 << 20)
+		limit := int64(32 << 20)
+		if namesXLSX(args) {
+			limit = 64 << 20
+		}
+		debug.SetMemoryLimit(limit)
 	}
+}
+
+// namesXLSX reports whether an argument is an .xlsx path, the xlsx
+// format (--format xlsx, --format=xlsx) or a job file (--job FILE.toml),
+// which may name either.
+func namesXLSX(args []string) bool {
+	for _, a := range args {
+		a = strings.ToLower(a)
+		if strings.HasSuffix(a, ".xlsx") || a == "xlsx" || strings.HasSuffix(a, "=xlsx") || strings.HasSuffix(a, ".toml") {
+			return true
+		}
+	}
+	return false
 }

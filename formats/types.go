@@ -2,9 +2,7 @@
 // and maps their headers onto the canonical customer fields.
 //
 // Readers pull, writers push. Every reader and writer is used from one
-// goroutine at a time: concurrency lives in package batch, except that the
-// XLSX writer compresses on helper goroutines of its own (compression is
-// most of its cost), which Close ends.
+// goroutine at a time: concurrency lives in package batch.
 package formats
 
 import "fmt"

@@ -261,7 +261,7 @@ func TestXLSXWriterSheetsAndStyle(t *testing.T) {
 	}
 	data := buf.Bytes()
 	sheet1 := zipPart(t, data, "xl/worksheets/sheet1.xml")
-	for _, want := range []string{`<autoFilter ref="A1:C4"`, `state="frozen"`, `<col min="1" max="1" width="9" customWidth="1"/><col min="2"`} {
+	for _, want := range []string{`<autoFilter ref="$A$1:$C$4"`, `state="frozen"`, `<col min="1" max="1" width="9" customWidth="1"/><col min="2"`} {
 		if !strings.Contains(sheet1, want) {
 			t.Errorf("sheet1 lacks %s:\n%s", want, sheet1)
 		}

@@ -1,39 +1,49 @@
 package formats
 
 import (
+	"archive/zip"
+	"bufio"
+	"compress/flate"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // xlsxMaxDataRows is how many data rows a sheet takes before the writer
-// goes on with a new sheet (Excel's limit of 1,048,576 rows, less the
-// header row). A variable so that tests can lower it.
-var xlsxMaxDataRows = 1<<20 - 1
+// goes on with a new sheet (Excel's limit, less the header row). A
+// variable so that tests can lower it.
+var xlsxMaxDataRows = excelize.TotalRows - 1
 
 // xlsxSampleRows is how many rows a styled writer holds back to size the
-// columns, since a sheet's widths come before its first row.
+// columns, since a stream writer must set widths before the first row.
 const xlsxSampleRows = 100
 
-// xlsxWriter writes a workbook as it goes, straight into a zip archive on
-// the caller's writer (see xlsxStream): memory stays flat however many
-// rows there are.
+// excelFirstDate is the first instant with a positive date serial in
+// Excel's 1900 date system; earlier times stay text.
+var excelFirstDate = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// xlsxWriter writes a workbook through excelize's StreamWriter, which
+// keeps each sheet's rows in a temporary file rather than in memory.
 type xlsxWriter struct {
-	st     *xlsxStream
+	f      *excelize.File
+	sw     *excelize.StreamWriter
+	bw     *bufio.Writer // under the zip archive excelize writes at Close
+	zw     *zip.Writer
 	opts   WriterOptions
 	base   string // first sheet's name; later ones are "base 2", …
+	sheet  string
 	sheets int
-	row    int  // last row written on the current sheet
-	open   bool // a sheet is being written
+	row    int // last row written on the current sheet
 
-	cellOpen []string // per column `<c r="B`, to which the row number is added
-	lastCol  string
-	sample   [][]string // rows held back to size the columns
-	widths   []float64
-	rowNum   []byte // the current row's number, as text
-	closed   bool
+	sample     [][]string // rows held back to size the columns
+	widths     []float64
+	bold, date int
+	vals       []any
+	closed     bool
 }
 
 // newXLSXWriter starts a workbook with one sheet, named "Report" when the
@@ -48,42 +58,72 @@ type xlsxWriter struct {
 // data and columns are as wide as their first rows need. Past 1,048,575
 // data rows the writer goes on in a new sheet with the header repeated.
 func newXLSXWriter(w io.Writer, opts WriterOptions) (*xlsxWriter, error) {
-	x := &xlsxWriter{st: newXLSXStream(w), opts: opts, base: "Customers", sheets: 1}
+	x := &xlsxWriter{f: excelize.NewFile(), opts: opts, base: "Customers", sheets: 1}
 	if opts.Header[0] == "_row" {
 		x.base = "Report"
 	}
-	x.cellOpen = make([]string, len(opts.Header))
-	for i := range x.cellOpen {
-		x.cellOpen[i] = `<c r="` + xlsxColumnName(i+1)
+	// excelize builds the zip in a bytes.Buffer and then copies it to w
+	// (over 200 MB at a million rows); its ZipWriter hook lets the
+	// archive go straight to w instead, at deflate's fastest level, which
+	// is most of the writer's CPU otherwise.
+	x.bw = bufio.NewWriterSize(w, 64<<10)
+	x.zw = zip.NewWriter(x.bw)
+	x.zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return x.zw })
+	fail := func(err error) (*xlsxWriter, error) {
+		x.f.Close()
+		return nil, fmt.Errorf("cannot start the workbook: %v", err)
 	}
-	x.lastCol = xlsxColumnName(len(opts.Header))
+	if err := x.f.SetSheetName("Sheet1", x.base); err != nil {
+		return fail(err)
+	}
+	dateFmt := "yyyy-mm-dd hh:mm:ss"
+	var err error
+	if x.date, err = x.f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil {
+		return fail(err)
+	}
 	if opts.Styled {
+		if x.bold, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+			return fail(err)
+		}
 		return x, nil // the sheet starts once the sample is in
 	}
 	if err := x.startSheet(x.base); err != nil {
-		return nil, fmt.Errorf("cannot start the workbook: %v", err)
+		return fail(err)
 	}
 	return x, nil
 }
 
-// startSheet begins a sheet and writes the header row.
+// startSheet opens a stream on sheet and writes the header row.
 func (x *xlsxWriter) startSheet(sheet string) error {
-	if x.opts.Styled && x.widths == nil {
-		x.widths = columnWidths(x.opts.Header, x.sample)
+	sw, err := x.f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
 	}
-	x.st.beginSheet(sheet, x.widths, x.opts.Styled)
-	x.open, x.row = true, 0
-	style := 0
-	if x.opts.Styled {
-		style = xlsxStyleBold
-	}
-	x.beginRow()
-	b := x.st.buf
+	x.sw, x.sheet, x.row = sw, sheet, 1
+	hdr := make([]any, len(x.opts.Header))
 	for i, h := range x.opts.Header {
-		b = x.appendText(b, i, h, style)
+		hdr[i] = excelize.Cell{StyleID: x.bold, Value: h}
 	}
-	x.st.buf = append(b, `</row>`...)
-	return x.st.err
+	if x.opts.Styled {
+		if x.widths == nil {
+			x.widths = columnWidths(x.opts.Header, x.sample)
+		}
+		// Set from the last column: excelize puts each new <col> first,
+		// and Excel wants them in ascending order.
+		for i := len(x.widths) - 1; i >= 0; i-- {
+			if err := sw.SetColWidth(i+1, i+1, x.widths[i]); err != nil {
+				return err
+			}
+		}
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+			Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
+			return err
+		}
+	}
+	return sw.SetRow("A1", hdr)
 }
 
 // columnWidths sizes each column to its longest text among the header and
@@ -110,7 +150,7 @@ func (x *xlsxWriter) Write(cells []string) error {
 	if x.closed {
 		return fmt.Errorf("writer: the workbook is closed")
 	}
-	if !x.open {
+	if x.sw == nil {
 		x.sample = append(x.sample, append([]string(nil), cells...))
 		if len(x.sample) < xlsxSampleRows {
 			return nil
@@ -133,132 +173,94 @@ func (x *xlsxWriter) flushSample() error {
 	return nil
 }
 
-// beginRow opens the next row.
-func (x *xlsxWriter) beginRow() {
-	x.row++
-	x.rowNum = strconv.AppendInt(x.rowNum[:0], int64(x.row), 10)
-	b := append(x.st.buf, `<row r="`...)
-	b = append(b, x.rowNum...)
-	x.st.buf = append(b, `">`...)
-}
-
 func (x *xlsxWriter) writeRow(cells []string) error {
 	if x.row-1 >= xlsxMaxDataRows {
-		x.finishSheet()
+		if err := x.finishSheet(); err != nil {
+			return err
+		}
 		x.sheets++
-		if err := x.startSheet(fmt.Sprintf("%s %d", x.base, x.sheets)); err != nil {
+		name := fmt.Sprintf("%s %d", x.base, x.sheets)
+		if _, err := x.f.NewSheet(name); err != nil {
+			return err
+		}
+		if err := x.startSheet(name); err != nil {
 			return err
 		}
 	}
-	x.beginRow()
-	b := x.st.buf
+	if cap(x.vals) < len(cells) {
+		x.vals = make([]any, len(cells))
+	}
+	vals := x.vals[:len(cells)]
 	for i, s := range cells {
-		if s == "" {
-			continue
-		}
-		if x.opts.Types != nil {
-			if t := x.opts.Types[i]; t != ColumnText {
-				if nb, ok := x.appendTyped(b, i, t, s); ok {
-					b = nb
-					continue
-				}
+		vals[i] = x.value(i, s)
+	}
+	x.row++
+	ref, err := excelize.CoordinatesToCellName(1, x.row)
+	if err != nil {
+		return err
+	}
+	return x.sw.SetRow(ref, vals)
+}
+
+// value turns a cell into what the stream writer should store.
+func (x *xlsxWriter) value(col int, s string) any {
+	if s == "" {
+		return nil
+	}
+	if x.opts.Types != nil {
+		switch x.opts.Types[col] {
+		case ColumnNumber:
+			if f, ok := parseNumber(strings.TrimSpace(s)); ok {
+				return f
+			}
+		case ColumnBool:
+			if b, ok := parseBool(strings.TrimSpace(s)); ok {
+				return b
+			}
+		case ColumnTime:
+			if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s)); err == nil && t.After(excelFirstDate) {
+				return excelize.Cell{StyleID: x.date, Value: t.UTC()}
 			}
 		}
-		b = x.appendText(b, i, s, 0)
 	}
-	x.st.buf = append(b, `</row>`...)
-	x.st.maybeFlush()
-	return x.st.err
+	return s
 }
 
-// appendCellStart appends `<c r="B7`; the caller closes the quote. (A
-// cell may leave out r when it follows the one before, for files a third
-// smaller and a fifth less deflate work, but some readers, such as
-// EPPlus and ClosedXML, need it.)
-func (x *xlsxWriter) appendCellStart(b []byte, col int) []byte {
-	b = append(b, x.cellOpen[col]...)
-	return append(b, x.rowNum...)
-}
-
-// appendText appends an inline string cell.
-func (x *xlsxWriter) appendText(b []byte, col int, s string, style int) []byte {
-	s = cutCellText(s)
-	b = x.appendCellStart(b, col)
-	if style != 0 {
-		b = append(b, `" s="`...)
-		b = strconv.AppendInt(b, int64(style), 10)
-	}
-	if needsSpacePreserve(s) {
-		b = append(b, `" t="inlineStr"><is><t xml:space="preserve">`...)
-	} else {
-		b = append(b, `" t="inlineStr"><is><t>`...)
-	}
-	b = appendXMLText(b, s)
-	return append(b, `</t></is></c>`...)
-}
-
-// appendTyped appends a number, boolean or date cell, or reports that s
-// does not parse as its column's type.
-func (x *xlsxWriter) appendTyped(b []byte, col int, t ColumnType, s string) ([]byte, bool) {
-	v := strings.TrimSpace(s)
-	switch t {
-	case ColumnNumber:
-		if !isNumberCell(v) {
-			return b, false
-		}
-		b = x.appendCellStart(b, col)
-		b = append(b, `"><v>`...)
-		b = appendNumber(b, v)
-		return append(b, `</v></c>`...), true
-	case ColumnBool:
-		bv, ok := parseBool(v)
-		if !ok {
-			return b, false
-		}
-		b = x.appendCellStart(b, col)
-		if bv {
-			return append(b, `" t="b"><v>1</v></c>`...), true
-		}
-		return append(b, `" t="b"><v>0</v></c>`...), true
-	case ColumnTime:
-		sec, nsec, ok := parseRFC3339(v)
-		if !ok {
-			return b, false
-		}
-		days, frac, ok := excelSerial(sec, nsec)
-		if !ok {
-			return b, false
-		}
-		b = x.appendCellStart(b, col)
-		b = append(b, `" s="1"><v>`...) // xlsxStyleDate
-		b = appendSerial(b, days, frac)
-		return append(b, `</v></c>`...), true
-	}
-	return b, false
-}
-
-// finishSheet ends the current sheet, with the autofilter over the
-// header and data when styled.
-func (x *xlsxWriter) finishSheet() {
-	filter := ""
+// finishSheet ends the current sheet's stream, adding the autofilter
+// first (the stream writes it when flushed).
+func (x *xlsxWriter) finishSheet() error {
 	if x.opts.Styled {
-		filter = "A1:" + x.lastCol + strconv.Itoa(x.row)
+		last, err := excelize.CoordinatesToCellName(len(x.opts.Header), x.row)
+		if err != nil {
+			return err
+		}
+		if err := x.f.AutoFilter(x.sheet, "A1:"+last, nil); err != nil {
+			return err
+		}
 	}
-	x.st.endSheet(filter)
-	x.open = false
+	return x.sw.Flush()
 }
 
-// Close finishes the workbook and flushes it into the underlying writer.
+// Close finishes the workbook and writes it to the underlying writer;
+// temporary files are removed whether or not that succeeds.
 func (x *xlsxWriter) Close() error {
 	if x.closed {
 		return nil
 	}
 	x.closed = true
-	if !x.open {
+	defer x.f.Close()
+	if x.sw == nil {
 		if err := x.flushSample(); err != nil {
 			return err
 		}
 	}
-	x.finishSheet()
-	return x.st.close()
+	if err := x.finishSheet(); err != nil {
+		return err
+	}
+	// WriteToBuffer fills and closes x.zw (see newXLSXWriter); the
+	// buffer it returns stays empty.
+	if _, err := x.f.WriteToBuffer(); err != nil {
+		return err
+	}
+	return x.bw.Flush()
 }
