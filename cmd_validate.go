@@ -10,14 +10,17 @@ import (
 
 func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
 	var f inputFlags
+	var win windowFlags
 	c := newCommand(io, "validate", "aivabatch validate FILE [flags]",
 		`  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-"
   Reads and checks every row offline (no token, no network) and writes samples/crm-export.validate.xlsx
   with _result valid or invalid and, for invalid rows, every problem by column.
   aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --write-job crm.toml
   Keeps the flags that worked in crm.toml: aivabatch import --job crm.toml samples/crm-export.xlsx runs with them.
-  aivabatch validate --job crm.toml samples/crm-export.xlsx --log-format json   (every stderr line one JSON object)`)
+  aivabatch validate --job crm.toml samples/crm-export.xlsx --log-format json   (every stderr line one JSON object)
+  aivabatch validate samples/customers.csv --skip 2 --limit 3    (checks data rows 3 to 5 only)`)
 	f.register(c.fs)
+	win.register(c.fs, "validate")
 	c.jobFlags(true)
 	c.logFlags()
 	pos, err := c.parse(args)
@@ -34,6 +37,9 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	report := in.Report
 	if report == "" {
 		report = batch.DefaultValidateReportPath(in.Path)
+	}
+	if err := win.apply(&in); err != nil {
+		return nil, err
 	}
 	if err := c.checkWriteJob(batch.NamedPath{Name: "the input", Path: in.Path}, batch.NamedPath{Name: "the report", Path: report, Flag: "--report"}, in.Outputs[0]); err != nil {
 		return nil, err
@@ -58,6 +64,7 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 		sum.Warnings = append(sum.Warnings, warnings...)
 		if !f.quiet {
 			printSummary(io, sum, err)
+			printLeftOut(io, sum)
 		}
 		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {
 			err = jerr

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"aivabatch/batch"
+)
+
+// windowFlags are --skip and --limit of import and validate: a first try
+// on a few rows before the whole file goes.
+type windowFlags struct{ skip, limit int }
+
+func (w *windowFlags) register(fs *flag.FlagSet, command string) {
+	left := "the rows left out are in the report as not_attempted, so that --resume without it finishes the file"
+	if command == "validate" {
+		left = "the rows left out are not checked and not in the report; the summary counts them"
+	}
+	fs.IntVar(&w.skip, "skip", 0, "leave out the first N data rows (e.g. --skip 100 --limit 10); "+left)
+	fs.IntVar(&w.limit, "limit", 0, "take at most N data rows, after --skip (e.g. --limit 5 for a first try); "+left)
+}
+
+// apply checks the values and sets them on cfg.
+func (w *windowFlags) apply(cfg *batch.InputConfig) error {
+	if w.skip < 0 {
+		return usagef("--skip %d: give a number of rows, 0 or more", w.skip)
+	}
+	if w.limit < 0 {
+		return usagef("--limit %d: give a number of rows, 1 or more (0, the default, takes every row)", w.limit)
+	}
+	cfg.Skip, cfg.Limit = w.skip, w.limit
+	return nil
+}
+
+// printLeftOut says how many rows --skip and --limit left out, and how
+// to take them.
+func printLeftOut(io *IO, sum *batch.Summary) {
+	if sum == nil || sum.LeftOut == 0 {
+		return
+	}
+	switch sum.Command {
+	case "validate":
+		fmt.Fprintf(io.ErrOut, "left out: %d rows by --skip/--limit were not checked and are not in the report; run validate without them to check every row\n", sum.LeftOut)
+	case "import --dry-run":
+		fmt.Fprintf(io.ErrOut, "left out: %d rows by --skip/--limit are not_attempted in the report (not planned)\n", sum.LeftOut)
+	default:
+		fmt.Fprintf(io.ErrOut, "left out: %d rows by --skip/--limit are not_attempted in the report; to send them, run the same command again with --resume and without --skip/--limit\n", sum.LeftOut)
+	}
+}
