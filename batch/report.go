@@ -215,12 +215,12 @@ type Summary struct {
 	// FirstErrors holds the first few problems as "row N: …" lines.
 	FirstErrors []string `json:"first_errors,omitempty"`
 	// Aborted says why the run stopped part way, when it did.
-	Aborted  string   `json:"aborted,omitempty"`
+	Aborted string `json:"aborted,omitempty"`
 	// LeftOut counts the rows --skip and --limit left out. Import
 	// reports them as not_attempted (they are in Rows and Counts, but not
 	// problems: the user asked for it); validate does not check them and
 	// leaves them out of the report, Rows and Counts.
-	LeftOut int `json:"left_out,omitempty"`
+	LeftOut  int      `json:"left_out,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
 	Requests int64    `json:"requests,omitempty"`
 	Retries  int64    `json:"retries,omitempty"`
