@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"aivabatch/batch"
+	"aivabatch/formats"
 )
 
 const importExample = `  aivabatch import --sandbox samples/customers.csv
@@ -126,7 +127,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	// line breaks count too), so the bar shows rows/s and an ETA; a
 	// spinner with rows/s where lines say nothing (XLSX, stdin).
 	total := int64(-1)
-	if in.Path != "-" && !isXLSX(in.Path) && in.Reader.Format != "xlsx" && io.ErrTTY && !f.quiet && !f.noProgress {
+	if in.Path != "-" && !isXLSX(in.Path) && !formats.IsGzip(in.Path) && in.Reader.Format != "xlsx" && io.ErrTTY && !f.quiet && !f.noProgress {
 		total = countDataLines(in.Path)
 	}
 	bar := newProgress(io, f.quiet, f.noProgress, total, "importing", false)

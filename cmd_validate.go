@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"aivabatch/batch"
+	"aivabatch/formats"
 )
 
 func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
@@ -50,8 +51,11 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	})
 	var warnings []string
 	in.Reader.Warn = func(msg string) { warnings = append(warnings, msg) }
-	bar := newProgress(io, f.quiet, f.noProgress, fileSize(pos[0]), "validating", in.Reader.Format != "xlsx" && !isXLSX(pos[0]))
-	if isXLSX(pos[0]) || in.Reader.Format == "xlsx" {
+	// Rows, not bytes, where the file's size says nothing of the text
+	// read (XLSX, gzip).
+	byRows := isXLSX(pos[0]) || in.Reader.Format == "xlsx" || formats.IsGzip(pos[0])
+	bar := newProgress(io, f.quiet, f.noProgress, fileSize(pos[0]), "validating", !byRows)
+	if byRows {
 		in.OnRow = func(n int) { bar.set(int64(n)) }
 	} else {
 		in.Reader.Progress = bar.set

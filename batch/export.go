@@ -155,6 +155,8 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 		atomic, out = af, af
 		sum.Output = cfg.Output
 	}
+	var gzEnd func() error
+	out, gzEnd = formats.Compress(outputName(cfg.Output), out) // -o x.csv.gz
 	bw := bufio.NewWriterSize(out, 256<<10)
 
 	var w formats.RowWriter
@@ -202,6 +204,9 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 		}
 	}
 	if err := bw.Flush(); err != nil {
+		return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err), nil
+	}
+	if err := gzEnd(); err != nil {
 		return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err), nil
 	}
 	if atomic != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -82,8 +81,7 @@ func DefaultReportPath(input string) string {
 	if input == "-" || input == "" {
 		return "import.report.csv"
 	}
-	ext := filepath.Ext(input)
-	stem := strings.TrimSuffix(input, ext)
+	stem, ext := formats.SplitExt(input) // x.csv.gz: x.report.csv.gz
 	if ext == "" {
 		ext = ".csv"
 	}
@@ -97,11 +95,11 @@ func DefaultValidateReportPath(input string) string {
 	if input == "-" || input == "" {
 		return "validate.report.csv"
 	}
-	ext := filepath.Ext(input)
+	stem, ext := formats.SplitExt(input)
 	if ext == "" {
 		ext = ".csv"
 	}
-	return strings.TrimSuffix(input, ext) + ".validate" + ext
+	return stem + ".validate" + ext
 }
 
 // DefaultDryRunReportPath is <input dir>/<input stem>.dry-run.<input ext>
@@ -111,17 +109,18 @@ func DefaultDryRunReportPath(input string) string {
 	if input == "-" || input == "" {
 		return "import.dry-run.csv"
 	}
-	ext := filepath.Ext(input)
+	stem, ext := formats.SplitExt(input)
 	if ext == "" {
 		ext = ".csv"
 	}
-	return strings.TrimSuffix(input, filepath.Ext(input)) + ".dry-run" + ext
+	return stem + ".dry-run" + ext
 }
 
 // reportWriter writes outcomes under the report header. Only one goroutine
 // may use it.
 type reportWriter struct {
 	f    *os.File
+	gz   func() error // ends the gzip stream of a .gz report
 	w    formats.RowWriter
 	keep []int // input columns copied to the report
 	line []string
@@ -163,12 +162,13 @@ func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 	if d, ok := formats.InputDialect(in); ok {
 		opts.Delimiter, opts.BOM = d.Delimiter, d.BOM
 	}
-	w, err := formats.NewWriter(f, opts)
+	out, gz := formats.Compress(path, f)
+	w, err := formats.NewWriter(out, opts)
 	if err != nil {
 		f.Close()
 		return nil, inputErr("cannot write the report %s: %v", path, err)
 	}
-	return &reportWriter{f: f, w: w, keep: keep, line: make([]string, len(cols))}, nil
+	return &reportWriter{f: f, gz: gz, w: w, keep: keep, line: make([]string, len(cols))}, nil
 }
 
 func (rw *reportWriter) Write(o *Outcome) error {
@@ -195,6 +195,9 @@ func (rw *reportWriter) Write(o *Outcome) error {
 // Close flushes the report and closes the file.
 func (rw *reportWriter) Close() error {
 	err := rw.w.Close()
+	if gerr := rw.gz(); err == nil {
+		err = gerr
+	}
 	if cerr := rw.f.Close(); err == nil {
 		err = cerr
 	}
