@@ -12,6 +12,7 @@ import (
 func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
 	var f inputFlags
 	var win windowFlags
+	var listSheets bool
 	c := newCommand(io, "validate", "aivabatch validate FILE [flags]",
 		`  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-"
   Reads and checks every row offline (no token, no network) and writes samples/crm-export.validate.xlsx
@@ -19,9 +20,11 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
   aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --write-job crm.toml
   Keeps the flags that worked in crm.toml: aivabatch import --job crm.toml samples/crm-export.xlsx runs with them.
   aivabatch validate --job crm.toml samples/crm-export.xlsx --log-format json   (every stderr line one JSON object)
-  aivabatch validate samples/customers.csv --skip 2 --limit 3    (checks data rows 3 to 5 only)`)
+  aivabatch validate samples/customers.csv --skip 2 --limit 3    (checks data rows 3 to 5 only)
+  aivabatch validate --list-sheets samples/crm-export.xlsx    (the sheets and their rows, for --sheet)`)
 	f.register(c.fs)
 	win.register(c.fs, "validate")
+	c.fs.BoolVar(&listSheets, "list-sheets", false, "print the sheets of an XLSX workbook with their row counts (one a line, on stdout) and stop: which one to give --sheet")
 	c.jobFlags(true)
 	c.logFlags()
 	pos, err := c.parse(args)
@@ -30,6 +33,9 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	}
 	if len(pos) != 1 {
 		return nil, usagef("validate needs exactly one FILE (or - for stdin with --format); see aivabatch validate --help")
+	}
+	if listSheets {
+		return nil, printSheets(io, pos[0])
 	}
 	in, err := f.config(pos[0], io)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"aivabatch/batch"
+	"aivabatch/formats"
 )
 
 // windowFlags are --skip and --limit of import and validate: a first try
@@ -46,4 +47,27 @@ func printLeftOut(io *IO, sum *batch.Summary) {
 	default:
 		fmt.Fprintf(io.ErrOut, "left out: %d rows by --skip/--limit are not_attempted in the report; to send them, run the same command again with --resume and without --skip/--limit\n", sum.LeftOut)
 	}
+}
+
+// printSheets is validate --list-sheets: each sheet's name and row count
+// on a line of stdout, tab-separated, so that a script can cut it.
+func printSheets(io *IO, path string) error {
+	if !isXLSX(path) {
+		return usagef("--list-sheets reads an XLSX workbook; %s is not .xlsx", path)
+	}
+	sheets, err := formats.ListSheets(path)
+	if err != nil {
+		return &batch.InputError{Err: fmt.Errorf("%s: %w", path, err)}
+	}
+	for _, s := range sheets {
+		switch {
+		case s.Chart:
+			fmt.Fprintf(io.Out, "%s\tchart (no cells)\n", s.Name)
+		case s.Rows == 0:
+			fmt.Fprintf(io.Out, "%s\tempty\n", s.Name)
+		default:
+			fmt.Fprintf(io.Out, "%s\t%d rows (a header and %d data rows)\n", s.Name, s.Rows, s.Rows-1)
+		}
+	}
+	return nil
 }
