@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"log/slog"
 
 	"aivabatch/batch"
 	"aivabatch/formats"
@@ -39,14 +40,16 @@ func printLeftOut(io *IO, sum *batch.Summary) {
 	if sum == nil || sum.LeftOut == 0 {
 		return
 	}
+	var msg string
 	switch sum.Command {
 	case "validate":
-		fmt.Fprintf(io.ErrOut, "left out: %d rows by --skip/--limit were not checked and are not in the report; run validate without them to check every row\n", sum.LeftOut)
+		msg = fmt.Sprintf("left out: %d rows by --skip/--limit were not checked and are not in the report; run validate without them to check every row", sum.LeftOut)
 	case "import --dry-run":
-		fmt.Fprintf(io.ErrOut, "left out: %d rows by --skip/--limit are not_attempted in the report (not planned)\n", sum.LeftOut)
+		msg = fmt.Sprintf("left out: %d rows by --skip/--limit are not_attempted in the report (not planned)", sum.LeftOut)
 	default:
-		fmt.Fprintf(io.ErrOut, "left out: %d rows by --skip/--limit are not_attempted in the report; to send them, run the same command again with --resume and without --skip/--limit\n", sum.LeftOut)
+		msg = fmt.Sprintf("left out: %d rows by --skip/--limit are not_attempted in the report; to send them, run the same command again with --resume and without --skip/--limit", sum.LeftOut)
 	}
+	io.logger().info(msg, slog.Int("left_out", sum.LeftOut))
 }
 
 // printSheets is validate --list-sheets: each sheet's name and row count
