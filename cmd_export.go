@@ -17,6 +17,7 @@ const exportExample = `  aivabatch export --sandbox -o customers.xlsx
   aivabatch export --format ndjson > customers.ndjson
   aivabatch export --job nightly.toml   (every flag can be set in the TOML job file; the command line wins)
   aivabatch export -o all.csv --log-format json --progress-every 30s   (JSON lines on stderr, a progress line every 30s)
+  aivabatch export --sandbox --state nightly.state -o changed.csv    (only what changed since the last successful run)
   The file is written beside its final name and renamed into place only when the whole
   list was read: a failed export leaves the previous file as it was.`
 
@@ -27,6 +28,8 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		status, types, created, updated  string
 		noEscape, bom, quiet, noProgress bool
 		summaryJSON                      string
+		state                            string
+		full                             bool
 	)
 	c := newCommand(io, "export", "aivabatch export [-o FILE] [flags]", exportExample)
 	cf.register(c.fs, false)
@@ -41,6 +44,8 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	c.fs.BoolVar(&noEscape, "no-escape-formulas", false, "CSV: do not prefix cells that a spreadsheet would run as formulas with '")
 	c.fs.BoolVar(&bom, "bom", false, "CSV: start with a UTF-8 byte order mark so that Excel reads accents right")
 	c.fs.StringVar(&summaryJSON, "summary-json", "", "also write the summary as JSON to this path")
+	c.fs.StringVar(&state, "state", "", "incremental export: only customers updated after the watermark in this file (all on the first run); the new watermark is written once the output is in place (e.g. --state nightly.state)")
+	c.fs.BoolVar(&full, "full", false, "with --state: export every customer this once, then write the new watermark")
 	c.fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
 	c.fs.BoolVar(&noProgress, "no-progress", false, "no progress display")
 	c.jobFlags(false)
@@ -53,14 +58,18 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		return nil, usagef("export takes no FILE argument; use -o %s", pos[0])
 	}
 	if err := batch.CheckDistinct(batch.NamedPath{Name: "-o", Path: output, Flag: "-o"},
-		batch.NamedPath{Name: "--summary-json", Path: summaryJSON, Flag: "--summary-json"}); err != nil {
+		batch.NamedPath{Name: "--summary-json", Path: summaryJSON, Flag: "--summary-json"},
+		batch.NamedPath{Name: "--state", Path: state, Flag: "--state"}, batch.NamedPath{Name: "the --state lock", Path: lockPath(state), Flag: "--state"}); err != nil {
 		return nil, err
+	}
+	if full && state == "" {
+		return nil, usagef("--full goes with --state: it exports everything once and then writes the watermark there")
 	}
 	pf, err := formats.ParseFormat(format)
 	if err != nil {
 		return nil, usagef("--format: %v", err)
 	}
-	cfg := batch.ExportConfig{Output: output, Stdout: io.Out, Format: pf, EscapeFormulas: !noEscape, BOM: bom}
+	cfg := batch.ExportConfig{Output: output, Stdout: io.Out, Format: pf, EscapeFormulas: !noEscape, BOM: bom, State: state, Full: full}
 	if cfg.Format == formats.FormatXLSX && (output == "-" || output == "") && io.ErrTTY {
 		return nil, usagef("refusing to write XLSX to a terminal; pass -o FILE.xlsx")
 	}
@@ -153,4 +162,11 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		return now.Add(-d), nil
 	}
 	return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time (2026-01-31T00:00:00Z), a date (2026-01-31) nor a duration back from now (24h, 7d)", s)
+}
+
+func lockPath(state string) string {
+	if state == "" {
+		return ""
+	}
+	return batch.LockPath(state)
 }

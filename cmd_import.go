@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"aivabatch/batch"
+	"aivabatch/formats"
 )
 
 const importExample = `  aivabatch import --sandbox samples/customers.csv
+  aivabatch import --sandbox samples/customers.csv --limit 5    (a first try; then --resume for the rest)
   aivabatch import --sandbox samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --match email --undo undo.csv
   AIVA_TOKEN=aiva_… aivabatch import - --format ndjson < customers.ndjson
   aivabatch import --sandbox --job crm.toml samples/crm-export.xlsx --workers 2   (flags from crm.toml; the command line wins)
@@ -23,6 +25,7 @@ const importExample = `  aivabatch import --sandbox samples/customers.csv
 func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
 	var (
 		f                inputFlags
+		win              windowFlags
 		cf               connFlags
 		blank, maxErrors string
 		dryRun, resume   bool
@@ -31,6 +34,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	)
 	c := newCommand(io, "import", "aivabatch import FILE [flags]", importExample)
 	f.register(c.fs)
+	win.register(c.fs, "import")
 	cf.register(c.fs, true)
 	c.fs.StringVar(&blank, "blank", "keep", "blank cells of an update: keep (leave the current value) or clear (send an empty value)")
 	c.fs.BoolVar(&dryRun, "dry-run", false, "validate and plan every row against the API without writing anything (results would_create, would_update, …)")
@@ -49,6 +53,9 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	}
 	in, err := f.config(pos[0], io)
 	if err != nil {
+		return nil, err
+	}
+	if err := win.apply(&in); err != nil {
 		return nil, err
 	}
 	if dryRun {
@@ -120,7 +127,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 	// line breaks count too), so the bar shows rows/s and an ETA; a
 	// spinner with rows/s where lines say nothing (XLSX, stdin).
 	total := int64(-1)
-	if in.Path != "-" && !isXLSX(in.Path) && in.Reader.Format != "xlsx" && io.ErrTTY && !f.quiet && !f.noProgress {
+	if in.Path != "-" && !isXLSX(in.Path) && !formats.IsGzip(in.Path) && in.Reader.Format != "xlsx" && io.ErrTTY && !f.quiet && !f.noProgress {
 		total = countDataLines(in.Path)
 	}
 	bar := newProgress(io, f.quiet, f.noProgress, total, "importing", false)
@@ -132,6 +139,7 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		sum.Warnings = append(sum.Warnings, warnings...)
 		if !f.quiet {
 			printSummary(io, sum, err)
+			printLeftOut(io, sum)
 			if undo != "" && sum.Rows > 0 {
 				io.logger().info(fmt.Sprintf("undo: %s (to reverse this run: aivabatch import %s --blank clear%s)", undo, undo, conn.flagHint), slog.String("undo", undo))
 			}

@@ -6,18 +6,25 @@ import (
 	"log/slog"
 
 	"aivabatch/batch"
+	"aivabatch/formats"
 )
 
 func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
 	var f inputFlags
+	var win windowFlags
+	var listSheets bool
 	c := newCommand(io, "validate", "aivabatch validate FILE [flags]",
 		`  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-"
   Reads and checks every row offline (no token, no network) and writes samples/crm-export.validate.xlsx
   with _result valid or invalid and, for invalid rows, every problem by column.
   aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --write-job crm.toml
   Keeps the flags that worked in crm.toml: aivabatch import --job crm.toml samples/crm-export.xlsx runs with them.
-  aivabatch validate --job crm.toml samples/crm-export.xlsx --log-format json   (every stderr line one JSON object)`)
+  aivabatch validate --job crm.toml samples/crm-export.xlsx --log-format json   (every stderr line one JSON object)
+  aivabatch validate samples/customers.csv --skip 2 --limit 3    (checks data rows 3 to 5 only)
+  aivabatch validate --list-sheets samples/crm-export.xlsx    (the sheets and their rows, for --sheet)`)
 	f.register(c.fs)
+	win.register(c.fs, "validate")
+	c.fs.BoolVar(&listSheets, "list-sheets", false, "print the sheets of an XLSX workbook with their row counts (one a line, on stdout) and stop: which one to give --sheet")
 	c.jobFlags(true)
 	c.logFlags()
 	pos, err := c.parse(args)
@@ -27,6 +34,9 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	if len(pos) != 1 {
 		return nil, usagef("validate needs exactly one FILE (or - for stdin with --format); see aivabatch validate --help")
 	}
+	if listSheets {
+		return nil, printSheets(io, pos[0])
+	}
 	in, err := f.config(pos[0], io)
 	if err != nil {
 		return nil, err
@@ -34,6 +44,9 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	report := in.Report
 	if report == "" {
 		report = batch.DefaultValidateReportPath(in.Path)
+	}
+	if err := win.apply(&in); err != nil {
+		return nil, err
 	}
 	if err := c.checkWriteJob(batch.NamedPath{Name: "the input", Path: in.Path}, batch.NamedPath{Name: "the report", Path: report, Flag: "--report"}, in.Outputs[0]); err != nil {
 		return nil, err
@@ -44,8 +57,11 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 	})
 	var warnings []string
 	in.Reader.Warn = func(msg string) { warnings = append(warnings, msg) }
-	bar := newProgress(io, f.quiet, f.noProgress, fileSize(pos[0]), "validating", in.Reader.Format != "xlsx" && !isXLSX(pos[0]))
-	if isXLSX(pos[0]) || in.Reader.Format == "xlsx" {
+	// Rows, not bytes, where the file's size says nothing of the text
+	// read (XLSX, gzip).
+	byRows := isXLSX(pos[0]) || in.Reader.Format == "xlsx" || formats.IsGzip(pos[0])
+	bar := newProgress(io, f.quiet, f.noProgress, fileSize(pos[0]), "validating", !byRows)
+	if byRows {
 		in.OnRow = func(n int) { bar.set(int64(n)) }
 	} else {
 		in.Reader.Progress = bar.set
@@ -58,6 +74,7 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 		sum.Warnings = append(sum.Warnings, warnings...)
 		if !f.quiet {
 			printSummary(io, sum, err)
+			printLeftOut(io, sum)
 		}
 		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {
 			err = jerr

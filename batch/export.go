@@ -45,6 +45,17 @@ type ExportConfig struct {
 	BOM bool
 	// OnRow is called after each customer written.
 	OnRow func(n int)
+	// State, when set, makes the export incremental (--state): only
+	// customers updated after the watermark in that file are exported (all
+	// when it does not exist), and the new watermark, the largest
+	// updatedAt exported, is written there only after the output is in
+	// place. A lock file beside it (LockPath) keeps a second export on the
+	// same state out. Full ignores the watermark for this run, and still
+	// writes the new one.
+	State string
+	Full  bool
+
+	state *exportState // read by Export
 }
 
 // Export lists the customers as a stream and writes those that pass the
@@ -58,6 +69,30 @@ type ExportConfig struct {
 // is retried; on stdout the rows already written cannot be taken back.
 func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 	start := time.Now()
+	var warnings []string
+	if cfg.State != "" {
+		unlock, err := lockState(cfg.State, func(w string) { warnings = append(warnings, w) })
+		if err != nil {
+			return nil, &InputError{Err: err}
+		}
+		defer unlock()
+		cfg.state = &exportState{}
+		if !cfg.Full {
+			if cfg.state, err = readExportState(cfg.State); err != nil {
+				return nil, &InputError{Err: err}
+			}
+		}
+	}
+	sum, err := exportRetry(ctx, cfg, start)
+	if sum != nil {
+		sum.Warnings = append(warnings, sum.Warnings...)
+	}
+	return sum, err
+}
+
+// exportRetry is Export after the state is read: one attempt, and a
+// second when the list broke off and the output can be written again.
+func exportRetry(ctx context.Context, cfg ExportConfig, start time.Time) (*Summary, error) {
 	sum, err, lerr := exportOnce(ctx, cfg, start)
 	toStdout := cfg.Output == "" || cfg.Output == "-"
 	if lerr != nil && errors.Is(lerr, apiclient.ErrTransport) && !toStdout && ctx.Err() == nil {
@@ -120,6 +155,8 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 		atomic, out = af, af
 		sum.Output = cfg.Output
 	}
+	var gzEnd func() error
+	out, gzEnd = formats.Compress(outputName(cfg.Output), out) // -o x.csv.gz
 	bw := bufio.NewWriterSize(out, 256<<10)
 
 	var w formats.RowWriter
@@ -169,9 +206,19 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 	if err := bw.Flush(); err != nil {
 		return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err), nil
 	}
+	if err := gzEnd(); err != nil {
+		return sum, fmt.Errorf("writing %s: %w", outputName(cfg.Output), err), nil
+	}
 	if atomic != nil {
 		if err := atomic.Commit(); err != nil {
 			return sum, fmt.Errorf("writing %s: %w", cfg.Output, err), nil
+		}
+	}
+	if f.mark != nil {
+		// Only now, with the output in place, may the watermark move.
+		if err := f.mark.state(sum.Rows).write(cfg.State); err != nil {
+			sum.finish(start)
+			return sum, fmt.Errorf("%s was written, but the state %s could not be updated (%w): the next run exports these customers again", outputName(cfg.Output), cfg.State, err), nil
 		}
 	}
 	if sum.Rows == 0 {
@@ -375,10 +422,16 @@ type filter struct {
 	status, types    map[string]bool
 	created, updated time.Time
 	badTimes         int
+	// mark, with --state, keeps customers updated after the watermark and
+	// collects the next one.
+	mark *watermark
 }
 
 func newFilter(cfg *ExportConfig) *filter {
 	f := &filter{created: cfg.CreatedSince, updated: cfg.UpdatedSince}
+	if cfg.state != nil {
+		f.mark = newWatermark(cfg.state)
+	}
 	set := func(v []string) map[string]bool {
 		if len(v) == 0 {
 			return nil
@@ -395,7 +448,7 @@ func newFilter(cfg *ExportConfig) *filter {
 
 // active reports whether the filter can leave customers out.
 func (f *filter) active() bool {
-	return f.status != nil || f.types != nil || !f.created.IsZero() || !f.updated.IsZero()
+	return f.status != nil || f.types != nil || !f.created.IsZero() || !f.updated.IsZero() || f.mark != nil
 }
 
 func (f *filter) keep(c *apiclient.Customer) bool {
@@ -407,6 +460,16 @@ func (f *filter) keep(c *apiclient.Customer) bool {
 	}
 	if !f.after(c.CreatedAt, f.created) || !f.after(c.UpdatedAt, f.updated) {
 		return false
+	}
+	if f.mark != nil {
+		keep, ok := f.mark.keep(c)
+		if !keep {
+			if !ok {
+				f.badTimes++
+			}
+			return false
+		}
+		f.mark.add(c)
 	}
 	return true
 }

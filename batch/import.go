@@ -257,6 +257,8 @@ type job struct {
 	// refused: the server answered the row's first call with a 4xx, so
 	// it holds nothing of it (the intent is void).
 	refused bool
+	// leftOut: --skip or --limit left the row out (not_attempted).
+	leftOut bool
 }
 
 // abort stops the run: short says why in a few words for the rows not
@@ -471,6 +473,18 @@ func (im *importer) produce(jobs, results chan<- *job, slots chan struct{}, fata
 // true), or fills j.plan for a sender.
 func (im *importer) plan(j *job) bool {
 	rec, o := j.rec, &j.out
+	if why := im.cfg.window(j.seq); why != "" {
+		if p, ok := im.prevDone(rec.Num); ok && p.Hash == j.hash {
+			// Done by an earlier run: still done, whatever this run takes.
+			o.Result, o.CustomerID = ResultSkipped, p.ID
+			j.plan.result = p.Result
+			return true
+		}
+		// not_attempted, so that a --resume without the flag sends it.
+		o.Result, j.leftOut = ResultNotAttempted, true
+		o.Error = "not sent: " + why + "; to send it, run the same command again with --resume and without " + strings.Fields(why)[1]
+		return true
+	}
 	if !rec.Valid() {
 		o.Result, o.Error = ResultInvalid, rec.ErrorText()
 		return true
@@ -840,6 +854,9 @@ func (im *importer) record(j *job) error {
 	}
 	im.sum.add(o)
 	im.cfg.reportProblem(im.sum, o.Result)
+	if j.leftOut {
+		im.sum.LeftOut++
+	}
 	if im.cfg.OnRow != nil {
 		im.cfg.OnRow(im.sum.Rows)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -82,8 +81,7 @@ func DefaultReportPath(input string) string {
 	if input == "-" || input == "" {
 		return "import.report.csv"
 	}
-	ext := filepath.Ext(input)
-	stem := strings.TrimSuffix(input, ext)
+	stem, ext := formats.SplitExt(input) // x.csv.gz: x.report.csv.gz
 	if ext == "" {
 		ext = ".csv"
 	}
@@ -97,11 +95,11 @@ func DefaultValidateReportPath(input string) string {
 	if input == "-" || input == "" {
 		return "validate.report.csv"
 	}
-	ext := filepath.Ext(input)
+	stem, ext := formats.SplitExt(input)
 	if ext == "" {
 		ext = ".csv"
 	}
-	return strings.TrimSuffix(input, ext) + ".validate" + ext
+	return stem + ".validate" + ext
 }
 
 // DefaultDryRunReportPath is <input dir>/<input stem>.dry-run.<input ext>
@@ -111,17 +109,18 @@ func DefaultDryRunReportPath(input string) string {
 	if input == "-" || input == "" {
 		return "import.dry-run.csv"
 	}
-	ext := filepath.Ext(input)
+	stem, ext := formats.SplitExt(input)
 	if ext == "" {
 		ext = ".csv"
 	}
-	return strings.TrimSuffix(input, filepath.Ext(input)) + ".dry-run" + ext
+	return stem + ".dry-run" + ext
 }
 
 // reportWriter writes outcomes under the report header. Only one goroutine
 // may use it.
 type reportWriter struct {
 	f    *os.File
+	gz   func() error // ends the gzip stream of a .gz report
 	w    formats.RowWriter
 	keep []int // input columns copied to the report
 	line []string
@@ -163,12 +162,13 @@ func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 	if d, ok := formats.InputDialect(in); ok {
 		opts.Delimiter, opts.BOM = d.Delimiter, d.BOM
 	}
-	w, err := formats.NewWriter(f, opts)
+	out, gz := formats.Compress(path, f)
+	w, err := formats.NewWriter(out, opts)
 	if err != nil {
 		f.Close()
 		return nil, inputErr("cannot write the report %s: %v", path, err)
 	}
-	return &reportWriter{f: f, w: w, keep: keep, line: make([]string, len(cols))}, nil
+	return &reportWriter{f: f, gz: gz, w: w, keep: keep, line: make([]string, len(cols))}, nil
 }
 
 func (rw *reportWriter) Write(o *Outcome) error {
@@ -195,6 +195,9 @@ func (rw *reportWriter) Write(o *Outcome) error {
 // Close flushes the report and closes the file.
 func (rw *reportWriter) Close() error {
 	err := rw.w.Close()
+	if gerr := rw.gz(); err == nil {
+		err = gerr
+	}
 	if cerr := rw.f.Close(); err == nil {
 		err = cerr
 	}
@@ -215,7 +218,12 @@ type Summary struct {
 	// FirstErrors holds the first few problems as "row N: …" lines.
 	FirstErrors []string `json:"first_errors,omitempty"`
 	// Aborted says why the run stopped part way, when it did.
-	Aborted  string   `json:"aborted,omitempty"`
+	Aborted string `json:"aborted,omitempty"`
+	// LeftOut counts the rows --skip and --limit left out. Import
+	// reports them as not_attempted (they are in Rows and Counts, but not
+	// problems: the user asked for it); validate does not check them and
+	// leaves them out of the report, Rows and Counts.
+	LeftOut  int      `json:"left_out,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
 	Requests int64    `json:"requests,omitempty"`
 	Retries  int64    `json:"retries,omitempty"`
@@ -255,7 +263,7 @@ func (s *Summary) Problems() int {
 			n += c
 		}
 	}
-	return n
+	return n - min(s.LeftOut, s.Counts[ResultNotAttempted])
 }
 
 // WriteJSON writes the summary as indented JSON.

@@ -184,6 +184,11 @@ func (r *csvReader) Next() (Row, error) {
 		if err := r.readRecord(); err != nil {
 			return Row{}, err
 		}
+		if r.readErr != nil {
+			// The input failed while this record was read: it may be cut
+			// short, so it is not a row (a truncated gzip stream).
+			return Row{}, fmt.Errorf("line %d: %w", r.recLine, r.readErr)
+		}
 		if r.problem == nil && isBlank(r.rec) {
 			continue
 		}

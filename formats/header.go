@@ -464,15 +464,18 @@ var sortedAliases = func() []string {
 	return s
 }()
 
-// EditDistance is the Levenshtein distance between a and b, by runes;
-// names over 64 runes are never close (a hostile header is not compared
-// at quadratic cost). The closest-name suggestions of the header and of
-// the command line both use it.
+// EditDistance is the edit distance between a and b by runes, a swap of
+// two neighbouring letters counting as one edit (optimal string
+// alignment: the typo --stauts is one edit from --status, two from
+// --state). Names over 64 runes are never close (a hostile header is not
+// compared at quadratic cost). The closest-name suggestions of the header,
+// the command line and job files all use it.
 func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	if len(ra) > 64 || len(rb) > 64 {
 		return 1 << 30
 	}
+	pprev := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
@@ -486,8 +489,11 @@ func EditDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], pprev[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		pprev, prev, cur = prev, cur, pprev
 	}
 	return prev[len(rb)]
 }

@@ -13,7 +13,12 @@ import (
 // DetectFormat returns the Format* name for path from its extension
 // (.csv, .tsv, .xlsx, .ndjson or .jsonl, in any case). For any other
 // extension it returns an error that tells the user to give --format.
+// A .gz after the extension (x.csv.gz) means gzip-compressed: the format
+// is the inner one (IsGzip).
 func DetectFormat(path string) (string, error) {
+	if IsGzip(path) {
+		return detectGzip(path)
+	}
 	ext := strings.ToLower(filepath.Ext(path))
 	switch ext {
 	case ".csv":
@@ -118,11 +123,14 @@ func OpenReader(path string, opts ReaderOptions) (RowReader, error) {
 		return nil, fmt.Errorf("%s is a directory; give the path of a file", path)
 	}
 	if format == FormatXLSX {
+		if IsGzip(path) {
+			return nil, fmt.Errorf("%s: an XLSX workbook cannot be read gzip-compressed (it is a zip archive already); gunzip it", path)
+		}
 		return asReader(openXLSX(path, opts, ""))
 	}
-	f, err := os.Open(path)
+	f, err := openTextFile(path) // decompresses a .gz
 	if err != nil {
-		return nil, openError(path, err)
+		return nil, err
 	}
 	var r RowReader
 	if format == FormatNDJSON {

@@ -138,6 +138,9 @@ func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err er
 		return nil, err
 	}
 	if err := r.readHeader(); err != nil {
+		if errors.Is(err, errEmptySheet) && opts.Sheet == "" {
+			return nil, r.emptyFirstSheet(wb, err)
+		}
 		return nil, err
 	}
 	return r, nil
@@ -512,6 +515,10 @@ func (r *xlsxReader) seekSheetData() error {
 	}
 }
 
+// errEmptySheet marks readHeader's error for a sheet with no rows; its
+// text is empty so that it adds nothing to the message.
+var errEmptySheet = errors.New("")
+
 // readHeader takes the first row with a non-blank cell as the header.
 func (r *xlsxReader) readHeader() error {
 	for {
@@ -519,7 +526,7 @@ func (r *xlsxReader) readHeader() error {
 		r.width = -1 // collect every cell
 		num, err := r.readRow()
 		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("sheet %q is empty: it has no header row; the first row must name the columns, for example name and email", r.sheet)
+			return fmt.Errorf("sheet %q is empty: it has no header row; the first row must name the columns, for example name and email%w", r.sheet, errEmptySheet)
 		}
 		if err != nil {
 			return err

@@ -1,0 +1,201 @@
+package batch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"aivabatch/apiclient"
+	"aivabatch/formats"
+)
+
+// exportState is the watermark of an incremental export (--state): the
+// largest updatedAt it exported, and the customers it exported at exactly
+// that time. Timestamps have millisecond resolution, so a customer
+// updated in the same millisecond as the watermark, after the run that
+// set it had listed, would be lost by "after the watermark" and exported
+// again every night by "at or after". Customers at the watermark are
+// therefore kept by id with a hash of what was exported: one at the
+// watermark is exported again only when it is new or its content changed.
+type exportState struct {
+	Watermark string            `json:"watermark"`
+	AtMark    map[string]string `json:"atWatermark,omitempty"` // id → content hash
+	Exported  int               `json:"exported"`
+	Finished  time.Time         `json:"finished"`
+
+	mark time.Time
+}
+
+// readExportState reads the state file; a missing file is the first run
+// (zero watermark: everything is exported).
+func readExportState(path string) (*exportState, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &exportState{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--state: cannot read %s: %w", path, err)
+	}
+	var s exportState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("--state: %s is not an aivabatch export state (%v); give another path, or delete it to export everything again", path, err)
+	}
+	if s.Watermark != "" {
+		if s.mark, err = time.Parse(time.RFC3339Nano, s.Watermark); err != nil {
+			return nil, fmt.Errorf("--state: %s: watermark %q is not an RFC 3339 time; delete the file to export everything again", path, s.Watermark)
+		}
+	}
+	return &s, nil
+}
+
+// write puts the state in place atomically (a crash leaves the old or the
+// new state, never half of one).
+func (s *exportState) write(path string) error {
+	af, err := formats.CreateAtomic(path)
+	if err != nil {
+		return err
+	}
+	defer af.Abort()
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if _, err := af.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	return af.Commit()
+}
+
+// contentHash identifies what a customer looked like when exported.
+func contentHash(c *apiclient.Customer) string {
+	b, _ := json.Marshal(c)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:12])
+}
+
+// watermark tracks, during one run, which customers pass the previous
+// state and the new state the run will leave.
+type watermark struct {
+	prev *exportState
+	// next: the largest updatedAt kept so far and the customers at it.
+	next     time.Time
+	nextText string
+	atNext   map[string]string
+}
+
+func newWatermark(prev *exportState) *watermark {
+	return &watermark{prev: prev, atNext: map[string]string{}}
+}
+
+// keep reports whether c changed since the previous state; for a customer
+// whose updatedAt cannot be read it returns ok false.
+func (w *watermark) keep(c *apiclient.Customer) (keep, ok bool) {
+	t, err := time.Parse(time.RFC3339Nano, c.UpdatedAt)
+	if err != nil {
+		return w.prev.mark.IsZero(), false
+	}
+	switch {
+	case w.prev.mark.IsZero() || t.After(w.prev.mark):
+		return true, true
+	case t.Equal(w.prev.mark):
+		h, seen := w.prev.AtMark[c.ID]
+		return !seen || h != contentHash(c), true
+	}
+	return false, true
+}
+
+// add records an exported customer for the next state.
+func (w *watermark) add(c *apiclient.Customer) {
+	t, err := time.Parse(time.RFC3339Nano, c.UpdatedAt)
+	if err != nil {
+		return
+	}
+	switch {
+	case t.After(w.next):
+		w.next, w.nextText = t, c.UpdatedAt
+		clear(w.atNext)
+		fallthrough
+	case t.Equal(w.next):
+		w.atNext[c.ID] = contentHash(c)
+	}
+}
+
+// state is the state to write after a successful run that exported n
+// customers: the new watermark, or the previous one when nothing newer
+// was exported (the watermark never moves back, nor to the clock).
+func (w *watermark) state(n int) *exportState {
+	s := &exportState{Exported: n, Finished: time.Now().UTC()}
+	switch {
+	case w.nextText == "" || !w.prev.mark.IsZero() && w.next.Before(w.prev.mark):
+		s.Watermark, s.AtMark, s.mark = w.prev.Watermark, w.prev.AtMark, w.prev.mark
+	case w.next.Equal(w.prev.mark):
+		// Same millisecond as before: the earlier ones stay exported.
+		s.Watermark, s.mark = w.prev.Watermark, w.prev.mark
+		s.AtMark = make(map[string]string, len(w.prev.AtMark)+len(w.atNext))
+		for id, h := range w.prev.AtMark {
+			s.AtMark[id] = h
+		}
+		for id, h := range w.atNext {
+			s.AtMark[id] = h
+		}
+	default:
+		s.Watermark, s.AtMark, s.mark = w.nextText, w.atNext, w.next
+	}
+	return s
+}
+
+// LockPath is the lock file of an incremental export's state file.
+func LockPath(state string) string { return state + ".lock" }
+
+// lockState takes the lock beside the state file, created exclusively and
+// holding this process's pid, so that two exports on one state cannot
+// both move the watermark. A lock whose pid is not running (a killed
+// run) is taken over, and warn says so. The returned func releases it.
+func lockState(state string, warn func(string)) (func(), error) {
+	lp := LockPath(state)
+	for attempt := 0; ; attempt++ {
+		f, err := os.OpenFile(lp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			pid := strconv.Itoa(os.Getpid())
+			_, werr := f.WriteString(pid + "\n")
+			if cerr := f.Close(); werr == nil {
+				werr = cerr
+			}
+			if werr != nil {
+				os.Remove(lp)
+				return nil, fmt.Errorf("--state: writing the lock %s: %w", lp, werr)
+			}
+			return func() {
+				// Only our own lock: never one a later run took over.
+				if b, err := os.ReadFile(lp); err == nil && strings.TrimSpace(string(b)) == pid {
+					os.Remove(lp)
+				}
+			}, nil
+		}
+		if !errors.Is(err, os.ErrExist) || attempt > 0 {
+			return nil, fmt.Errorf("--state: cannot create the lock %s: %w", lp, err)
+		}
+		b, rerr := os.ReadFile(lp)
+		if rerr != nil {
+			return nil, fmt.Errorf("--state: %s exists but cannot be read (%v): another export may be running on %s; delete the lock once it is not", lp, rerr, state)
+		}
+		pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
+		if perr == nil && pid > 0 && processRunning(pid) {
+			return nil, fmt.Errorf("--state: another export (pid %d) is running on %s (lock %s); wait for it to finish, or delete the lock if that process is not an aivabatch export", pid, state, lp)
+		}
+		what := fmt.Sprintf("pid %d is not running", pid)
+		if perr != nil || pid <= 0 {
+			what = fmt.Sprintf("it holds no pid (%q)", strings.TrimSpace(string(b)))
+		}
+		warn(fmt.Sprintf("took over the stale lock %s: %s (an earlier export was killed; its state was not changed)", lp, what))
+		if err := os.Remove(lp); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("--state: removing the stale lock %s: %w", lp, err)
+		}
+	}
+}
