@@ -10,9 +10,10 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"aivabatch/apiclient"
 	"aivabatch/formats"
@@ -360,59 +361,50 @@ func (im *importer) run() error {
 	jobs := make(chan *job, im.cfg.Workers)
 	results := make(chan *job, im.cfg.Workers*2)
 	slots := make(chan struct{}, im.cfg.Window)
-	fatal := make(chan struct{})
-	var fatalOnce sync.Once
-	var fatalErr error
-	fail := func(err error) {
-		fatalOnce.Do(func() { fatalErr = err; close(fatal) })
-	}
 
+	// The producer and the workers run in an errgroup. Its context ends
+	// when this goroutine cannot record a row (the journal or the undo
+	// file fails): then nobody hands on rows any more, and results is
+	// drained so that every sender can return.
+	stopCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	g, gctx := errgroup.WithContext(stopCtx)
 	// A read error ends the reading, not the run: the rows already read
 	// are sent and reported (else the server would hold customers the
 	// report does not show), then the error is returned.
 	var readErr error
-	var senders sync.WaitGroup
-	senders.Add(1)
-	go func() {
-		defer senders.Done()
+	g.Go(func() error {
 		defer close(jobs)
-		readErr = im.produce(jobs, results, slots, fatal)
-	}()
+		readErr = im.produce(gctx, jobs, results, slots)
+		return nil
+	})
 	for range im.cfg.Workers {
-		senders.Add(1)
-		go func() {
-			defer senders.Done()
+		g.Go(func() error {
 			for j := range jobs {
 				im.send(j)
 				im.journalDone(j)
 				select {
 				case results <- j:
-				case <-fatal:
-					return
+				case <-gctx.Done():
+					return nil
 				}
 			}
-		}()
+			return nil
+		})
 	}
-	go func() { senders.Wait(); close(results) }()
+	go func() { g.Wait(); close(results) }()
 
 	// The report goroutine: this one. It owns the report, the summary,
-	// the journal order and the undo file.
+	// the journal order and the undo file, and writes rows in input order.
 	pending := make(map[int]*job)
 	next := 0
-	failed := func() bool {
-		select {
-		case <-fatal:
-			return true
-		default:
-			return false
-		}
-	}
+	var recordErr error
 	for j := range results {
-		if failed() {
-			continue // drain so senders can finish
+		if recordErr != nil {
+			continue // drain so that the senders can return
 		}
 		pending[j.seq] = j
-		for {
+		for recordErr == nil {
 			j, ok := pending[next]
 			if !ok {
 				break
@@ -420,22 +412,22 @@ func (im *importer) run() error {
 			delete(pending, next)
 			next++
 			if err := im.record(j); err != nil {
-				fail(err)
+				recordErr = err
+				stop()
 			}
 			<-slots
 		}
 	}
-	// results is closed after every sender returned: fatalErr and
-	// readErr are settled.
-	if fatalErr != nil {
-		return fatalErr
+	// results is closed after every sender returned: readErr is settled.
+	if recordErr != nil {
+		return recordErr
 	}
 	return readErr
 }
 
 // produce reads, validates and plans rows in order. Rows that need no
 // call go straight to results; the rest go to the senders.
-func (im *importer) produce(jobs, results chan<- *job, slots chan struct{}, fatal <-chan struct{}) error {
+func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slots chan struct{}) error {
 	seq := 0
 	for {
 		row, err := im.in.r.Next()
@@ -447,7 +439,7 @@ func (im *importer) produce(jobs, results chan<- *job, slots chan struct{}, fata
 		}
 		select {
 		case slots <- struct{}{}:
-		case <-fatal:
+		case <-ctx.Done():
 			return nil
 		}
 		rec, err := im.v.Check(row)
@@ -463,7 +455,7 @@ func (im *importer) produce(jobs, results chan<- *job, slots chan struct{}, fata
 		}
 		select {
 		case out <- j:
-		case <-fatal:
+		case <-ctx.Done():
 			return nil
 		}
 	}
