@@ -114,3 +114,8 @@ func checkImportPaths(cfg *ImportConfig, report string) error {
 func checkInputPaths(cfg *InputConfig, report string) error {
 	return CheckDistinct(append([]NamedPath{{"the input", cfg.Path, ""}, {"the report", report, "--report"}}, cfg.Outputs...)...)
 }
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

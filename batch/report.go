@@ -285,3 +285,41 @@ func IsAborted(err error) bool {
 	var ae *AbortedError
 	return errors.As(err, &ae)
 }
+
+// record writes one finished row, in input order.
+func (im *importer) record(j *job) error {
+	o := &j.out
+	if im.reportErr == nil {
+		if err := im.rw.Write(o); err != nil {
+			// The disk is full, say: no new row is sent, but what the
+			// rows already sent did is still counted and journaled.
+			im.reportErr = err
+			im.abort("the report could not be written", fmt.Sprintf("writing the report %s failed: %v", im.in.report, err))
+		} else {
+			im.sum.ReportRows++
+		}
+	}
+	im.sum.add(o)
+	im.cfg.reportProblem(im.sum, o.Result)
+	if j.leftOut {
+		im.sum.LeftOut++
+	}
+	if im.cfg.OnRow != nil {
+		im.cfg.OnRow(im.sum.Rows)
+	}
+	res := o.Result
+	if res == ResultSkipped && j.plan.result != "" {
+		res = j.plan.result
+	}
+	if confirmed(res) && !im.cfg.DryRun && !j.journaled {
+		if err := im.journal.add(journalEntry{Row: o.Num, Result: res, ID: o.CustomerID, Hash: j.hash}); err != nil {
+			return fmt.Errorf("writing the journal: %w", err)
+		}
+	}
+	if im.undo != nil && !im.cfg.DryRun {
+		if err := im.undo.add(o, &j.plan); err != nil {
+			return fmt.Errorf("writing the undo file: %w", err)
+		}
+	}
+	return nil
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"aivabatch/apiclient"
-	"aivabatch/formats"
 )
 
 // ImportConfig configures Import.
@@ -270,14 +268,11 @@ func (im *importer) abort(short, reason string) {
 
 type abortInfo struct{ short, reason string }
 
-// stopped says no new row may be sent: aborted or interrupted.
-func (im *importer) stopped() bool {
+// noMoreSends says no new row may be sent: the run was aborted (403,
+// --max-errors, the journal or the report failed) or interrupted (a
+// signal).
+func (im *importer) noMoreSends() bool {
 	return im.aborted.Load() != nil || im.ctx.Err() != nil
-}
-
-func (im *importer) needList() bool {
-	c := im.cfg
-	return c.MatchEmail || c.Undo != "" || c.DryRun || c.Resume
 }
 
 // settle waits, on a resume, until the creates the interrupted run had in
@@ -315,36 +310,6 @@ func (im *importer) settle() {
 	case <-t.C:
 	case <-im.ctx.Done():
 	}
-}
-
-// listAll fills the customer index from one streamed list.
-func (im *importer) listAll() error {
-	x, err := newCustIndex()
-	if err != nil {
-		return err
-	}
-	var addErr error
-	err = listWithRetry(im.reqCtx, im.cfg.Client, im.cfg.Retries+1, func() {
-		if e := x.reset(); e != nil && addErr == nil {
-			addErr = e
-		}
-	}, func(cu *apiclient.Customer) {
-		if e := x.add(cu); e != nil && addErr == nil {
-			addErr = e
-		}
-	})
-	if err == nil {
-		err = addErr
-	}
-	if err == nil {
-		err = x.finish()
-	}
-	if err != nil {
-		x.close()
-		return err
-	}
-	im.idx = x
-	return nil
 }
 
 func (im *importer) run() error {
@@ -461,204 +426,6 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 	}
 }
 
-// plan settles the row's outcome when no call is needed (and returns
-// true), or fills j.plan for a sender.
-func (im *importer) plan(j *job) bool {
-	rec, o := j.rec, &j.out
-	if why := im.cfg.window(j.seq); why != "" {
-		if p, ok := im.prevDone(rec.Num); ok && p.Hash == j.hash {
-			// Done by an earlier run: still done, whatever this run takes.
-			o.Result, o.CustomerID = ResultSkipped, p.ID
-			j.plan.result = p.Result
-			return true
-		}
-		// not_attempted, so that a --resume without the flag sends it.
-		o.Result, j.leftOut = ResultNotAttempted, true
-		o.Error = "not sent: " + why + "; to send it, run the same command again with --resume and without " + strings.Fields(why)[1]
-		return true
-	}
-	if !rec.Valid() {
-		o.Result, o.Error = ResultInvalid, rec.ErrorText()
-		return true
-	}
-	if rec.Action == ActionSkip {
-		o.Result = ResultSkipped
-		return true
-	}
-	if p, ok := im.prevDone(rec.Num); ok && p.Hash == j.hash {
-		o.Result, o.CustomerID = ResultSkipped, p.ID
-		j.plan.result = p.Result // journaled again so a later resume skips it too
-		return true
-	}
-	if im.resultCol >= 0 && im.idCol >= 0 {
-		// A report fed back as input: the rows its run already did are
-		// not done again (that would create duplicates); the failed and
-		// invalid ones, fixed or not, are processed.
-		res := Result(strings.TrimSpace(rec.Cells[im.resultCol]))
-		id := strings.TrimSpace(rec.Cells[im.idCol])
-		if confirmed(res) || res == ResultSkipped && id != "" {
-			o.Result, o.CustomerID = ResultSkipped, id
-			o.Changes = "already " + string(res) + " according to the input report"
-			return true
-		}
-	}
-	if im.stopped() {
-		o.Result = ResultNotAttempted
-		o.Error = im.notAttemptedReason()
-		return true
-	}
-
-	var cur *apiclient.Customer
-	id := rec.ID
-	if id != "" && im.idx != nil {
-		cur = im.idx.id(id)
-	}
-	if id == "" && im.cfg.MatchEmail && rec.Action != ActionCreate {
-		cur = im.idx.email(rec.EmailKey)
-		if cur != nil {
-			id = cur.ID
-		}
-	}
-	if im.cfg.DryRun && id != "" && cur == nil && im.idx != nil && (rec.Action == ActionUpdate || rec.Action == ActionDelete || rec.Action == ActionUpsert && !im.cfg.MatchEmail) {
-		o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("no customer with id %q in this tenant", id))
-		return true
-	}
-	var p plan
-	switch rec.Action {
-	case ActionCreate:
-		p = plan{op: opCreate}
-	case ActionUpsert:
-		if id != "" && cur == nil && im.cfg.MatchEmail && im.idx != nil {
-			// An id this tenant does not have (an export of another
-			// tenant, a customer deleted since): match by email instead,
-			// so that an export imports into an empty tenant.
-			if cur = im.idx.email(rec.EmailKey); cur != nil {
-				id = cur.ID
-			} else {
-				id = ""
-			}
-		}
-		if id != "" {
-			p = updatePlan(rec, id, cur, im.cfg.BlankClear)
-		} else {
-			p = plan{op: opCreate}
-		}
-	case ActionUpdate:
-		if id == "" {
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, "no customer with this email; use action create or upsert to add it")
-			return true
-		}
-		p = updatePlan(rec, id, cur, im.cfg.BlankClear)
-	case ActionDelete:
-		if id == "" {
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, "no customer with this email to delete")
-			return true
-		}
-		p = plan{op: opDelete, id: id, cur: cur}
-	}
-	if p.op == opCreate {
-		if rec.Action == ActionUpsert && im.cfg.MatchEmail {
-			// Only now is it known that this row creates: it needs a name.
-			im.v.RequireCreate(rec)
-			if !rec.Valid() {
-				o.Result, o.Error = ResultInvalid, rec.ErrorText()
-				return true
-			}
-		}
-		p.fields = createFields(rec)
-		if c, how := im.createdEarlier(rec); c != nil {
-			// An earlier run created this row's customer: never again.
-			// What the row holds now and the customer does not (the row
-			// was edited since, or the create landed without its
-			// response) is sent as an update.
-			up := updatePlan(rec, c.ID, c, im.cfg.BlankClear)
-			if up.op == opNone {
-				o.Result, o.CustomerID = ResultCreated, c.ID
-				o.Changes = how + "; not sent again"
-				j.plan = plan{op: opNone, result: ResultCreated}
-				return true
-			}
-			p = up
-			p.changes = how + "; the row changed since, so it is updated: " + p.changes
-		}
-	}
-	if e, ok := im.prev.inDoubt(rec.Num); ok && p.id != "" && e.ID == p.id {
-		// The interrupted run sent this update or delete, and no outcome
-		// came back. Both are idempotent: a second send is harmless, and
-		// when the server already shows the effect, the row is done.
-		switch {
-		case e.Intent == intentDelete && p.op == opDelete && cur == nil && im.idx != nil:
-			o.Result, o.CustomerID = ResultDeleted, p.id
-			o.Changes = "deleted by the interrupted run (the customer is gone)"
-			j.plan = plan{op: opNone, result: ResultDeleted}
-			return true
-		case e.Intent == intentUpdate && p.op == opNone && p.result == ResultUnchanged:
-			p.result = ResultUpdated
-			p.changes = "applied by the interrupted run (the customer already holds these values)"
-		}
-	}
-	j.plan = p
-	o.CustomerID = p.id
-	o.Changes = p.changes
-	if p.op == opNone {
-		o.Result = p.result
-		return true
-	}
-	if im.cfg.DryRun {
-		switch p.op {
-		case opCreate:
-			o.Result = ResultWouldCreate
-		case opUpdate:
-			o.Result = ResultWouldUpdate
-		case opDelete:
-			o.Result = ResultWouldDelete
-		}
-		return true
-	}
-	return false
-}
-
-// prevDone returns the row's confirmed outcome of the previous runs.
-func (im *importer) prevDone(row int) (journalEntry, bool) {
-	if im.prev == nil {
-		return journalEntry{}, false
-	}
-	return im.prev.done.get(row)
-}
-
-// createdEarlier returns the customer a previous run created from this
-// row, and how that is known, or nil. Only a resume asks, after its fresh
-// list (and the settle wait, so in-flight creates of the killed run have
-// landed).
-func (im *importer) createdEarlier(rec *Record) (*apiclient.Customer, string) {
-	p := im.prev
-	if p == nil || im.idx == nil {
-		return nil, ""
-	}
-	if d, ok := p.done.get(rec.Num); ok && d.Result == ResultCreated && d.ID != "" {
-		if c := im.idx.id(d.ID); c != nil {
-			return c, "created by the earlier run"
-		}
-		// Deleted since: the row creates it again.
-		return nil, ""
-	}
-	if !p.intents {
-		// No record of what was sent (a finished report, or a journal of
-		// an older version): any create may have happened.
-		if c := im.idx.email(rec.EmailKey); c != nil {
-			return c, "found by email after the interrupted run"
-		}
-		return nil, ""
-	}
-	if e, ok := p.inDoubt(rec.Num); ok && e.Intent == intentCreate {
-		if c := im.idx.email(e.Email); c != nil {
-			return c, "created by the interrupted run (its response was lost; found by email)"
-		}
-	}
-	// Never sent (no intent), or sent and not landed: create.
-	return nil, ""
-}
-
 func (im *importer) notAttemptedReason() string {
 	if p := im.aborted.Load(); p != nil {
 		return "not sent: the run stopped because " + p.short + "; run again with --resume"
@@ -666,17 +433,10 @@ func (im *importer) notAttemptedReason() string {
 	return "not sent: the run was interrupted; run again with --resume"
 }
 
-func columnMsg(m *formats.Mapping, f formats.Field, msg string) string {
-	if i, ok := m.Index[f]; ok {
-		return m.Header[i] + ": " + msg
-	}
-	return string(f) + ": " + msg
-}
-
 // send performs the row's calls and fills j.out. It runs on a worker.
 func (im *importer) send(j *job) {
 	o := &j.out
-	if im.stopped() {
+	if im.noMoreSends() {
 		o.Result, o.Error, o.Changes = ResultNotAttempted, im.notAttemptedReason(), ""
 		return
 	}
@@ -831,44 +591,6 @@ func (im *importer) failed(o *Outcome, err error, prefix string) {
 	}
 }
 
-// record writes one finished row, in input order.
-func (im *importer) record(j *job) error {
-	o := &j.out
-	if im.reportErr == nil {
-		if err := im.rw.Write(o); err != nil {
-			// The disk is full, say: no new row is sent, but what the
-			// rows already sent did is still counted and journaled.
-			im.reportErr = err
-			im.abort("the report could not be written", fmt.Sprintf("writing the report %s failed: %v", im.in.report, err))
-		} else {
-			im.sum.ReportRows++
-		}
-	}
-	im.sum.add(o)
-	im.cfg.reportProblem(im.sum, o.Result)
-	if j.leftOut {
-		im.sum.LeftOut++
-	}
-	if im.cfg.OnRow != nil {
-		im.cfg.OnRow(im.sum.Rows)
-	}
-	res := o.Result
-	if res == ResultSkipped && j.plan.result != "" {
-		res = j.plan.result
-	}
-	if confirmed(res) && !im.cfg.DryRun && !j.journaled {
-		if err := im.journal.add(journalEntry{Row: o.Num, Result: res, ID: o.CustomerID, Hash: j.hash}); err != nil {
-			return fmt.Errorf("writing the journal: %w", err)
-		}
-	}
-	if im.undo != nil && !im.cfg.DryRun {
-		if err := im.undo.add(o, &j.plan); err != nil {
-			return fmt.Errorf("writing the undo file: %w", err)
-		}
-	}
-	return nil
-}
-
 // countFailure counts a failed row as soon as its worker knows, so that
 // --max-errors stops the other workers at once rather than when the
 // report reaches the row.
@@ -883,7 +605,29 @@ func (im *importer) countFailure() {
 	}
 }
 
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+// finalAbortReason is why the run stopped, told with the counts of the
+// finished run. --max-errors is checked as rows fail, but requests
+// already in flight then still finish, and some of them fail too: the
+// reason must agree with the summary beside it, not with the moment the
+// limit was crossed.
+func (im *importer) finalAbortReason() string {
+	p := im.aborted.Load()
+	if p == nil {
+		return ""
+	}
+	if p.short != "--max-errors was reached" {
+		return p.reason
+	}
+	failed := im.sum.Counts[ResultFailed]
+	more := ""
+	if limit := im.cfg.MaxErrors; limit > 0 && failed > limit {
+		more = fmt.Sprintf(" (%d more than the limit: requests already in flight finished)", failed-limit)
+	}
+	var reached string
+	if im.cfg.MaxErrors > 0 {
+		reached = fmt.Sprintf("--max-errors %d reached: %d rows failed%s", im.cfg.MaxErrors, failed, more)
+	} else {
+		reached = fmt.Sprintf("--max-errors %g%% reached: %d of %d rows sent failed", im.cfg.MaxErrorsPercent, failed, im.sent.Load())
+	}
+	return reached + "; the rows not sent are not_attempted: see _error in the report for the failures, fix their cause, then run again with --resume"
 }

@@ -1,0 +1,113 @@
+package batch
+
+import (
+	"aivabatch/formats"
+	"fmt"
+	"io"
+)
+
+// InputConfig says which file to read and how (shared by validate and
+// import).
+type InputConfig struct {
+	// Path of the input file, or "-" for Stdin.
+	Path   string
+	Stdin  io.Reader
+	Reader formats.ReaderOptions
+	Map    formats.MapOptions
+	// Report is the report path; "" means DefaultReportPath(Path).
+	Report string
+	// Mode is the default action (--mode); "" means upsert.
+	Mode Action
+	// MatchEmail is --match email.
+	MatchEmail bool
+	// OnRow, when set, is called from the report goroutine after each row
+	// is reported, with the number of rows done.
+	OnRow func(done int)
+	// OnProblem, when set, is called like OnRow after each row that
+	// ended badly (invalid, failed; not not_attempted), with the number
+	// of such rows so far: progress lines show it.
+	OnProblem func(problems int)
+	// Outputs are the caller's other files (--summary-json): none may be
+	// the input, the report or one another (CheckDistinct).
+	Outputs []NamedPath
+	// Skip leaves out the first Skip data rows and Limit (0 = no limit)
+	// takes at most that many after them (--skip, --limit): a first try
+	// on a few rows. Import reports the rows left out as not_attempted,
+	// so that a --resume without them finishes the file; validate leaves
+	// them out of its report and counts them in Summary.LeftOut.
+	Skip, Limit int
+}
+
+// window says why the data row at index seq (0-based, in file order) is
+// left out by --skip or --limit, or "" when it is taken.
+func (c *InputConfig) window(seq int) string {
+	switch {
+	case seq < c.Skip:
+		return fmt.Sprintf("before --skip %d", c.Skip)
+	case c.Limit > 0 && seq >= c.Skip+c.Limit:
+		return fmt.Sprintf("beyond --limit %d", c.Limit)
+	}
+	return ""
+}
+
+// isJSON tells an NDJSON input, by --format or the file's extension.
+func (cfg *InputConfig) isJSON() bool {
+	f := cfg.Reader.Format
+	if f == "" && cfg.Path != "-" {
+		f, _ = formats.DetectFormat(cfg.Path)
+	}
+	return f == formats.FormatNDJSON
+}
+
+// reportProblem calls OnProblem after a row with result r was added to
+// sum, when r is a problem.
+func (cfg *InputConfig) reportProblem(sum *Summary, r Result) {
+	if cfg.OnProblem != nil && !r.Good() && r != ResultNotAttempted {
+		cfg.OnProblem(sum.Problems() - sum.Counts[ResultNotAttempted])
+	}
+}
+
+type input struct {
+	r      formats.RowReader
+	m      *formats.Mapping
+	report string
+}
+
+// openInput opens the reader, maps the header and settles the report path.
+// Every error is an *InputError.
+func openInput(cfg *InputConfig) (*input, error) {
+	var (
+		r   formats.RowReader
+		err error
+	)
+	if cfg.Path == "-" {
+		if cfg.Reader.Format == "" {
+			return nil, inputErr("reading from stdin needs --format csv|tsv|xlsx|ndjson")
+		}
+		r, err = formats.NewReader(cfg.Stdin, cfg.Reader)
+	} else {
+		r, err = formats.OpenReader(cfg.Path, cfg.Reader)
+	}
+	if err != nil {
+		return nil, &InputError{Err: err}
+	}
+	mapOpts := cfg.Map
+	if mapOpts.Warn == nil {
+		mapOpts.Warn = cfg.Reader.Warn
+	}
+	m, r2, err := formats.MapReader(r, mapOpts)
+	if err != nil {
+		r.Close()
+		return nil, &InputError{Err: err}
+	}
+	r = r2 // gives back the rows MapReader looked at
+	report := cfg.Report
+	if report == "" {
+		report = DefaultReportPath(cfg.Path)
+	}
+	if err := checkInputPaths(cfg, report); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return &input{r: r, m: m, report: report}, nil
+}
