@@ -278,7 +278,7 @@ func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
 
 // reportExtensions are the extensions a report may have: its format
 // follows its extension.
-const reportExtensions = ".csv, .tsv, .xlsx, .ndjson or .jsonl"
+const reportExtensions = ".csv, .tsv, .xlsx, .ndjson or .jsonl (or .csv.gz, .tsv.gz, .ndjson.gz, .jsonl.gz)"
 
 // checkPaths catches what the readers and writers would misreport: a
 // directory given as the input, and a report whose extension picks no
