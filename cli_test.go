@@ -137,9 +137,9 @@ func TestPathMistakes(t *testing.T) {
 	}{
 		{[]string{"validate", "samples"}, "aivabatch: samples is a directory; give one file in it, e.g. samples/a.csv\n"},
 		{[]string{"import", "samples/", "--sandbox"}, "aivabatch: samples/ is a directory; give one file in it, e.g. samples/a.csv\n"},
-		{[]string{"validate", "samples/a.csv", "--report", "r.txt"}, "aivabatch: --report r.txt: the report's format follows its extension; use .csv, .tsv, .xlsx, .ndjson or .jsonl\n"},
+		{[]string{"validate", "samples/a.csv", "--report", "r.txt"}, "aivabatch: --report r.txt: the report's format follows its extension; use .csv, .tsv, .xlsx, .ndjson or .jsonl (or .csv.gz, .tsv.gz, .ndjson.gz, .jsonl.gz)\n"},
 		{[]string{"validate", "samples/a.csv", "--report", "samples"}, "aivabatch: --report samples is a directory; give a file path such as samples/report.csv\n"},
-		{[]string{"validate", "data.txt", "--format", "csv"}, "aivabatch: the default report is named after the input data.txt, whose extension .txt picks no report format; pass --report PATH ending in .csv, .tsv, .xlsx, .ndjson or .jsonl\n"},
+		{[]string{"validate", "data.txt", "--format", "csv"}, "aivabatch: the default report is named after the input data.txt, whose extension .txt picks no report format; pass --report PATH ending in .csv, .tsv, .xlsx, .ndjson or .jsonl (or .csv.gz, .tsv.gz, .ndjson.gz, .jsonl.gz)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
