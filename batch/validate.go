@@ -472,6 +472,12 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			r.Blank = append(r.Blank, f)
 			continue
 		}
+		if c, ok := controlRune(s); ok {
+			// A NUL or another control character would reach the API,
+			// which may cut the text there or refuse the whole row.
+			v.problem(r, f, "contains the control character U+%04X; delete it (line breaks and tabs are fine)", c)
+			continue
+		}
 		switch i {
 		case pEmail:
 			if c, ok := invisibleRune(s); ok {
@@ -705,6 +711,17 @@ func isDecimal(s string) bool {
 		}
 	}
 	return digits > 0 && dots <= 1
+}
+
+// controlRune returns the first control character in s other than tab,
+// line feed and carriage return (NUL, the C0 and C1 controls, DEL).
+func controlRune(s string) (rune, bool) {
+	for _, c := range s {
+		if unicode.IsControl(c) && c != '\t' && c != '\n' && c != '\r' {
+			return c, true
+		}
+	}
+	return 0, false
 }
 
 // invisibleRune returns the first invisible formatting character in s

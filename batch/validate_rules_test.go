@@ -34,6 +34,8 @@ func TestValidatorRules(t *testing.T) {
 			wantErrs: []string{`email: "bo@" is not a valid email address`, `phone: "1.80012E+10" is in exponent form`, `status: "pending" is not a status`, `value: "1,234.50" has a thousands separator; write the number without it (e.g. 1234.50)`, `autoPayment: "maybe" is not a yes/no value`}},
 		{name: "display name is not a bare address", cells: []string{"", "", "", "Bo", "Bo <bo@example.com>", "", "", "", "", ""},
 			wantErrs: []string{`email: "Bo <bo@example.com>" is not a valid email address`}},
+		{name: "NUL in a name", cells: []string{"", "", "", "Bo\x00b", "bo@example.com", "", "", "", "", ""},
+			wantErrs: []string{`name: contains the control character U+0000; delete it`}},
 		{name: "zero-width space in email", cells: []string{"", "", "", "Bo", "bo\u200b@example.com", "", "", "", "", ""},
 			wantErrs: []string{`email: "bo\u200b@example.com" contains an invisible character, U+200B (zero-width space); delete it`}},
 		{name: "joiners, word joiner and BOM in email", cells: []string{"", "", "", "Bo", "b\u200co\u200d@exa\u2060mple.com\ufeff", "", "", "", "", ""},
