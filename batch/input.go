@@ -2,6 +2,7 @@ package batch
 
 import (
 	"aivabatch/formats"
+	"context"
 	"fmt"
 	"io"
 )
@@ -110,4 +111,29 @@ func openInput(cfg *InputConfig) (*input, error) {
 		return nil, err
 	}
 	return &input{r: r, m: m, report: report}, nil
+}
+
+// closeStdinOn makes a read of standard input (when it is the input)
+// end as soon as ctx is done: a read blocked on a pipe or a terminal that
+// sends nothing would otherwise keep the run from seeing Ctrl-C or
+// SIGTERM, and closing os.Stdin does not wake a blocked read. The input
+// is read through a pipe fed by a goroutine; cancelling ctx closes the
+// pipe, and the goroutine, if still blocked on stdin, ends with the
+// process. It returns the function that ends the watch.
+func (cfg *InputConfig) closeStdinOn(ctx context.Context) func() {
+	if cfg.Path != "-" || cfg.Stdin == nil {
+		return func() {}
+	}
+	pr, pw := io.Pipe()
+	src := cfg.Stdin
+	go func() {
+		_, err := io.Copy(pw, src)
+		pw.CloseWithError(err)
+	}()
+	cfg.Stdin = pr
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(context.Cause(ctx)) })
+	return func() {
+		stop()
+		pr.Close()
+	}
 }

@@ -83,8 +83,12 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if cfg.DryRun && cfg.Report == "" {
 		cfg.Report = DefaultDryRunReportPath(cfg.Path)
 	}
+	defer cfg.closeStdinOn(ctx)()
 	in, err := openInput(&cfg.InputConfig)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, err
 	}
 	defer in.r.Close()
@@ -386,6 +390,11 @@ func (im *importer) run() error {
 	// results is closed after every sender returned: readErr is settled.
 	if recordErr != nil {
 		return recordErr
+	}
+	if readErr != nil && im.ctx.Err() != nil {
+		// Interrupted: the input was closed under the reader (a pipe
+		// that sent nothing more); the run ends as interrupted.
+		return nil
 	}
 	return readErr
 }

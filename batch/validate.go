@@ -36,8 +36,12 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	if cfg.Report == "" {
 		cfg.Report = DefaultValidateReportPath(cfg.Path)
 	}
+	defer cfg.closeStdinOn(ctx)()
 	in, err := openInput(&cfg.InputConfig)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, err
 	}
 	defer in.r.Close()
