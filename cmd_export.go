@@ -21,7 +21,27 @@ const exportExample = `  aivabatch export --sandbox -o customers.xlsx
   The file is written beside its final name and renamed into place only when the whole
   list was read: a failed export leaves the previous file as it was.`
 
+// exportOptions is what the export command's flags say (the flags →
+// options layer; see cmd_options_test.go).
+type exportOptions struct {
+	cfg               batch.ExportConfig // without Client and OnRow
+	conn              connFlags
+	quiet, noProgress bool
+	summaryJSON       string
+}
+
 func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
+	o, err := parseExport(args, io, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return o.run(ctx, io)
+}
+
+// parseExport reads the export command's flags into options; durations
+// back from now (--updated-since 24h) count from now. It makes no
+// connection.
+func parseExport(args []string, io *IO, now time.Time) (*exportOptions, error) {
 	var (
 		cf                               connFlags
 		output, format, columns          string
@@ -91,7 +111,6 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 			return nil, usagef("--status %q: use active, inactive or blocked (comma-separated)", s)
 		}
 	}
-	now := time.Now()
 	if cfg.CreatedSince, err = parseSince(created, now); err != nil {
 		return nil, usagef("--created-since: %v", err)
 	}
@@ -110,6 +129,12 @@ func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 			second: fmt.Sprintf("stopped at once; %s was not replaced, but a temporary .%s.tmp-* file may be left beside it", output, filepath.Base(output)),
 		})
 	}
+	return &exportOptions{cfg: cfg, conn: cf, quiet: quiet, noProgress: noProgress, summaryJSON: summaryJSON}, nil
+}
+
+// run connects and exports as the options say.
+func (o *exportOptions) run(ctx context.Context, io *IO) (*batch.Summary, error) {
+	cfg, cf, quiet, noProgress, summaryJSON := o.cfg, o.conn, o.quiet, o.noProgress, o.summaryJSON
 	conn, err := cf.connect(ctx, io)
 	if err != nil {
 		return nil, err

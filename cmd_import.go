@@ -22,7 +22,26 @@ const importExample = `  aivabatch import --sandbox samples/customers.csv
   Rows are created or updated through rate-limited workers; every row gets a line in
   customers.report.csv (open it, fix the failed rows, import it again, or re-run with --resume).`
 
+// importOptions is what the import command's flags say: the flags →
+// options layer, tested without running anything (see cmd_options_test.go).
+type importOptions struct {
+	cfg  batch.ImportConfig // without Client, Notice and the callbacks
+	in   inputFlags
+	conn connFlags
+	undo string
+}
+
 func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
+	o, err := parseImport(args, io)
+	if err != nil {
+		return nil, err
+	}
+	return o.run(ctx, io)
+}
+
+// parseImport reads the import command's flags into options; it reads no
+// file and makes no connection.
+func parseImport(args []string, io *IO) (*importOptions, error) {
 	var (
 		f                inputFlags
 		win              windowFlags
@@ -82,11 +101,6 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		}
 		cfg.Settle = settle
 	}
-	cfg.Notice = func(msg string) {
-		if !f.quiet {
-			io.logger().notice(slog.LevelInfo, msg)
-		}
-	}
 	switch strings.ToLower(blank) {
 	case "keep":
 	case "clear":
@@ -113,7 +127,17 @@ func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, erro
 		return nil, usagef("--workers must be at least 1")
 	}
 	cfg.Workers = cf.workers
+	return &importOptions{cfg: cfg, in: f, conn: cf, undo: undo}, nil
+}
 
+// run connects and imports as the options say.
+func (o *importOptions) run(ctx context.Context, io *IO) (*batch.Summary, error) {
+	cfg, f, cf, undo, in := o.cfg, o.in, o.conn, o.undo, o.cfg.InputConfig
+	cfg.Notice = func(msg string) {
+		if !f.quiet {
+			io.logger().notice(slog.LevelInfo, msg)
+		}
+	}
 	conn, err := cf.connect(ctx, io)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,30 @@ import (
 	"aivabatch/formats"
 )
 
+// validateOptions is what the validate command's flags say (the flags →
+// options layer; see cmd_options_test.go).
+type validateOptions struct {
+	cfg        batch.InputConfig
+	in         inputFlags
+	cmd        *command // for --write-job after the run
+	path       string
+	listSheets bool
+}
+
 func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
+	o, err := parseValidate(args, io)
+	if err != nil {
+		return nil, err
+	}
+	if o.listSheets {
+		return nil, printSheets(io, o.path)
+	}
+	return o.run(ctx, io)
+}
+
+// parseValidate reads the validate command's flags into options; it
+// reads no file.
+func parseValidate(args []string, io *IO) (*validateOptions, error) {
 	var f inputFlags
 	var win windowFlags
 	var listSheets bool
@@ -35,7 +58,7 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 		return nil, usagef("validate needs exactly one FILE (or - for stdin with --format); see aivabatch validate --help")
 	}
 	if listSheets {
-		return nil, printSheets(io, pos[0])
+		return &validateOptions{path: pos[0], listSheets: true}, nil
 	}
 	in, err := f.config(pos[0], io)
 	if err != nil {
@@ -55,6 +78,12 @@ func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, er
 		first:  "interrupted; stopping, then closing the report (press Ctrl-C again to stop at once)",
 		second: "stopped at once; the report is incomplete (validate keeps no journal): run validate again",
 	})
+	return &validateOptions{cfg: in, in: f, cmd: c, path: pos[0]}, nil
+}
+
+// run validates the file as the options say.
+func (o *validateOptions) run(ctx context.Context, io *IO) (*batch.Summary, error) {
+	in, f, c, pos := o.cfg, o.in, o.cmd, []string{o.path}
 	var warnings []string
 	in.Reader.Warn = func(msg string) { warnings = append(warnings, msg) }
 	// Rows, not bytes, where the file's size says nothing of the text
