@@ -143,7 +143,7 @@ func TestImportRerunWithMatchEmailWritesNothing(t *testing.T) {
 	if sum.Counts[ResultUnchanged] != 300 {
 		t.Errorf("second run counts = %v, want 300 unchanged", sum.Counts)
 	}
-	if w := (after.Create + after.Update + after.Status + after.Delete) - (before.Create + before.Update + before.Status + before.Delete); w != 0 {
+	if w := after.Writes() - before.Writes(); w != 0 {
 		t.Errorf("second run made %d writes, want 0", w)
 	}
 	if l := after.List - before.List; l != 1 {

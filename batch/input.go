@@ -137,3 +137,19 @@ func (cfg *InputConfig) closeStdinOn(ctx context.Context) func() {
 		pr.Close()
 	}
 }
+
+// openInputCtx is openInput for a run under ctx: a read of stdin ends
+// when ctx does (closeStdinOn), and an open that fails because of that
+// returns ctx's error. release closes the reader and ends the watch.
+func openInputCtx(ctx context.Context, cfg *InputConfig) (in *input, release func(), err error) {
+	stop := cfg.closeStdinOn(ctx)
+	in, err = openInput(cfg)
+	if err != nil {
+		stop()
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return nil, nil, err
+	}
+	return in, func() { in.r.Close(); stop() }, nil
+}

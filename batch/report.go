@@ -78,42 +78,34 @@ func IsInputError(err error) bool {
 // DefaultReportPath is <input dir>/<input stem>.report.<input ext>; for
 // stdin ("-") it is import.report.csv in the working directory.
 func DefaultReportPath(input string) string {
-	if input == "-" || input == "" {
-		return "import.report.csv"
-	}
-	stem, ext := formats.SplitExt(input) // x.csv.gz: x.report.csv.gz
-	if ext == "" {
-		ext = ".csv"
-	}
-	return stem + ".report" + ext
+	return besideInput(input, ".report", "import.report.csv")
 }
 
 // DefaultValidateReportPath is <input dir>/<input stem>.validate.<input
 // ext> (stdin: validate.report.csv): validate never replaces the report
 // of an import, which --resume and the re-run guard read.
 func DefaultValidateReportPath(input string) string {
-	if input == "-" || input == "" {
-		return "validate.report.csv"
-	}
-	stem, ext := formats.SplitExt(input)
-	if ext == "" {
-		ext = ".csv"
-	}
-	return stem + ".validate" + ext
+	return besideInput(input, ".validate", "validate.report.csv")
 }
 
 // DefaultDryRunReportPath is <input dir>/<input stem>.dry-run.<input ext>
 // (stdin: import.dry-run.csv): a dry run never overwrites the report of a
 // real run, which --resume and the re-run guard read.
 func DefaultDryRunReportPath(input string) string {
+	return besideInput(input, ".dry-run", "import.dry-run.csv")
+}
+
+// besideInput is <input stem><infix><input ext> (x.csv.gz:
+// x<infix>.csv.gz; no extension: .csv), or forStdin for "-".
+func besideInput(input, infix, forStdin string) string {
 	if input == "-" || input == "" {
-		return "import.dry-run.csv"
+		return forStdin
 	}
 	stem, ext := formats.SplitExt(input)
 	if ext == "" {
 		ext = ".csv"
 	}
-	return stem + ".dry-run" + ext
+	return stem + infix + ext
 }
 
 // reportWriter writes outcomes under the report header. Only one goroutine

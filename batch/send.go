@@ -83,15 +83,11 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if cfg.DryRun && cfg.Report == "" {
 		cfg.Report = DefaultDryRunReportPath(cfg.Path)
 	}
-	defer cfg.closeStdinOn(ctx)()
-	in, err := openInput(&cfg.InputConfig)
+	in, release, err := openInputCtx(ctx, &cfg.InputConfig)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		return nil, err
 	}
-	defer in.r.Close()
+	defer release()
 	if err := checkImportPaths(&cfg, in.report); err != nil {
 		return nil, err
 	}

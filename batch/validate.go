@@ -36,15 +36,11 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	if cfg.Report == "" {
 		cfg.Report = DefaultValidateReportPath(cfg.Path)
 	}
-	defer cfg.closeStdinOn(ctx)()
-	in, err := openInput(&cfg.InputConfig)
+	in, release, err := openInputCtx(ctx, &cfg.InputConfig)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		return nil, err
 	}
-	defer in.r.Close()
+	defer release()
 	sum := newSummary("validate")
 	sum.Input, sum.Report = cfg.Path, in.report
 	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON()})

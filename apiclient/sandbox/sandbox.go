@@ -258,6 +258,10 @@ type Requests struct {
 	Other                                     int64 // unknown paths and methods
 }
 
+// Writes counts the calls that change customers: creates, updates,
+// status changes and deletes.
+func (r Requests) Writes() int64 { return r.Create + r.Update + r.Status + r.Delete }
+
 // Total is the sum of all counts.
 func (r Requests) Total() int64 {
 	return r.List + r.Get + r.Create + r.Update + r.Status + r.Delete + r.Other
