@@ -143,23 +143,17 @@ func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) boo
 }
 
 // apiCustomer is a customer as the API sends it: decoding into it fails
-// (or customer refuses it) for anything else.
+// (or customer refuses it) for anything else. The typed members are
+// Customer's own (customerFields has its fields, not its JSON methods);
+// "id" here shadows Customer's, to tell a missing id from an empty one.
 type apiCustomer struct {
-	OID         json.RawMessage `json:"_id"`
-	ID          *string         `json:"id"`
-	FirstName   string          `json:"firstName"`
-	LastName    string          `json:"lastName"`
-	Name        string          `json:"name"`
-	Email       string          `json:"email"`
-	Phone       string          `json:"phone"`
-	Status      string          `json:"status"`
-	Type        string          `json:"type"`
-	Value       float64         `json:"value"`
-	AutoPayment bool            `json:"autoPayment"`
-	Notes       string          `json:"notes"`
-	CreatedAt   string          `json:"createdAt"`
-	UpdatedAt   string          `json:"updatedAt"`
+	OID json.RawMessage `json:"_id"`
+	ID  *string         `json:"id"`
+	customerFields
 }
+
+// customerFields is Customer without its JSON methods.
+type customerFields Customer
 
 // customer sets *c from f, decoded from raw, as UnmarshalJSON would; it
 // reports false, leaving c to UnmarshalJSON, when the id would come from
@@ -168,12 +162,8 @@ func (f *apiCustomer) customer(c *Customer, raw []byte) bool {
 	if f.ID == nil {
 		return false
 	}
-	*c = Customer{
-		ID: *f.ID, FirstName: f.FirstName, LastName: f.LastName, Name: f.Name,
-		Email: f.Email, Phone: f.Phone, Status: f.Status, Type: f.Type,
-		Value: f.Value, AutoPayment: f.AutoPayment, Notes: f.Notes,
-		CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, Raw: bytes.Clone(raw),
-	}
+	*c = Customer(f.customerFields)
+	c.ID, c.Raw = *f.ID, bytes.Clone(raw)
 	if f.OID != nil {
 		c.Extra = map[string]json.RawMessage{"_id": f.OID}
 	}

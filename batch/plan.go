@@ -229,8 +229,9 @@ func (im *importer) listAll() error {
 // true), or fills j.plan for a sender.
 func (im *importer) plan(j *job) bool {
 	rec, o := j.rec, &j.out
+	done, hasDone := im.prevDone(rec.Num) // looked up once: a resume's hot path
 	if why := im.cfg.window(j.seq); why != "" {
-		if p, ok := im.prevDone(rec.Num); ok && p.Hash == j.hash {
+		if p := done; hasDone && p.Hash == j.hash {
 			// Done by an earlier run: still done, whatever this run takes.
 			o.Result, o.CustomerID = ResultSkipped, p.ID
 			j.plan.result = p.Result
@@ -249,7 +250,7 @@ func (im *importer) plan(j *job) bool {
 		o.Result = ResultSkipped
 		return true
 	}
-	if p, ok := im.prevDone(rec.Num); ok && p.Hash == j.hash {
+	if p := done; hasDone && p.Hash == j.hash {
 		o.Result, o.CustomerID = ResultSkipped, p.ID
 		j.plan.result = p.Result // journaled again so a later resume skips it too
 		return true
@@ -330,7 +331,7 @@ func (im *importer) plan(j *job) bool {
 			}
 		}
 		p.fields = createFields(rec)
-		if c, how := im.createdEarlier(rec); c != nil {
+		if c, how := im.createdEarlier(rec, done, hasDone); c != nil {
 			// An earlier run created this row's customer: never again.
 			// What the row holds now and the customer does not (the row
 			// was edited since, or the create landed without its
@@ -394,12 +395,13 @@ func (im *importer) prevDone(row int) (journalEntry, bool) {
 // row, and how that is known, or nil. Only a resume asks, after its fresh
 // list (and the settle wait, so in-flight creates of the killed run have
 // landed).
-func (im *importer) createdEarlier(rec *Record) (*apiclient.Customer, string) {
+// d is the row's confirmed outcome, if hasDone.
+func (im *importer) createdEarlier(rec *Record, d journalEntry, hasDone bool) (*apiclient.Customer, string) {
 	p := im.prev
 	if p == nil || im.idx == nil {
 		return nil, ""
 	}
-	if d, ok := p.done.get(rec.Num); ok && d.Result == ResultCreated && d.ID != "" {
+	if hasDone && d.Result == ResultCreated && d.ID != "" {
 		if c := im.idx.id(d.ID); c != nil {
 			return c, "created by the earlier run"
 		}

@@ -29,33 +29,9 @@ type runRecord struct {
 	Counts      map[Result]int `json:"counts"`
 }
 
-// fingerprintRows is how many rows the input's fingerprint covers.
-const fingerprintRows = 100
-
-// peekReader serves rows read ahead first, then the reader's own.
-type peekReader struct {
-	formats.RowReader
-	rows []formats.Row
-	err  error
-}
-
-func (p *peekReader) Next() (formats.Row, error) {
-	if len(p.rows) > 0 {
-		r := p.rows[0]
-		p.rows = p.rows[1:]
-		return r, nil
-	}
-	if p.err != nil {
-		err := p.err
-		p.err = nil
-		return formats.Row{}, err
-	}
-	return p.RowReader.Next()
-}
-
-// fingerprint hashes the header and the first rows of the input, reading
-// them ahead (they are served again to the pipeline): two stdin imports
-// of the same data are recognised, two of different data are not.
+// fingerprint hashes the header and the first rows of the input (the
+// ones MapReader read ahead to judge the columns): two stdin imports of
+// the same data are recognised, two of different data are not.
 func fingerprint(in *input) string {
 	h := sha256.New()
 	add := func(cells []string) {
@@ -66,22 +42,9 @@ func fingerprint(in *input) string {
 		h.Write([]byte{0x1e})
 	}
 	add(in.r.Header())
-	p := &peekReader{RowReader: in.r}
-	for len(p.rows) < fingerprintRows {
-		row, err := in.r.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				p.err = err
-			} else {
-				p.err = io.EOF
-			}
-			break
-		}
-		row.Cells = append([]string(nil), row.Cells...)
+	for _, row := range formats.Peeked(in.r) {
 		add(row.Cells)
-		p.rows = append(p.rows, row)
 	}
-	in.r = p
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 

@@ -602,13 +602,15 @@ func (im *importer) failed(o *Outcome, err error, prefix string) {
 func (im *importer) countFailure() {
 	n := int(im.nfailed.Add(1))
 	sent := int(im.sent.Load())
-	switch {
-	case im.cfg.MaxErrors > 0 && n >= im.cfg.MaxErrors:
-		im.abort("--max-errors was reached", fmt.Sprintf("--max-errors %d reached: %d rows failed", im.cfg.MaxErrors, n))
-	case im.cfg.MaxErrorsPercent > 0 && sent >= 20 && float64(n)*100 >= im.cfg.MaxErrorsPercent*float64(sent):
-		im.abort("--max-errors was reached", fmt.Sprintf("--max-errors %g%% reached: %d of %d rows sent failed", im.cfg.MaxErrorsPercent, n, sent))
+	if im.cfg.MaxErrors > 0 && n >= im.cfg.MaxErrors ||
+		im.cfg.MaxErrorsPercent > 0 && sent >= 20 && float64(n)*100 >= im.cfg.MaxErrorsPercent*float64(sent) {
+		// The reason is told by finalAbortReason, with the final counts.
+		im.abort(maxErrorsReached, "")
 	}
 }
+
+// maxErrorsReached is the short reason of a --max-errors abort.
+const maxErrorsReached = "--max-errors was reached"
 
 // finalAbortReason is why the run stopped, told with the counts of the
 // finished run. --max-errors is checked as rows fail, but requests
@@ -620,7 +622,7 @@ func (im *importer) finalAbortReason() string {
 	if p == nil {
 		return ""
 	}
-	if p.short != "--max-errors was reached" {
+	if p.short != maxErrorsReached {
 		return p.reason
 	}
 	failed := im.sum.Counts[ResultFailed]

@@ -38,6 +38,16 @@ func MapReader(r RowReader, opts MapOptions) (*Mapping, RowReader, error) {
 	return m, p, nil
 }
 
+// Peeked returns the rows that the reader MapReader returned read ahead
+// and has not given back yet (nil for any other reader): a caller that
+// needs the first rows before the run (a fingerprint) reads them here.
+func Peeked(r RowReader) []Row {
+	if p, ok := r.(*peekedReader); ok {
+		return p.rows
+	}
+	return nil
+}
+
 // peekedReader gives back the rows MapReader read ahead, then the rest.
 type peekedReader struct {
 	RowReader

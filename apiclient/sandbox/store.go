@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"aivabatch/apiclient"
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
@@ -127,23 +128,15 @@ func (t *tenant) remember(key string, e idemEntry) {
 	}
 }
 
-// apiJSON is the API's JSON form of a customer, members in its order.
+// apiJSON is the API's JSON form of a customer, members in its order:
+// "_id", then apiclient.Customer's members (customerJSON has its fields,
+// not its JSON methods).
 type apiJSON struct {
-	OID         string  `json:"_id"`
-	ID          string  `json:"id"`
-	FirstName   string  `json:"firstName"`
-	LastName    string  `json:"lastName"`
-	Name        string  `json:"name"`
-	Email       string  `json:"email"`
-	Phone       string  `json:"phone"`
-	Status      string  `json:"status"`
-	Type        string  `json:"type"`
-	Value       float64 `json:"value"`
-	AutoPayment bool    `json:"autoPayment"`
-	Notes       string  `json:"notes,omitempty"`
-	CreatedAt   string  `json:"createdAt"`
-	UpdatedAt   string  `json:"updatedAt"`
+	OID string `json:"_id"`
+	customerJSON
 }
+
+type customerJSON apiclient.Customer
 
 // appendJSON appends the API's JSON form of r.
 func (r *record) appendJSON(b []byte) []byte {
@@ -151,12 +144,12 @@ func (r *record) appendJSON(b []byte) []byte {
 	if math.IsNaN(v) || math.IsInf(v, 0) { // not stored, but never a broken body
 		v = 0
 	}
-	return appendJSON(b, apiJSON{
-		OID: r.id, ID: r.id, FirstName: r.firstName, LastName: r.lastName, Name: r.name,
+	return appendJSON(b, apiJSON{OID: r.id, customerJSON: customerJSON{
+		ID: r.id, FirstName: r.firstName, LastName: r.lastName, Name: r.name,
 		Email: r.email, Phone: r.phone, Status: r.status, Type: r.typ, Value: v,
 		AutoPayment: r.autoPayment, Notes: r.notes,
 		CreatedAt: formatTime(r.created), UpdatedAt: formatTime(r.updated),
-	})
+	}})
 }
 
 // appendJSON appends v, which must encode, as JSON without HTML escaping:
