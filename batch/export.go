@@ -181,7 +181,7 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 		defer close(batches)
 		return p.produce(gctx, batches)
 	})
-	werr := writeBatches(batches, p.free, bw, w, cols, format == formats.FormatXLSX, sum, cfg.OnRow)
+	werr := writeBatches(batches, p.free, bw, w, cols, sum, cfg.OnRow)
 	if werr != nil {
 		cancel()
 		for range batches { // the producer sees the cancellation at its next send
@@ -327,8 +327,7 @@ func (p *exportProducer) produce(ctx context.Context, out chan<- *exportBatch) e
 // writeBatches writes the batches from in until it is closed, counting the
 // rows in sum, and hands each batch back to free. It returns the first
 // write error, leaving the rest of in unread.
-// quoteMarker doubles a leading ' (XLSX: CSV's formula escaping does it).
-func writeBatches(in <-chan *exportBatch, free chan<- *exportBatch, bw *bufio.Writer, w formats.RowWriter, cols []string, quoteMarker bool, sum *Summary, onRow func(int)) error {
+func writeBatches(in <-chan *exportBatch, free chan<- *exportBatch, bw *bufio.Writer, w formats.RowWriter, cols []string, sum *Summary, onRow func(int)) error {
 	cells := make([]string, len(cols))
 	for b := range in {
 		if b.n > 0 {
@@ -340,11 +339,6 @@ func writeBatches(in <-chan *exportBatch, free chan<- *exportBatch, bw *bufio.Wr
 			c := &b.rows[i]
 			for j, col := range cols {
 				cells[j] = customerCell(c, col)
-				if quoteMarker && strings.HasPrefix(cells[j], "'") {
-					// Import takes a leading ' as a text marker: double
-					// it so that the one of the data comes back.
-					cells[j] = "'" + cells[j]
-				}
 			}
 			if err := w.Write(cells); err != nil {
 				return err

@@ -223,6 +223,11 @@ func (x *xlsxWriter) value(col int, s string) any {
 			}
 		}
 	}
+	if x.opts.EscapeFormulas && strings.HasPrefix(s, "'") {
+		// A cell holds no formula, but import takes a leading ' as a
+		// text marker (CellText): double it, as EscapeFormula does.
+		return "'" + s
+	}
 	return s
 }
 

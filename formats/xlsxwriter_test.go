@@ -561,3 +561,34 @@ func TestXLSXWriterLibreOffice(t *testing.T) {
 		}
 	}
 }
+
+// TestXLSXDoublesALeadingQuote: with EscapeFormulas a text starting with
+// ' is written with a second one (import drops one as a text marker);
+// without, as it is.
+func TestXLSXDoublesALeadingQuote(t *testing.T) {
+	for _, escape := range []bool{true, false} {
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, WriterOptions{Format: FormatXLSX, Header: []string{"name"}, EscapeFormulas: escape})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write([]string{"'=1+1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.GetCellValue(f.GetSheetName(0), "A2")
+		want := "'=1+1"
+		if escape {
+			want = "''=1+1"
+		}
+		if got != want {
+			t.Errorf("EscapeFormulas %v: A2 = %q, want %q", escape, got, want)
+		}
+	}
+}
