@@ -30,11 +30,8 @@ func TestEndpoints(t *testing.T) {
 		created.Status != "active" || created.Type != "individual" || created.Value != 12.5 || created.CreatedAt == "" {
 		t.Fatalf("create returned %+v", created)
 	}
-	if got := string(created.Extra["_id"]); got != `"`+created.ID+`"` {
-		t.Errorf(`Extra["_id"] = %s, want the id`, got)
-	}
-	if len(created.Raw) == 0 {
-		t.Error("Raw is empty")
+	if created.ObjectID != created.ID || created.Extra != nil {
+		t.Errorf("_id = %q, extra members %v; want the id and none", created.ObjectID, created.Extra)
 	}
 
 	got, err := c.GetCustomer(ctx, created.ID)

@@ -24,9 +24,9 @@ var knownKeys = []string{
 // a value sent as a string) is converted when that loses nothing (numbers
 // and booleans to text, numeric strings to value, "true"/"false" to
 // autoPayment, null to the zero value); otherwise the field stays zero and
-// the member is kept verbatim in Extra, so that MarshalJSON still re-emits
-// it. Of duplicate members the last wins. If "id" is absent, ID is taken
-// from "_id" (a string or {"$oid": …}). Raw receives a copy of data.
+// it. Of duplicate members the last wins. A string (or null) "_id" goes to
+// ObjectID.
+// If "id" is absent, ID is taken from "_id" (a string or {"$oid": …}).
 func (c *Customer) UnmarshalJSON(data []byte) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -35,7 +35,7 @@ func (c *Customer) UnmarshalJSON(data []byte) error {
 	if m == nil {
 		return errors.New("customer: want a JSON object, not null")
 	}
-	*c = Customer{Raw: bytes.Clone(data)}
+	*c = Customer{}
 	_, hasID := m["id"]
 	texts := []struct {
 		key string
@@ -63,9 +63,13 @@ func (c *Customer) UnmarshalJSON(data []byte) error {
 			delete(m, "autoPayment")
 		}
 	}
-	if !hasID {
-		if v, ok := m["_id"]; ok {
+	if v, ok := m["_id"]; ok {
+		if !hasID {
 			c.ID = objectID(v)
+		}
+		if v[0] == '"' || v[0] == 'n' {
+			c.ObjectID = objectID(v)
+			delete(m, "_id")
 		}
 	}
 	if len(m) > 0 {
@@ -123,14 +127,14 @@ func boolValue(v json.RawMessage) (bool, bool) {
 	return false, false
 }
 
-// MarshalJSON writes "_id" (when in Extra) first, then the known members in
+// MarshalJSON writes "_id" (ObjectID, or from Extra) first, then the known members in
 // a fixed order, then the other members of Extra sorted by key. A key
 // present in Extra wins over the typed field of the same name, which keeps
 // values that UnmarshalJSON could not type. Notes is omitted when empty,
 // like the API does.
 func (c Customer) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	b.Grow(256 + len(c.Raw))
+	b.Grow(256)
 	b.WriteByte('{')
 	first := true
 	member := func(k string, v []byte) {
@@ -149,7 +153,6 @@ func (c Customer) MarshalJSON() ([]byte, error) {
 		}
 		return ok
 	}
-	extra("_id")
 	var sb bytes.Buffer
 	str := func(k, v string) {
 		if extra(k) {
@@ -158,6 +161,9 @@ func (c Customer) MarshalJSON() ([]byte, error) {
 		sb.Reset()
 		writeJSONString(&sb, v)
 		member(k, sb.Bytes())
+	}
+	if !extra("_id") && c.ObjectID != "" {
+		str("_id", c.ObjectID)
 	}
 	str("id", c.ID)
 	str("firstName", c.FirstName)

@@ -25,7 +25,7 @@ func refCustomer(in []byte) (Customer, error) {
 	if tok, _ := dec.Token(); tok != json.Delim('{') {
 		return Customer{}, errors.New("not an object")
 	}
-	c := Customer{Raw: in}
+	var c Customer
 	hasID := false
 	var oid json.RawMessage
 	for dec.More() {
@@ -81,6 +81,11 @@ func refSet(c *Customer, k string, v json.RawMessage) {
 		c.Value, ok = refNumber(v)
 	case "autoPayment":
 		c.AutoPayment, ok = refBool(v)
+	case "_id":
+		c.ObjectID = ""
+		if v[0] == '"' || v[0] == 'n' {
+			c.ObjectID, ok = refText(v)
+		}
 	}
 	if ok {
 		delete(c.Extra, k)
@@ -328,7 +333,8 @@ func TestReadListMatchesDecoder(t *testing.T) {
 	bodies = append(bodies, `[]`, `[{}]`, `[{"a":1},{"b":[{"c":"]"}]}]`, `[{"a":1},]`, `[{"a":1}{"b":2}]`,
 		`[{"a":1}`, `[{"a":1},`, `[`, `[{"a":[1}]`, `[{"a":1}] x`, `[{"a":1}] {}`, `{"a":1}`, `[1]`,
 		`[{"a":1},null]`, `[{"a":tru}]`, `[{"a":"\x"}]`, `[{"a":01}]`, "[{\"a\":\"\x01\"}]",
-		`[{"id":null,"_id":"x"},{"id":"1","phone":18001234567},{"id":"2","extra":[1]}]`)
+		`[{"id":null,"_id":"x"},{"id":"1","phone":18001234567},{"id":"2","extra":[1]}]`,
+		`[{"id":"1","_id":null},{"id":"2","_id":"\u0032"},{"id":"3","_id":{"$oid":"3"}},{"id":"4","_id":4}]`)
 	for _, body := range bodies {
 		want, werr := refList([]byte(body))
 		for _, typed := range []bool{false, true} {

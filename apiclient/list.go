@@ -26,8 +26,7 @@ const maxElement = 16 << 20
 // the connection. Nothing is sent until the sequence is ranged over; each
 // range sends a new request. The yield function runs on the caller's
 // goroutine; time spent in it does not count against the timeout.
-// Customers are decoded as by Customer.UnmarshalJSON, each with its own
-// copy of Raw, except that an element of the API's own shape (only known
+// Customers are decoded as by Customer.UnmarshalJSON, except that an element of the API's own shape (only known
 // members, each of its type) is decoded straight into the typed fields,
 // where encoding/json also matches a member name that differs from a
 // known one only in case.
@@ -123,7 +122,7 @@ func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) boo
 		}
 		if typed {
 			// err is a member of another type or name: decode it whole.
-			if err != nil || !f.customer(&cu, raw) {
+			if err != nil || !f.customer(&cu) {
 				_ = cu.UnmarshalJSON(raw) // raw is a JSON object: it decodes
 			}
 		}
@@ -147,26 +146,23 @@ func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) boo
 // Customer's own (customerFields has its fields, not its JSON methods);
 // "id" here shadows Customer's, to tell a missing id from an empty one.
 type apiCustomer struct {
-	OID json.RawMessage `json:"_id"`
-	ID  *string         `json:"id"`
+	OID string  `json:"_id"`
+	ID  *string `json:"id"`
 	customerFields
 }
 
 // customerFields is Customer without its JSON methods.
 type customerFields Customer
 
-// customer sets *c from f, decoded from raw, as UnmarshalJSON would; it
+// customer sets *c from f as UnmarshalJSON would have decoded it; it
 // reports false, leaving c to UnmarshalJSON, when the id would come from
 // "_id" (absent and null "id" look the same here).
-func (f *apiCustomer) customer(c *Customer, raw []byte) bool {
+func (f *apiCustomer) customer(c *Customer) bool {
 	if f.ID == nil {
 		return false
 	}
 	*c = Customer(f.customerFields)
-	c.ID, c.Raw = *f.ID, bytes.Clone(raw)
-	if f.OID != nil {
-		c.Extra = map[string]json.RawMessage{"_id": f.OID}
-	}
+	c.ID, c.ObjectID = *f.ID, f.OID
 	return true
 }
 

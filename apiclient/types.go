@@ -10,6 +10,9 @@ const DefaultBaseURL = "https://api.web.aivapad.io/api/external/v1"
 // Customer is one customer as the API returns it. Fields unknown to this
 // client are kept in Extra so that NDJSON exports keep them.
 type Customer struct {
+	// ObjectID is "_id" when the API sent it as a string (it sends the
+	// id again there); any other "_id" stays in Extra.
+	ObjectID    string  `json:"-"`
 	ID          string  `json:"id"`
 	FirstName   string  `json:"firstName"`
 	LastName    string  `json:"lastName"`
@@ -24,12 +27,9 @@ type Customer struct {
 	CreatedAt   string  `json:"createdAt"` // ISO 8601 UTC, as sent
 	UpdatedAt   string  `json:"updatedAt"`
 
-	// Extra holds every other member of the JSON object (including "_id"),
-	// in no particular order.
+	// Extra holds every other member of the JSON object, in no particular
+	// order.
 	Extra map[string]json.RawMessage `json:"-"`
-	// Raw is the object exactly as received (nil for customers built in
-	// code).
-	Raw json.RawMessage `json:"-"`
 }
 
 // Fields is the JSON body of a create or an update: only the members to

@@ -349,8 +349,10 @@ func TestPersistence(t *testing.T) {
 			t.Fatalf("%s: %d customers after reload, want %d", tenant, len(got), len(want))
 		}
 		for i := range want {
-			if string(got[i].Raw) != string(want[i].Raw) {
-				t.Errorf("%s #%d:\n got %s\nwant %s", tenant, i, got[i].Raw, want[i].Raw)
+			g, _ := got[i].MarshalJSON()
+			w, _ := want[i].MarshalJSON()
+			if string(g) != string(w) {
+				t.Errorf("%s #%d:\n got %s\nwant %s", tenant, i, g, w)
 			}
 		}
 	}
