@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -144,24 +145,48 @@ func (r *record) appendJSON(b []byte) []byte {
 	if math.IsNaN(v) || math.IsInf(v, 0) { // not stored, but never a broken body
 		v = 0
 	}
-	return appendJSON(b, apiJSON{OID: r.id, customerJSON: customerJSON{
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	e.rec = apiJSON{OID: r.id, customerJSON: customerJSON{
 		ID: r.id, FirstName: r.firstName, LastName: r.lastName, Name: r.name,
 		Email: r.email, Phone: r.phone, Status: r.status, Type: r.typ, Value: v,
 		AutoPayment: r.autoPayment, Notes: r.notes,
 		CreatedAt: formatTime(r.created), UpdatedAt: formatTime(r.updated),
-	}})
+	}}
+	return e.append(b, &e.rec)
 }
 
 // appendJSON appends v, which must encode, as JSON without HTML escaping:
 // the API's bodies are data, not markup.
 func appendJSON(b []byte, v any) []byte {
-	w := bytes.NewBuffer(b)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	return e.append(b, v)
+}
+
+// An encoder is reused across records (from encoders): a list of a
+// million customers would otherwise allocate an encoder, a buffer and a
+// copy of the record for each, and the collections they cause mark the
+// whole store each time.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+	rec apiJSON
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+func (e *encoder) append(b []byte, v any) []byte {
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		panic("sandbox: " + err.Error())
 	}
-	return bytes.TrimSuffix(w.Bytes(), []byte("\n"))
+	return append(b, bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))...)
 }
 
 // timeLayout is ISO 8601 UTC with milliseconds, as the API sends.
