@@ -24,9 +24,10 @@ var knownKeys = []string{
 // a value sent as a string) is converted when that loses nothing (numbers
 // and booleans to text, numeric strings to value, "true"/"false" to
 // autoPayment, null to the zero value); otherwise the field stays zero and
+// the member is kept verbatim in Extra, so that MarshalJSON still re-emits
 // it. Of duplicate members the last wins. A string (or null) "_id" goes to
-// ObjectID.
-// If "id" is absent, ID is taken from "_id" (a string or {"$oid": …}).
+// ObjectID, any other stays in Extra; if "id" is absent, ID is taken from
+// "_id" (a string or {"$oid": …}).
 func (c *Customer) UnmarshalJSON(data []byte) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -127,8 +128,8 @@ func boolValue(v json.RawMessage) (bool, bool) {
 	return false, false
 }
 
-// MarshalJSON writes "_id" (ObjectID, or from Extra) first, then the known members in
-// a fixed order, then the other members of Extra sorted by key. A key
+// MarshalJSON writes "_id" (from Extra, or ObjectID) first, then the known
+// members in a fixed order, then the other members of Extra sorted by key. A key
 // present in Extra wins over the typed field of the same name, which keeps
 // values that UnmarshalJSON could not type. Notes is omitted when empty,
 // like the API does.

@@ -26,10 +26,10 @@ const maxElement = 16 << 20
 // the connection. Nothing is sent until the sequence is ranged over; each
 // range sends a new request. The yield function runs on the caller's
 // goroutine; time spent in it does not count against the timeout.
-// Customers are decoded as by Customer.UnmarshalJSON, except that an element of the API's own shape (only known
-// members, each of its type) is decoded straight into the typed fields,
-// where encoding/json also matches a member name that differs from a
-// known one only in case.
+// Customers are decoded as by Customer.UnmarshalJSON, except that an
+// element of the API's own shape (only known members, each of its type) is
+// decoded straight into the typed fields, where encoding/json also matches
+// a member name that differs from a known one only in case.
 func (c *Client) ListCustomers(ctx context.Context) iter.Seq2[Customer, error] {
 	return func(yield func(Customer, error) bool) {
 		c.list(ctx, true, func(_ json.RawMessage, cu *Customer) bool {
