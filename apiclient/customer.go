@@ -19,7 +19,7 @@ var knownKeys = []string{
 }
 
 // UnmarshalJSON decodes one customer object. Known members fill the typed
-// fields; every other member (including "_id") is kept in Extra. A known
+// fields; every other member is kept in Extra. A known
 // member whose JSON type is not the expected one (a phone sent as a number,
 // a value sent as a string) is converted when that loses nothing (numbers
 // and booleans to text, numeric strings to value, "true"/"false" to
@@ -129,10 +129,10 @@ func boolValue(v json.RawMessage) (bool, bool) {
 }
 
 // MarshalJSON writes "_id" (from Extra, or ObjectID) first, then the known
-// members in a fixed order, then the other members of Extra sorted by key. A key
-// present in Extra wins over the typed field of the same name, which keeps
-// values that UnmarshalJSON could not type. Notes is omitted when empty,
-// like the API does.
+// members in a fixed order, then the other members of Extra sorted by
+// key. A key present in Extra wins over the typed field of the same name,
+// which keeps values that UnmarshalJSON could not type. Notes is omitted
+// when empty, like the API does.
 func (c Customer) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.Grow(256)
