@@ -166,21 +166,23 @@ func (c *command) flagError(err error) error {
 	return usagef("%s %s", msg, hint)
 }
 
-// closestFlag is the defined flag nearest to name (edit distance at most
-// a third of its length, at least 2), or "".
+// closestFlag is the defined flag nearest to name (see closestWord), or "".
 func closestFlag(fs *flag.FlagSet, name string) string {
-	best, bestD := "", max(2, utf8.RuneCountInString(name)/3)+1
-	fs.VisitAll(func(f *flag.Flag) {
-		if d := formats.EditDistance(strings.ToLower(name), f.Name); d < bestD {
-			best, bestD = f.Name, d
-		}
-	})
-	return best
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return closestWord(names, name)
 }
 
-// closestWord is like closestFlag over a list.
+// closestWord is the word nearest to w, at an edit distance of at most a
+// third of its length (at least 2), or "".
 func closestWord(words []string, w string) string {
-	best, bestD := "", max(2, utf8.RuneCountInString(w)/3)+1
+	return nearest(words, w, max(2, utf8.RuneCountInString(w)/3))
+}
+
+// nearest is the first of words at the least edit distance from w, if
+// that is at most maxD, or "".
+func nearest(words []string, w string, maxD int) string {
+	best, bestD := "", maxD+1
 	for _, c := range words {
 		if d := formats.EditDistance(strings.ToLower(w), c); d < bestD {
 			best, bestD = c, d

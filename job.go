@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -226,16 +227,13 @@ func wantValue(f *flag.Flag) string {
 // nearestFlag is the flag closest to name, however far (the job file
 // error always names one); --job and --write-job are left out.
 func nearestFlag(fs *flag.FlagSet, name string) string {
-	best, bestD := "", -1
+	var names []string
 	fs.VisitAll(func(f *flag.Flag) {
-		if f.Name == jobFlag || f.Name == writeJobFlag {
-			return
-		}
-		if d := formats.EditDistance(strings.ToLower(name), f.Name); bestD < 0 || d < bestD {
-			best, bestD = f.Name, d
+		if f.Name != jobFlag && f.Name != writeJobFlag {
+			names = append(names, f.Name)
 		}
 	})
-	return best
+	return nearest(names, name, math.MaxInt-1)
 }
 
 // jobDoc is the job file of the flags set so far (command line and
