@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -185,13 +187,23 @@ func (s *stopOnWrite) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// runOutputs are the files the README's commands write beside the
+// samples (the .gitignore patterns): a user who ran the first README
+// command and then go test ./... has them in samples/, and a copied
+// run record would make the test's first import a re-run.
+var runOutputs = []string{"*.report.*", "*.validate.*", "*.dry-run.*", "*.journal", "*.state", "*.state.lock", "*.gz", "changed.csv"}
+
+// copyDir copies the files of from into to, leaving out runOutputs.
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()
 	must(t, os.MkdirAll(to, 0o700))
 	ents, err := os.ReadDir(from)
 	must(t, err)
 	for _, e := range ents {
-		if e.IsDir() {
+		if e.IsDir() || slices.ContainsFunc(runOutputs, func(p string) bool {
+			ok, _ := filepath.Match(p, e.Name())
+			return ok
+		}) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(from, e.Name()))
@@ -211,5 +223,44 @@ func TestREADMEParser(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v\nwant %v", got, want)
+	}
+}
+
+// TestREADMEAfterARun: the README's two commands in the order a new user
+// types them. The first writes its report and run record beside
+// samples/customers.csv; the README test that go test ./... then runs
+// must still start from the samples alone.
+func TestREADMEAfterARun(t *testing.T) {
+	names := func(dir string) map[string]bool {
+		ents, err := os.ReadDir(dir)
+		must(t, err)
+		m := map[string]bool{}
+		for _, e := range ents {
+			m[e.Name()] = true
+		}
+		return m
+	}
+	dir := t.TempDir()
+	copyDir(t, "samples", dir)
+	samples := names(dir)
+	cache := t.TempDir()
+	io, _, errOut := testIO(nil)
+	io.CacheDir = func() (string, error) { return cache, nil }
+	if code := run(t.Context(), []string{"import", "--sandbox", filepath.Join(dir, "customers.csv")}, io); code != exitOK {
+		t.Fatalf("import: exit %d\n%s", code, errOut)
+	}
+	var wrote []string
+	for name := range names(dir) {
+		if !samples[name] {
+			wrote = append(wrote, name)
+		}
+	}
+	if len(wrote) == 0 {
+		t.Fatal("the import wrote nothing beside the input; the test no longer tests a leftover run")
+	}
+	again := t.TempDir()
+	copyDir(t, dir, again)
+	if got := names(again); !maps.Equal(got, samples) {
+		t.Errorf("copied %v; want the samples %v alone, without %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(samples)), wrote)
 	}
 }
