@@ -176,13 +176,13 @@ func closestFlag(fs *flag.FlagSet, name string) string {
 // closestWord is the word nearest to w, at an edit distance of at most a
 // third of its length (at least 2), or "".
 func closestWord(words []string, w string) string {
-	return nearest(words, w, max(2, utf8.RuneCountInString(w)/3))
+	return nearest(words, w, max(2, utf8.RuneCountInString(w)/3)+1)
 }
 
 // nearest is the first of words at the least edit distance from w, if
-// that is at most maxD, or "".
-func nearest(words []string, w string, maxD int) string {
-	best, bestD := "", maxD+1
+// that is below limit, or "".
+func nearest(words []string, w string, limit int) string {
+	best, bestD := "", limit
 	for _, c := range words {
 		if d := formats.EditDistance(strings.ToLower(w), c); d < bestD {
 			best, bestD = c, d

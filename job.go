@@ -233,7 +233,7 @@ func nearestFlag(fs *flag.FlagSet, name string) string {
 			names = append(names, f.Name)
 		}
 	})
-	return nearest(names, name, math.MaxInt-1)
+	return nearest(names, name, math.MaxInt)
 }
 
 // jobDoc is the job file of the flags set so far (command line and

@@ -146,8 +146,7 @@ func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) boo
 // Customer's own (customerFields has its fields, not its JSON methods);
 // "id" here shadows Customer's, to tell a missing id from an empty one.
 type apiCustomer struct {
-	OID string  `json:"_id"`
-	ID  *string `json:"id"`
+	ID *string `json:"id"`
 	customerFields
 }
 
@@ -162,7 +161,7 @@ func (f *apiCustomer) customer(c *Customer) bool {
 		return false
 	}
 	*c = Customer(f.customerFields)
-	c.ID, c.ObjectID = *f.ID, f.OID
+	c.ID = *f.ID
 	return true
 }
 

@@ -11,8 +11,10 @@ const DefaultBaseURL = "https://api.web.aivapad.io/api/external/v1"
 // client are kept in Extra so that NDJSON exports keep them.
 type Customer struct {
 	// ObjectID is "_id" when the API sent it as a string (it sends the
-	// id again there); any other "_id" stays in Extra.
-	ObjectID    string  `json:"-"`
+	// id again there); any other "_id" stays in Extra. The tags name the
+	// API's members for the types that share these fields without
+	// Customer's JSON methods (the list's fast path, the sandbox).
+	ObjectID    string  `json:"_id"`
 	ID          string  `json:"id"`
 	FirstName   string  `json:"firstName"`
 	LastName    string  `json:"lastName"`

@@ -387,9 +387,6 @@ func customerCell(c *apiclient.Customer, col string) string {
 	if v, ok := fieldText(c, col); ok {
 		return v
 	}
-	if col == "_id" && c.ObjectID != "" {
-		return c.ObjectID
-	}
 	raw, ok := c.Extra[col]
 	if !ok {
 		return ""

@@ -55,7 +55,7 @@ func (x *custIndex) hash(k string) uint64 { return maphash.String(x.seed, k) }
 // add appends a customer of the list.
 func (x *custIndex) add(c *apiclient.Customer) error {
 	p := plainCustomer(*c)
-	p.Extra = nil
+	p.Extra, p.ObjectID = nil, ""
 	b, err := json.Marshal(&p)
 	if err != nil {
 		return err

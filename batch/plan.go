@@ -231,10 +231,10 @@ func (im *importer) plan(j *job) bool {
 	rec, o := j.rec, &j.out
 	done, hasDone := im.prevDone(rec.Num) // looked up once: a resume's hot path
 	if why := im.cfg.window(j.seq); why != "" {
-		if p := done; hasDone && p.Hash == j.hash {
+		if hasDone && done.Hash == j.hash {
 			// Done by an earlier run: still done, whatever this run takes.
-			o.Result, o.CustomerID = ResultSkipped, p.ID
-			j.plan.result = p.Result
+			o.Result, o.CustomerID = ResultSkipped, done.ID
+			j.plan.result = done.Result
 			return true
 		}
 		// not_attempted, so that a --resume without the flag sends it.
@@ -250,9 +250,9 @@ func (im *importer) plan(j *job) bool {
 		o.Result = ResultSkipped
 		return true
 	}
-	if p := done; hasDone && p.Hash == j.hash {
-		o.Result, o.CustomerID = ResultSkipped, p.ID
-		j.plan.result = p.Result // journaled again so a later resume skips it too
+	if hasDone && done.Hash == j.hash {
+		o.Result, o.CustomerID = ResultSkipped, done.ID
+		j.plan.result = done.Result // journaled again so a later resume skips it too
 		return true
 	}
 	if im.resultCol >= 0 && im.idCol >= 0 {

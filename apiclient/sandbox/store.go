@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"aivabatch/apiclient"
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"aivabatch/apiclient"
 )
 
 // record is one stored customer. Records are immutable once stored: an
@@ -130,14 +131,8 @@ func (t *tenant) remember(key string, e idemEntry) {
 }
 
 // apiJSON is the API's JSON form of a customer, members in its order:
-// "_id", then apiclient.Customer's members (customerJSON has its fields,
-// not its JSON methods).
-type apiJSON struct {
-	OID string `json:"_id"`
-	customerJSON
-}
-
-type customerJSON apiclient.Customer
+// apiclient.Customer's fields and tags without its JSON methods.
+type apiJSON apiclient.Customer
 
 // appendJSON appends the API's JSON form of r.
 func (r *record) appendJSON(b []byte) []byte {
@@ -147,12 +142,12 @@ func (r *record) appendJSON(b []byte) []byte {
 	}
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
-	e.rec = apiJSON{OID: r.id, customerJSON: customerJSON{
-		ID: r.id, FirstName: r.firstName, LastName: r.lastName, Name: r.name,
+	e.rec = apiJSON{
+		ObjectID: r.id, ID: r.id, FirstName: r.firstName, LastName: r.lastName, Name: r.name,
 		Email: r.email, Phone: r.phone, Status: r.status, Type: r.typ, Value: v,
 		AutoPayment: r.autoPayment, Notes: r.notes,
 		CreatedAt: formatTime(r.created), UpdatedAt: formatTime(r.updated),
-	}}
+	}
 	return e.append(b, &e.rec)
 }
 
