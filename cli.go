@@ -219,7 +219,7 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors (no progress, no summary)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress bar")
 	fs.StringVar(&f.mode, "mode", "upsert", "default action per row: create, update, upsert, delete or skip (an action column overrides it)")
-	fs.StringVar(&f.match, "match", "", `"email": find existing customers by email (rows without an id)`)
+	fs.StringVar(&f.match, "match", "email", `"email": rows without an id find their customer by email (a create whose email the tenant holds is refused); "none": every such row creates (for tenants that allow several customers per email)`)
 }
 
 func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
@@ -268,12 +268,12 @@ func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
 		return cfg, usagef("--mode %q: use create, update, upsert, delete or skip", f.mode)
 	}
 	cfg.Mode = mode
-	switch strings.ToLower(f.match) {
-	case "":
-	case "email":
+	switch strings.ToLower(strings.TrimSpace(f.match)) {
+	case "email", "":
 		cfg.MatchEmail = true
+	case "none":
 	default:
-		return cfg, usagef(`--match %q: the only match key is "email"`, f.match)
+		return cfg, usagef(`--match %q: use email (the default) or none`, f.match)
 	}
 	return cfg, nil
 }

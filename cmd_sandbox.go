@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"aivabatch/apiclient/sandbox"
@@ -14,7 +16,7 @@ import (
 
 func runSandbox(ctx context.Context, args []string, io *IO) error {
 	var (
-		addr, data                    string
+		addr, data, idStyle           string
 		reset                         bool
 		latency, jitter               time.Duration
 		rateBurst                     int
@@ -29,6 +31,7 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 	c.fs.BoolVar(&reset, "reset", false, "start empty: delete the state file first")
 	c.fs.DurationVar(&latency, "latency", 0, "added to every request (e.g. 20ms)")
 	c.fs.DurationVar(&jitter, "latency-jitter", 0, "a further random latency of up to this much per request (e.g. 400ms: latency to latency+400ms)")
+	c.fs.StringVar(&idStyle, "id-style", sandbox.IDUUID, "shape of new ids: "+strings.Join(sandbox.IDStyles, ", ")+" (clients must assume none)")
 	c.fs.IntVar(&rateBurst, "rate-burst", 0, "requests the --rate-limit bucket holds (0 = one second's worth)")
 	c.fs.Float64Var(&failRate, "fail-rate", 0, "share of requests answered 500 (0..1)")
 	c.fs.Float64Var(&rateLimit, "rate-limit", 0, "requests per second per tenant beyond which 429 with Retry-After is sent (0 = none)")
@@ -39,6 +42,9 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 	}
 	if len(pos) > 0 {
 		return usagef("sandbox takes no arguments")
+	}
+	if !slices.Contains(sandbox.IDStyles, idStyle) {
+		return usagef("--id-style %q: want one of %s", idStyle, strings.Join(sandbox.IDStyles, ", "))
 	}
 	if data == "" && derr != nil {
 		return usagef("%v; pass --data FILE", derr)
@@ -58,7 +64,7 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 		}
 	}
 	os.MkdirAll(filepath.Dir(data), 0o700)
-	srv, err := sandbox.New(sandbox.Options{DataFile: data, Latency: latency, LatencyJitter: jitter, RateBurst: rateBurst, FailRate: failRate, RateLimit: rateLimit, DropRate: dropRate})
+	srv, err := sandbox.New(sandbox.Options{DataFile: data, IDStyle: idStyle, Latency: latency, LatencyJitter: jitter, RateBurst: rateBurst, FailRate: failRate, RateLimit: rateLimit, DropRate: dropRate})
 	if err != nil {
 		return usagef("sandbox state %s: %v (--reset starts empty)", data, err)
 	}

@@ -99,7 +99,9 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 		if err := os.MkdirAll(filepath.Dir(data), 0o700); err != nil {
 			return nil, usagef("sandbox state: %v", err)
 		}
-		srv, err := sandbox.New(sandbox.Options{DataFile: data})
+		// AIVA_SANDBOX_ID_STYLE picks the shape of the ids the embedded
+		// emulator makes (tests run the whole tool against each).
+		srv, err := sandbox.New(sandbox.Options{DataFile: data, IDStyle: io.Getenv("AIVA_SANDBOX_ID_STYLE")})
 		if err != nil {
 			return nil, usagef("sandbox state %s: %v (aivabatch sandbox --reset clears it)", data, err)
 		}

@@ -52,6 +52,7 @@ func TestExitCodes(t *testing.T) {
 	good := writeLines(t, filepath.Join(dir, "good.csv"), "name,email", "Ana,ana@example.com", "Bo,bo@example.com")
 	bad := writeLines(t, filepath.Join(dir, "bad.csv"), "name,email", "Cy,cy@example.com", ",nope")
 	unknown := writeLines(t, filepath.Join(dir, "unknown.csv"), "name,email,Company", "Di,di@example.com,X")
+	fresh := writeLines(t, filepath.Join(dir, "fresh.csv"), "name,email", "Fi,fi@example.com")
 	rw := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	ro := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadOnly}
 	interrupted, cancel := context.WithCancelCause(context.Background())
@@ -67,13 +68,13 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{name: "all rows created", env: rw, args: []string{"import", good, "--no-progress"}, want: exitOK},
 		{name: "validate clean file", args: []string{"validate", good}, want: exitOK},
-		{name: "some rows invalid", env: rw, args: []string{"import", bad}, want: exitRowProblems, wantErr: "name: required to create a customer"},
+		{name: "some rows invalid", env: rw, args: []string{"import", bad}, want: exitRowProblems, wantErr: `email: "nope" is not a valid email address`},
 		{name: "validate invalid rows", args: []string{"validate", bad}, want: exitRowProblems},
 		{name: "unknown column", args: []string{"validate", unknown}, want: exitInput, wantErr: `--map "Company=-"`},
 		{name: "missing token", args: []string{"import", good}, want: exitInput, wantErr: "set AIVA_TOKEN or pass --token-file"},
 		{name: "bad flag", args: []string{"import", good, "--workers", "x"}, want: exitInput, wantErr: "aivabatch:"},
 		{name: "plain http refused", env: map[string]string{"AIVA_API_URL": "http://example.com/api", "AIVA_TOKEN": "aiva_x"}, args: []string{"import", good}, want: exitInput, wantErr: "https"},
-		{name: "read-only token aborts", env: ro, args: []string{"import", good, "--report", filepath.Join(dir, "ro.report.csv")}, want: exitAborted, wantErr: "customers:write"},
+		{name: "read-only token aborts", env: ro, args: []string{"import", fresh, "--report", filepath.Join(dir, "ro.report.csv")}, want: exitAborted, wantErr: "customers:write"},
 		{name: "interrupted", ctx: interrupted, env: rw, args: []string{"import", good, "--report", filepath.Join(dir, "int.report.csv")}, want: exitInterrupted, wantErr: "interrupted"},
 		{name: "help", args: []string{"import", "--help"}, want: exitOK},
 		{name: "stdin needs --format", env: rw, args: []string{"import", "-"}, want: exitInput, wantErr: "--format"},

@@ -183,6 +183,17 @@ func TestExportRoundTrip(t *testing.T) {
 			cfg = importCfg(p, ec)
 			cfg.MatchEmail = true
 			cfg.Report = filepath.Join(dir, "rt-empty-"+ext+".report.csv")
+			// The ids are another tenant's: the run stops before any
+			// write and says how to match by email instead.
+			_, err = Import(context.Background(), cfg)
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), `holds no id of this tenant (0 of the first 4 found)`) || !strings.Contains(err.Error(), `--map "id=-"`) {
+				t.Fatalf("empty tenant: %v", err)
+			}
+			if n := empty.Stats().Requests.Writes(); n != 0 || fileExists(cfg.Report) {
+				t.Fatalf("refused run: %d writes, report written %v", n, fileExists(cfg.Report))
+			}
+			cfg.Map.Map = map[string]string{"id": "-"} // the printed fix
 			sum, err = Import(context.Background(), cfg)
 			if err != nil || sum.Counts[ResultCreated] != 4 {
 				t.Fatalf("empty tenant: %v %v %v", sum.Counts, sum.FirstErrors, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -493,13 +494,29 @@ func TestImportReportFedBack(t *testing.T) {
 
 func TestImportMaxErrorsStops(t *testing.T) {
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	sb.Seed(sandbox.TenantDemo, 300, func(i int) apiclient.Customer {
+		return apiclient.Customer{Name: "P", Email: fmt.Sprintf("p%d@example.com", i)}
+	})
+	// Every customer is deleted after the list, by someone else: every
+	// status call gets 404.
+	gone := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			sb.Server.ServeHTTP(httptest.NewRecorder(), r) // counted
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"message":"customer not found"}`))
+			return
+		}
+		sb.Server.ServeHTTP(w, r)
+	}))
+	t.Cleanup(gone.Close)
 	dir := t.TempDir()
 	lines := []string{"id,status"}
-	for i := 0; i < 300; i++ {
-		lines = append(lines, fmt.Sprintf("%024x,blocked", i)) // ids of the API's form that nobody has: every update gets 404
+	for _, c := range sb.Customers(sandbox.TenantDemo) {
+		lines = append(lines, c.ID+",blocked")
 	}
 	in := writeFile(t, dir, "upd.csv", lines...)
-	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
+	cfg := importCfg(in, newClient(t, gone.URL+sandbox.BasePath, sandbox.TokenReadWrite, nil))
 	cfg.Workers, cfg.MaxErrors = 2, 5
 	sum, err := Import(context.Background(), cfg)
 	var ae *AbortedError

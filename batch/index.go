@@ -14,8 +14,8 @@ import (
 )
 
 // custIndex is the customer list read at the start of an import, for
-// --match email, --undo, --dry-run and --resume: by email (the first
-// customer with an email wins) and by id. The records live in an unlinked
+// matching by email, checking an id column, --undo, --dry-run and
+// --resume: by email (every customer with that email) and by id. The records live in an unlinked
 // temporary file; memory holds 16 bytes per customer and key (a hash and
 // the record's place in the file), so a million-customer tenant costs
 // about 32 MB instead of the ~400 MB of a map of customers.
@@ -52,8 +52,13 @@ func newCustIndex() (*custIndex, error) {
 
 func (x *custIndex) hash(k string) uint64 { return maphash.String(x.seed, k) }
 
-// add appends a customer of the list.
+// add appends a customer of the list. A customer without an id is an
+// error: a row that matched it could neither be updated nor told apart
+// from a customer to create.
 func (x *custIndex) add(c *apiclient.Customer) error {
+	if c.ID == "" {
+		return &NoIDError{What: "the customer list", Email: c.Email}
+	}
 	p := plainCustomer(*c)
 	p.Extra, p.ObjectID = nil, ""
 	b, err := json.Marshal(&p)
@@ -90,7 +95,7 @@ func (x *custIndex) finish() error {
 		}
 		return 0
 	}
-	// Stable: of two customers with one email, the first listed wins.
+	// Stable: customers with one email come back in list order.
 	slices.SortStableFunc(x.byEmail, cmp)
 	slices.SortStableFunc(x.byID, cmp)
 	x.byEmail, x.byID = slices.Clip(x.byEmail), slices.Clip(x.byID)
@@ -114,17 +119,33 @@ func (x *custIndex) close() {
 	}
 }
 
-// email returns the customer with that email (lower case), or nil.
+// email returns the customer with that email (lower case), or nil; the
+// first listed when several hold it (a caller that must not pick one asks
+// emails).
 func (x *custIndex) email(k string) *apiclient.Customer {
-	return x.find(x.byEmail, k, func(c *apiclient.Customer) bool { return strings.EqualFold(c.Email, k) })
+	if cs := x.find(x.byEmail, k, 1, func(c *apiclient.Customer) bool { return strings.EqualFold(c.Email, k) }); len(cs) > 0 {
+		return cs[0]
+	}
+	return nil
+}
+
+// emails returns every customer with that email (lower case), in list
+// order.
+func (x *custIndex) emails(k string) []*apiclient.Customer {
+	return x.find(x.byEmail, k, -1, func(c *apiclient.Customer) bool { return strings.EqualFold(c.Email, k) })
 }
 
 // id returns the customer with that id, or nil.
 func (x *custIndex) id(k string) *apiclient.Customer {
-	return x.find(x.byID, k, func(c *apiclient.Customer) bool { return c.ID == k })
+	if cs := x.find(x.byID, k, 1, func(c *apiclient.Customer) bool { return c.ID == k }); len(cs) > 0 {
+		return cs[0]
+	}
+	return nil
 }
 
-func (x *custIndex) find(slots []indexSlot, k string, match func(*apiclient.Customer) bool) *apiclient.Customer {
+// find returns up to max (-1: all) customers of slots under key k that
+// match.
+func (x *custIndex) find(slots []indexSlot, k string, max int, match func(*apiclient.Customer) bool) []*apiclient.Customer {
 	if x == nil || k == "" {
 		return nil
 	}
@@ -138,13 +159,14 @@ func (x *custIndex) find(slots []indexSlot, k string, match func(*apiclient.Cust
 		}
 		return 0
 	})
-	for ; i < len(slots) && slots[i].hash == h; i++ {
+	var found []*apiclient.Customer
+	for ; i < len(slots) && slots[i].hash == h && len(found) != max; i++ {
 		c, err := x.read(slots[i].at)
 		if err == nil && match(c) {
-			return c
+			found = append(found, c)
 		}
 	}
-	return nil
+	return found
 }
 
 func (x *custIndex) read(at uint64) (*apiclient.Customer, error) {

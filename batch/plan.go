@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -190,19 +191,36 @@ func show(v string) string {
 	return v
 }
 
-func (im *importer) needList() bool {
-	c := im.cfg
-	return c.MatchEmail || c.Undo != "" || c.DryRun || c.Resume
+// needList says whether a run lists the tenant once at start: to match
+// rows by email, to check an id column, to know what --undo reverses, to
+// plan a dry run, to resolve a resume.
+func needList(c *ImportConfig, m *formats.Mapping) bool {
+	_, idCol := m.Index[formats.FieldID]
+	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume
 }
 
-// listAll fills the customer index from one streamed list.
+// listAll fills the customer index from one streamed list, unless the
+// run listed before it opened its report (im.idx or im.listErr set).
 func (im *importer) listAll() error {
-	x, err := newCustIndex()
+	if im.idx != nil || im.listErr != nil {
+		return im.listErr
+	}
+	x, err := listIndex(im.reqCtx, im.cfg)
 	if err != nil {
 		return err
 	}
+	im.idx = x
+	return nil
+}
+
+// listIndex reads the tenant's customers into a new index.
+func listIndex(ctx context.Context, cfg *ImportConfig) (*custIndex, error) {
+	x, err := newCustIndex()
+	if err != nil {
+		return nil, err
+	}
 	var addErr error
-	err = listWithRetry(im.reqCtx, im.cfg.Client, im.cfg.Retries+1, func() {
+	err = listWithRetry(ctx, cfg.Client, cfg.Retries+1, func() {
 		if e := x.reset(); e != nil && addErr == nil {
 			addErr = e
 		}
@@ -219,10 +237,48 @@ func (im *importer) listAll() error {
 	}
 	if err != nil {
 		x.close()
-		return err
+		return nil, err
 	}
-	im.idx = x
-	return nil
+	return x, nil
+}
+
+// checkIDColumn stops a run before any write when the file's id column
+// holds no id of the tenant, or under half of them, in its first rows: it
+// is then another system's key (Outlook's ID, a CRM's record id), and
+// every row would be a "no customer with id" error, or worse, an update
+// of whichever customer happens to have that id.
+func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
+	col, ok := in.m.Index[formats.FieldID]
+	if !ok || x == nil {
+		return nil
+	}
+	n, found := 0, 0
+	for _, row := range formats.Peeked(in.r) {
+		if col >= len(row.Cells) {
+			continue
+		}
+		id := cellValue(row.Cells[col], cfg.isJSON())
+		if id == "" {
+			continue
+		}
+		n++
+		if x.id(id) != nil {
+			found++
+		}
+	}
+	if n == 0 || found > 0 && 2*found >= n {
+		return nil
+	}
+	name := in.m.Header[col]
+	fix := "--map " + formats.ShellQuote(name+"=-")
+	if !cfg.MatchEmail {
+		fix += " --match email"
+	}
+	what := "holds no id of this tenant"
+	if found > 0 {
+		what = "holds few ids of this tenant"
+	}
+	return inputErr("the column %q %s (%d of the first %d found): it is probably another system's key (Outlook, HubSpot, a CRM); nothing was sent. Ignore it with %s: rows are then matched by email", name, what, found, n, fix)
 }
 
 // plan settles the row's outcome when no call is needed (and returns
@@ -274,35 +330,44 @@ func (im *importer) plan(j *job) bool {
 	}
 
 	var cur *apiclient.Customer
+	var earlier string // how a previous run's create of this row is known
 	id := rec.ID
 	if id != "" && im.idx != nil {
-		cur = im.idx.id(id)
-	}
-	if id == "" && im.cfg.MatchEmail && rec.Action != ActionCreate {
-		cur = im.idx.email(rec.EmailKey)
-		if cur != nil {
-			id = cur.ID
+		// Ids are opaque: only the tenant can tell whether a row's id is
+		// one of its customers.
+		if cur = im.idx.id(id); cur == nil {
+			if e, ok := im.prev.inDoubt(rec.Num); ok && rec.Action == ActionDelete && e.Intent == intentDelete && e.ID == id {
+				o.Result, o.CustomerID = ResultDeleted, id
+				o.Changes = "deleted by the interrupted run (the customer is gone)"
+				j.plan = plan{op: opNone, result: ResultDeleted}
+				return true
+			}
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("no customer with id %q in this tenant; nothing was sent for this row", id))
+			return true
+		}
+		if msg := im.emailPointsElsewhere(rec, cur); msg != "" {
+			o.Result, o.Error = ResultInvalid, msg
+			return true
 		}
 	}
-	if im.cfg.DryRun && id != "" && cur == nil && im.idx != nil && (rec.Action == ActionUpdate || rec.Action == ActionDelete || rec.Action == ActionUpsert && !im.cfg.MatchEmail) {
-		o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("no customer with id %q in this tenant", id))
-		return true
+	if id == "" && im.cfg.MatchEmail && rec.Action != ActionCreate {
+		cs := im.idx.emails(rec.EmailKey)
+		if len(cs) > 1 {
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, sharedEmail(cs))
+			return true
+		}
+		if len(cs) == 1 {
+			cur, id = cs[0], cs[0].ID
+			if c, how := im.createdEarlier(rec, done, hasDone); c != nil && c.ID == id {
+				earlier = how // the interrupted run's create, found by email
+			}
+		}
 	}
 	var p plan
 	switch rec.Action {
 	case ActionCreate:
 		p = plan{op: opCreate}
 	case ActionUpsert:
-		if id != "" && cur == nil && im.cfg.MatchEmail && im.idx != nil {
-			// An id this tenant does not have (an export of another
-			// tenant, a customer deleted since): match by email instead,
-			// so that an export imports into an empty tenant.
-			if cur = im.idx.email(rec.EmailKey); cur != nil {
-				id = cur.ID
-			} else {
-				id = ""
-			}
-		}
 		if id != "" {
 			p = updatePlan(rec, id, cur, im.cfg.BlankClear)
 		} else {
@@ -345,6 +410,13 @@ func (im *importer) plan(j *job) bool {
 			}
 			p = up
 			p.changes = how + "; the row changed since, so it is updated: " + p.changes
+		} else if rec.Action == ActionCreate && im.cfg.MatchEmail {
+			// A create never makes a second customer with an email the
+			// tenant holds (--match none allows it).
+			if cs := im.idx.emails(rec.EmailKey); len(cs) > 0 {
+				o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, heldEmail(cs))
+				return true
+			}
 		}
 	}
 	if e, ok := im.prev.inDoubt(rec.Num); ok && p.id != "" && e.ID == p.id {
@@ -361,6 +433,15 @@ func (im *importer) plan(j *job) bool {
 			p.result = ResultUpdated
 			p.changes = "applied by the interrupted run (the customer already holds these values)"
 		}
+	}
+	if earlier != "" && p.op == opNone {
+		o.Result, o.CustomerID = ResultCreated, p.id
+		o.Changes = earlier + "; not sent again"
+		j.plan = plan{op: opNone, result: ResultCreated}
+		return true
+	}
+	if earlier != "" && p.op == opUpdate {
+		p.changes = earlier + "; the row changed since, so it is updated: " + p.changes
 	}
 	j.plan = p
 	o.CustomerID = p.id
@@ -423,6 +504,59 @@ func (im *importer) createdEarlier(rec *Record, d journalEntry, hasDone bool) (*
 	}
 	// Never sent (no intent), or sent and not landed: create.
 	return nil, ""
+}
+
+// emailPointsElsewhere says why a row's id and email disagree with the
+// tenant, or "": with matching by email, a row whose email belongs to
+// other customers than its id's would write one person's data onto
+// another (or give a second customer that email).
+func (im *importer) emailPointsElsewhere(rec *Record, cur *apiclient.Customer) string {
+	if !im.cfg.MatchEmail || rec.EmailKey == "" || strings.EqualFold(cur.Email, rec.EmailKey) {
+		return ""
+	}
+	cs := im.idx.emails(rec.EmailKey)
+	if len(cs) == 0 {
+		return "" // a new email for this customer: an update
+	}
+	for _, c := range cs {
+		if c.ID == cur.ID {
+			return ""
+		}
+	}
+	return columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("id %q is the customer with email %q, but the row's email belongs to %s; fix the id or the email so that both name one customer", cur.ID, cur.Email, customers(cs)))
+}
+
+// sharedEmail is the error of a row matched by an email that several
+// customers hold: never pick one.
+func sharedEmail(cs []*apiclient.Customer) string {
+	return fmt.Sprintf("%d customers of this tenant have this email (ids %s); nothing was sent: add an id column with the id of the one to change", len(cs), idList(cs))
+}
+
+// heldEmail is the error of a create row whose email the tenant holds.
+func heldEmail(cs []*apiclient.Customer) string {
+	return fmt.Sprintf("the tenant already has %s with this email, so creating would make a second one; nothing was sent: use action upsert or update to change it", customers(cs))
+}
+
+// customers names customers by id: "customer 7f5f…" or "customers a, b".
+func customers(cs []*apiclient.Customer) string {
+	if len(cs) == 1 {
+		return "customer " + idList(cs)
+	}
+	return "customers " + idList(cs)
+}
+
+// idList lists the customers' ids, at most ten.
+func idList(cs []*apiclient.Customer) string {
+	const most = 10
+	ids := make([]string, 0, min(len(cs), most))
+	for _, c := range cs[:min(len(cs), most)] {
+		ids = append(ids, c.ID)
+	}
+	s := strings.Join(ids, ", ")
+	if len(cs) > most {
+		s += fmt.Sprintf(" and %d more", len(cs)-most)
+	}
+	return s
 }
 
 func columnMsg(m *formats.Mapping, f formats.Field, msg string) string {

@@ -272,6 +272,24 @@ type AbortedError struct{ Reason string }
 // Error returns why the run stopped.
 func (e *AbortedError) Error() string { return e.Reason }
 
+// NoIDError is a server answer that names a customer without an id: a
+// customer of the list, or a 201 to a create. Nothing can be matched to
+// such a customer or undone, and a guess could create it again, so the
+// run stops.
+type NoIDError struct {
+	What  string // "the customer list", "the answer to a create"
+	Email string // the customer's email, if any
+}
+
+// Error says what the server sent and what follows.
+func (e *NoIDError) Error() string {
+	who := "a customer"
+	if e.Email != "" {
+		who = fmt.Sprintf("the customer %q", e.Email)
+	}
+	return fmt.Sprintf("the server sent %s without an id (neither \"id\" nor \"_id\") in %s; the run stops so that no row is matched to it by guess or created a second time: check the API URL and the server", who, e.What)
+}
+
 // IsAborted reports whether err is an *AbortedError.
 func IsAborted(err error) bool {
 	var ae *AbortedError

@@ -88,7 +88,7 @@ func appendRun(report string, r runRecord) error {
 // of an older version), the report itself is read; a report that exists
 // but cannot be read refuses too, rather than guess.
 func rerunGuard(cfg *ImportConfig, report, fp string) error {
-	const how = "Continue it with --resume (rows already done are skipped), or add --match email (existing customers are updated, not created), or write elsewhere with --report"
+	const how = "Continue it with --resume (rows already done are skipped), or drop --match none (rows then find their customers by email: existing ones are updated, not created), or write elsewhere with --report"
 	runs, err := readRuns(report)
 	if err == nil {
 		for _, r := range runs {

@@ -110,6 +110,19 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 			return nil, &InputError{Err: err}
 		}
 	}
+	var idx *custIndex
+	var listErr error
+	if !cfg.Resume && needList(&cfg, in.m) {
+		// Listed before the report is opened, so that an id column of
+		// another system stops the run with nothing written. A resume
+		// lists after its settle wait instead.
+		if idx, listErr = listIndex(ctx, &cfg); listErr == nil {
+			if err := checkIDColumn(in, idx, &cfg); err != nil {
+				idx.close()
+				return nil, err
+			}
+		}
+	}
 	rw, err := openReport(in.report, in.r)
 	if err != nil {
 		return nil, err
@@ -134,7 +147,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		sum.Command = "import --dry-run"
 	}
 	sum.Input, sum.Report = cfg.Path, in.report
-	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr,
+	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr, idx: idx, listErr: listErr,
 		v: NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON()})}
 	defer im.v.Close()
 
@@ -229,7 +242,8 @@ type importer struct {
 	ctx, reqCtx context.Context
 
 	// Known customers, from the one list at start (nil when not listed).
-	idx *custIndex
+	idx     *custIndex
+	listErr error // the list before the report was opened failed
 
 	runID     string // random, per run: see idempotencyKey
 	reportErr error  // the report write that failed (report goroutine only)
@@ -313,7 +327,7 @@ func (im *importer) settle() {
 }
 
 func (im *importer) run() error {
-	if im.needList() {
+	if needList(im.cfg, im.in.m) {
 		if err := im.listAll(); err != nil {
 			if im.ctx.Err() != nil {
 				// Interrupted during the list: every row is not_attempted.
@@ -504,6 +518,10 @@ func (im *importer) create(ctx context.Context, j *job) {
 			return
 		}
 		cust, err := im.cfg.Client.CreateCustomer(ctx, j.plan.fields, key)
+		if err == nil && cust.ID == "" {
+			im.noID(o, &NoIDError{What: "the answer to a create (201)", Email: cust.Email})
+			return
+		}
 		if err == nil {
 			o.Result, o.CustomerID, o.HTTPStatus = ResultCreated, cust.ID, 201
 			return
@@ -519,6 +537,10 @@ func (im *importer) create(ctx context.Context, j *job) {
 			im.failed(o, fmt.Errorf("%w; checking by email also failed (%v): run again with --resume, which looks it up by email before sending it again", err, lerr), "outcome unknown: ")
 			return
 		}
+		if ok && found.ID == "" {
+			im.noID(o, &NoIDError{What: "the customer list", Email: found.Email})
+			return
+		}
 		if ok {
 			o.Result, o.CustomerID = ResultCreated, found.ID
 			o.Changes = "confirmed by email after a lost response"
@@ -529,6 +551,17 @@ func (im *importer) create(ctx context.Context, j *job) {
 			return
 		}
 	}
+}
+
+// noID settles a create whose customer the server named without an id,
+// and stops the run: the row is failed (not created, as far as a report
+// can tell), and a later run finds the customer by email instead of
+// creating it again.
+func (im *importer) noID(o *Outcome, err *NoIDError) {
+	im.abort("the server sent a customer without an id", err.Error())
+	o.Result, o.HTTPStatus = ResultFailed, 201
+	o.Error = "the server answered 201 but named no id, so the customer was probably created; not sent again. " +
+		"Find it by email before importing this row again (the default --match email does)"
 }
 
 // intent journals that the row's call is about to leave, handed to the OS

@@ -332,7 +332,8 @@ func (r *Record) Creates(matchEmail bool) bool {
 	case ActionCreate:
 		return true
 	case ActionUpsert:
-		return r.ID == "" && !matchEmail
+		// Matched by email when it has one; without, nothing can match it.
+		return r.ID == "" && (!matchEmail || r.Email == "")
 	}
 	return false
 }
@@ -409,10 +410,16 @@ func (v *Validator) cellAt(cells []string, i int) string {
 	if i < 0 || i >= len(cells) {
 		return ""
 	}
-	if v.opts.JSON {
-		return strings.TrimSpace(cells[i])
+	return cellValue(cells[i], v.opts.JSON)
+}
+
+// cellValue is the value of an input cell: formats.CellText, or for
+// NDJSON (JSON has no text marker) the trimmed text.
+func cellValue(s string, json bool) string {
+	if json {
+		return strings.TrimSpace(s)
 	}
-	return formats.CellText(cells[i])
+	return formats.CellText(s)
 }
 
 // Check maps and validates one row. Rows must be given in file order: the
@@ -552,7 +559,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 		}
 	case ActionUpdate, ActionDelete:
 		if r.ID == "" && !v.opts.MatchEmail {
-			v.problem(r, formats.FieldID, "%s needs an id; fill the id column or pass --match email", r.Action)
+			v.problem(r, formats.FieldID, "%s needs an id; fill the id column, or drop --match none so that the row finds its customer by email", r.Action)
 		}
 	}
 	byEmail := r.ID == "" && v.opts.MatchEmail && r.Action != ActionCreate
@@ -560,10 +567,10 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 		v.requireName(r)
 	}
 	if (r.Creates(v.opts.MatchEmail) || byEmail) && r.Email == "" && !hasProblem(r, formats.FieldEmail) {
-		if byEmail {
-			v.problem(r, formats.FieldEmail, "required to find the customer with --match email")
-		} else {
+		if r.Creates(v.opts.MatchEmail) {
 			v.problem(r, formats.FieldEmail, "required to create a customer")
+		} else {
+			v.problem(r, formats.FieldEmail, "required to find the customer by email (or fill the id column)")
 		}
 	}
 

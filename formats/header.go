@@ -285,9 +285,6 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 		}
 		if f, ok := aliases[norm]; ok {
 			if note := foreignValues(f, columnValues(sample, i)); note != "" {
-				if f == FieldID {
-					note += "; if they are, force it with --map " + shellQuote(h+"="+string(f))
-				}
 				unknown = append(unknown, UnknownColumn{Index: i, Name: h, Note: note})
 				continue
 			}
@@ -335,10 +332,9 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 			continue // a blank column shows nothing to fit
 		}
 		norm := normalizeName(u.Name)
-		if f := closestField(norm); f != "" && fits(f, norm, vals) {
+		// Never id: no look of a value makes another system's key ours.
+		if f := closestField(norm); f != "" && f != FieldID && fits(f, norm, vals) {
 			u.Closest = f
-		} else if strings.HasSuffix(norm, "id") && fits(FieldID, norm, vals) {
-			u.Closest = FieldID // "Record ID" holding this API's ids
 		}
 		if u.Closest != "" && !taken[u.Closest] {
 			u.Suggest = u.Name + "=" + string(u.Closest)

@@ -286,10 +286,10 @@ func TestSuggestionsFitContent(t *testing.T) {
 			header:      []string{"Email", "Mobile Phone 2"},
 			rows:        [][]string{{"a@example.com", ""}},
 			wantSuggest: map[string]string{"Mobile Phone 2": "Mobile Phone 2=-"}},
-		{name: "a foreign id column holding this API's ids",
+		{name: "no value makes another system's key our id",
 			header:      []string{"Email", "Record ID"},
-			rows:        [][]string{{"a@example.com", "65f0a1b2c3d4e5f6a7b8c9d0"}},
-			wantSuggest: map[string]string{"Record ID": "Record ID=id"}},
+			rows:        [][]string{{"a@example.com", "7f5f2d2f-6c7c-4f49-b6d4-7445319f3b8e"}},
+			wantSuggest: map[string]string{"Record ID": "Record ID=-"}},
 		{name: "Customer Id of another system is not id",
 			header:      []string{"Email", "Customer Id"},
 			rows:        [][]string{{"a@example.com", "DD37Cf93aecA6Dc"}},
@@ -319,8 +319,10 @@ func TestSuggestionsFitContent(t *testing.T) {
 	}
 }
 
-// TestForeignIDAndAction: columns named id or action are taken only when
-// their values are this API's ids and this tool's actions.
+// TestForeignIDAndAction: a column named id is the id whatever its values
+// look like (ids are opaque: only the tenant can tell, at import); a
+// column named action is taken only when its values are this tool's
+// actions.
 func TestForeignIDAndAction(t *testing.T) {
 	const apiID = "65f0a1b2c3d4e5f6a7b8c9d0"
 	tests := []struct {
@@ -331,10 +333,14 @@ func TestForeignIDAndAction(t *testing.T) {
 		wantIndex map[Field]int
 		wantErr   []string
 	}{
-		{name: "Outlook's ID and Action are another system's",
+		{name: "Outlook's Action is another system's, its ID is taken by name",
 			header:  []string{"Action", "ID", "Name", "E-mail Address"},
 			rows:    [][]string{{"add", "", "Adam", "adam@example.com"}, {"delete", "241a444f0b330b22", "Daniel", "d@example.com"}, {"update", "527fbda08922b018", "Duncan", "e@example.com"}},
-			wantErr: []string{`"Action" (values such as "add" are not actions`, `"ID" (values such as "241a444f0b330b22" are not this API's ids, which are 24 hex digits; if they are, force it with --map "ID=id")`, `--map "Action=-" --map "ID=-"`}},
+			wantErr: []string{`1 column that matches no customer field: "Action" (values such as "add" are not actions`, `--map "Action=-"`}},
+		{name: "ids of any shape",
+			header:    []string{"ID", "email"},
+			rows:      [][]string{{"7f5f2d2f-6c7c-4f49-b6d4-7445319f3b8e", ""}, {"100042", ""}, {"cus_9s6XKzkN", ""}, {"241a444f0b330b22", ""}},
+			wantIndex: map[Field]int{FieldID: 0, FieldEmail: 1}},
 		{name: "this API's ids and actions are taken",
 			header:    []string{"Action", "ID", "Name", "E-mail Address"},
 			rows:      [][]string{{"delete", apiID, "", ""}, {"", "", "Ann", "ann@example.com"}, {"UPDATE", "65f0a1b2c3d4e5f6a7b8c9d1", "", ""}},

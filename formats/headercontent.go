@@ -82,16 +82,11 @@ func columnValues(sample [][]string, i int) []string {
 }
 
 var (
-	apiIDRE = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
 	phoneRE = regexp.MustCompile(`^\+?[0-9 ()./-]*[0-9][0-9 ()./-]*(\s*(x|ext\.?|#)\s*[0-9]+)?$`)
 	dateRE  = regexp.MustCompile(`^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})([ T].*)?$`)
 	numRE   = regexp.MustCompile(`^[+-]?(\d+([.,]\d+)?|\d{1,3}(,\d{3})+(\.\d+)?)$`)
 	letters = regexp.MustCompile(`\pL`)
 )
-
-// looksLikeAPIID: this API's ids are MongoDB ObjectIds, 24 hex digits (the
-// sandbox makes them the same way).
-func looksLikeAPIID(v string) bool { return apiIDRE.MatchString(v) }
 
 func looksLikeEmail(v string) bool {
 	a, err := mail.ParseAddress(v)
@@ -143,8 +138,6 @@ func fits(f Field, norm string, vals []string) bool {
 	}
 	var ok func(string) bool
 	switch f {
-	case FieldID:
-		ok = looksLikeAPIID
 	case FieldEmail:
 		ok = looksLikeEmail
 	case FieldPhone:
@@ -190,26 +183,14 @@ func inList(v string, list ...string) bool {
 	return false
 }
 
-// foreignValues says why the values of an id or action column (named so)
-// show that the column belongs to another system, or "" when they fit.
-// Ids: at least half of the non-blank values must look like this API's
-// ids (a typo in one id is a row error, not a foreign column). Actions:
-// every value must be an action (Outlook's "add" is not ours).
+// foreignValues says why the values of an action column (named so) show
+// that the column belongs to another system, or "" when they fit: every
+// value must be an action (Outlook's "add" is not ours). An id column is
+// never judged by its values: ids are opaque, whatever the server makes
+// them, and only the tenant's list can tell (batch checks every id
+// against it before any write).
 func foreignValues(f Field, vals []string) string {
 	switch f {
-	case FieldID:
-		bad := ""
-		n := 0
-		for _, v := range vals {
-			if looksLikeAPIID(v) {
-				n++
-			} else if bad == "" {
-				bad = v
-			}
-		}
-		if bad != "" && 2*n < len(vals) {
-			return fmt.Sprintf("values such as %q are not this API's ids, which are 24 hex digits", bad)
-		}
 	case FieldAction:
 		for _, v := range vals {
 			if !isAction(v) {
@@ -253,3 +234,7 @@ func notAHeader(header []string, opts MapOptions) error {
 	}
 	return fmt.Errorf("the header row holds data, not column names (%s); add a first row that names the columns, for example name,email,phone", strings.Join(data, ", "))
 }
+
+// ShellQuote quotes s as one shell word, as the header messages quote the
+// --map flags they suggest.
+func ShellQuote(s string) string { return shellQuote(s) }

@@ -8,9 +8,12 @@
 // Choices where the published API is silent, made to be faithful and
 // useful for tests:
 //
-//   - Ids are 24 lowercase hex digits, like MongoDB ObjectIds, returned as
-//     both "_id" and "id". An id that is malformed, unknown or another
-//     tenant's is 404.
+//   - Ids are opaque to clients. By default they are random (version 4)
+//     UUIDs in lower case, as the API document's example; Options.IDStyle
+//     makes MongoDB-like 24-hex ObjectIds, decimal numbers sent as JSON
+//     numbers, or Stripe-like prefixed ids instead, so that tests prove a
+//     client assumes no shape. Every id is returned as both "_id" and
+//     "id". An id that is unknown or another tenant's is 404.
 //   - Text members are trimmed. firstName/lastName are derived from name
 //     (first word / rest) on create when both are absent. A PUT changes only
 //     the members it carries; "" clears phone, notes, firstName and
@@ -141,10 +144,28 @@ type Options struct {
 	// Now is the clock for timestamps, ids and the rate limit; nil means
 	// time.Now.
 	Now func() time.Time
+	// IDStyle is the shape of new ids: IDUUID (the default), IDObjectID,
+	// IDNumeric or IDPrefixed.
+	IDStyle string
+	// ListNoID leaves "_id" and "id" out of every customer of a list, and
+	// CreateNoID out of every 201: answers a client must refuse rather
+	// than guess from.
+	ListNoID, CreateNoID bool
 	// RecordTimes keeps the arrival time of every request, for
 	// RequestTimes. It costs 24 bytes per request.
 	RecordTimes bool
 }
+
+// Id styles for Options.IDStyle.
+const (
+	IDUUID     = "uuid"     // 7f5f2d2f-6c7c-4f49-b6d4-7445319f3b8e
+	IDObjectID = "objectid" // 65f1c0de2a9b4e0012345678
+	IDNumeric  = "numeric"  // 100042, sent as a JSON number
+	IDPrefixed = "prefixed" // cus_9s6XKzkN2hQp7RbT
+)
+
+// IDStyles lists the id styles, the default first.
+var IDStyles = []string{IDUUID, IDObjectID, IDNumeric, IDPrefixed}
 
 // Server is the emulator. It is an http.Handler, safe for concurrent use.
 // Fault injection closes connections by panicking with http.ErrAbortHandler,
@@ -158,6 +179,8 @@ type Server struct {
 	seq     uint64
 	idRand  [5]byte
 	idCount uint32
+	idRNG   *mrand.Rand // guarded by mu
+	numID   uint64      // the last IDNumeric id
 	limits  map[string]*rate.Limiter
 
 	faultMu sync.Mutex
@@ -197,6 +220,13 @@ func New(opts Options) (*Server, error) {
 		limits:    map[string]*rate.Limiter{},
 		perSecond: map[int64]int64{},
 	}
+	switch opts.IDStyle {
+	case "":
+		s.opts.IDStyle = IDUUID
+	case IDUUID, IDObjectID, IDNumeric, IDPrefixed:
+	default:
+		return nil, fmt.Errorf("sandbox: id style %q: want one of %s", opts.IDStyle, strings.Join(IDStyles, ", "))
+	}
 	s.busyCV = sync.NewCond(&s.busyMu)
 	if s.now == nil {
 		s.now = time.Now
@@ -213,6 +243,7 @@ func New(opts Options) (*Server, error) {
 		s.idRand[i] = byte(idr.Uint32())
 	}
 	s.idCount = idr.Uint32() & 0xffffff
+	s.idRNG = idr
 	for _, t := range opts.Tokens {
 		if t.Value == "" || t.Tenant == "" {
 			return nil, errors.New("sandbox: a token needs a value and a tenant")
@@ -565,9 +596,13 @@ func (s *Server) call(ep endpoint, tenantName, id string, r *http.Request) (int,
 			return errorBody(http.StatusBadRequest, strings.Join(problems, "; "))
 		}
 		s.seq++
-		rec.seq, rec.id, rec.created, rec.updated = s.seq, s.newID(), nowMS, nowMS
+		rec.seq, rec.created, rec.updated = s.seq, nowMS, nowMS
+		s.assignID(t, rec)
 		t.add(rec)
 		resp := rec.appendJSON(nil)
+		if s.opts.CreateNoID {
+			resp = withoutID(resp)
+		}
 		if key != "" {
 			t.remember(key, idemEntry{hash, resp})
 		}
@@ -604,15 +639,49 @@ func (s *Server) call(ep endpoint, tenantName, id string, r *http.Request) (int,
 	return errorBody(http.StatusNotFound, "customer not found")
 }
 
-// newID returns a new ObjectId-like id: seconds, a per-server random part,
-// a counter. Callers hold s.mu.
+// assignID gives r a new id of the server's style that t does not hold.
+// Callers hold s.mu.
+func (s *Server) assignID(t *tenant, r *record) {
+	for {
+		r.id, r.numericID = s.newID(), s.opts.IDStyle == IDNumeric
+		if t.get(r.id) == nil {
+			return
+		}
+	}
+}
+
+// newID returns a new id of the server's style. Callers hold s.mu.
 func (s *Server) newID() string {
-	var b [12]byte
-	binary.BigEndian.PutUint32(b[0:4], uint32(s.now().Unix()))
-	copy(b[4:9], s.idRand[:])
-	s.idCount++
-	b[9], b[10], b[11] = byte(s.idCount>>16), byte(s.idCount>>8), byte(s.idCount)
-	return hex.EncodeToString(b[:])
+	switch s.opts.IDStyle {
+	case IDObjectID:
+		// seconds, a per-server random part, a counter
+		var b [12]byte
+		binary.BigEndian.PutUint32(b[0:4], uint32(s.now().Unix()))
+		copy(b[4:9], s.idRand[:])
+		s.idCount++
+		b[9], b[10], b[11] = byte(s.idCount>>16), byte(s.idCount>>8), byte(s.idCount)
+		return hex.EncodeToString(b[:])
+	case IDNumeric:
+		if s.numID == 0 {
+			s.numID = 100000
+		}
+		s.numID++
+		return strconv.FormatUint(s.numID, 10)
+	case IDPrefixed:
+		const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		b := []byte("cus_")
+		for range 14 {
+			b = append(b, alphabet[s.idRNG.IntN(len(alphabet))])
+		}
+		return string(b)
+	}
+	var u [16]byte
+	binary.LittleEndian.PutUint64(u[:8], s.idRNG.Uint64())
+	binary.LittleEndian.PutUint64(u[8:], s.idRNG.Uint64())
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
+	h := hex.EncodeToString(u[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // listPage is how many records a list encodes per lock acquisition and
@@ -656,7 +725,11 @@ func (s *Server) list(w http.ResponseWriter, tenantName string, drop bool) {
 			if written > 0 {
 				buf = append(buf, ',')
 			}
-			buf = rec.appendJSON(buf)
+			if s.opts.ListNoID {
+				buf = append(buf, withoutID(rec.appendJSON(nil))...)
+			} else {
+				buf = rec.appendJSON(buf)
+			}
 			written++
 			if len(buf) >= 60<<10 {
 				if _, err := w.Write(buf); err != nil {
@@ -769,8 +842,10 @@ func (s *Server) Seed(tenantName string, n int, gen func(i int) apiclient.Custom
 		for _, r := range recs {
 			s.seq++
 			r.seq = s.seq
-			if !isObjectID(r.id) || t.get(r.id) != nil {
-				r.id = s.newID()
+			if r.id == "" || t.get(r.id) != nil {
+				s.assignID(t, r)
+			} else {
+				r.numericID = s.opts.IDStyle == IDNumeric && allDigits(r.id)
 			}
 			t.add(r)
 		}

@@ -106,8 +106,8 @@ func TestCreateShapeAndDefaults(t *testing.T) {
 	}
 	c := r.obj
 	id, _ := c["id"].(string)
-	if !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(id) || c["_id"] != id {
-		t.Errorf("id = %v, _id = %v; want the same 24 hex digits", c["id"], c["_id"])
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(id) || c["_id"] != id {
+		t.Errorf("id = %v, _id = %v; want the same lowercase version 4 UUID", c["id"], c["_id"])
 	}
 	want := map[string]any{
 		"name": "Ada King Lovelace", "firstName": "Ada", "lastName": "King Lovelace", "email": "ada@example.com",
@@ -366,10 +366,10 @@ func TestPersistence(t *testing.T) {
 		t.Errorf("after reload: %d customers, new id %v", ts.Count(sandbox.TenantDemo), c["id"])
 	}
 
-	if err := os.WriteFile(path, []byte(`{"version":1,"tenants":{"demo":[{"id":"bad"}]}}`), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(`{"version":1,"tenants":{"demo":[{"id":"x"},{"id":"x"}]}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sandbox.New(sandbox.Options{DataFile: path}); err == nil || !strings.Contains(err.Error(), "bad or duplicate id") {
+	if _, err := sandbox.New(sandbox.Options{DataFile: path}); err == nil || !strings.Contains(err.Error(), "missing or duplicate id") {
 		t.Errorf("corrupt file: %v", err)
 	}
 	if _, err := sandbox.New(sandbox.Options{DataFile: filepath.Join(t.TempDir(), "missing.json")}); err != nil {
@@ -703,5 +703,72 @@ func TestSeed(t *testing.T) {
 	}
 	if sb.Count("nobody") != 0 || sb.Customers("nobody") != nil {
 		t.Error("unknown tenant")
+	}
+}
+
+// TestIDStyles: every style makes ids of its shape, the same in "_id" and
+// "id", that get, update, status and delete accept; numeric ids are JSON
+// numbers, and a saved numeric tenant reloads with number ids.
+func TestIDStyles(t *testing.T) {
+	shapes := map[string]string{
+		sandbox.IDUUID:     `^"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"$`,
+		sandbox.IDObjectID: `^"[0-9a-f]{24}"$`,
+		sandbox.IDNumeric:  `^1[0-9]{5}$`,
+		sandbox.IDPrefixed: `^"cus_[0-9A-Za-z]{14}"$`,
+	}
+	for _, style := range sandbox.IDStyles {
+		t.Run(style, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.json")
+			srv := sandboxtest.NewServer(t, sandbox.Options{IDStyle: style, DataFile: path})
+			r := do(t, srv, sandbox.TokenReadWrite, "POST", "/customers", `{"name":"A B","email":"a@example.com"}`)
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(r.body, &m); err != nil {
+				t.Fatal(err)
+			}
+			id := string(m["id"])
+			if !regexp.MustCompile(shapes[style]).MatchString(id) || string(m["_id"]) != id {
+				t.Fatalf("id %s, _id %s; want %s", id, m["_id"], shapes[style])
+			}
+			path1 := "/customers/" + strings.Trim(id, `"`)
+			for _, c := range []struct{ method, path, body string }{
+				{"GET", path1, ""}, {"PUT", path1, `{"phone":"+1 555"}`},
+				{"PUT", path1 + "/status", `{"status":"blocked"}`},
+			} {
+				if r := do(t, srv, sandbox.TokenReadWrite, c.method, c.path, c.body); r.status != 200 {
+					t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.body)
+				}
+			}
+			list := do(t, srv, sandbox.TokenReadWrite, "GET", "/customers", "")
+			if !strings.Contains(string(list.body), `"id":`+id+`,`) {
+				t.Errorf("list %s does not send id %s", list.body, id)
+			}
+			if err := srv.Save(); err != nil {
+				t.Fatal(err)
+			}
+			again := sandboxtest.NewServer(t, sandbox.Options{IDStyle: style, DataFile: path})
+			if got := do(t, again, sandbox.TokenReadWrite, "GET", "/customers", "").body; !bytes.Equal(got, list.body) {
+				t.Errorf("reloaded list\n got %s\nwant %s", got, list.body)
+			}
+			if r := do(t, srv, sandbox.TokenReadWrite, "DELETE", path1, ""); r.status != 200 {
+				t.Errorf("delete: %d %s", r.status, r.body)
+			}
+		})
+	}
+	if _, err := sandbox.New(sandbox.Options{IDStyle: "hex"}); err == nil || !strings.Contains(err.Error(), "uuid, objectid, numeric, prefixed") {
+		t.Errorf("unknown style: %v", err)
+	}
+}
+
+// TestNoIDFaults: ListNoID and CreateNoID leave "_id" and "id" out, and
+// nothing else.
+func TestNoIDFaults(t *testing.T) {
+	srv := sandboxtest.NewServer(t, sandbox.Options{ListNoID: true, CreateNoID: true})
+	r := do(t, srv, sandbox.TokenReadWrite, "POST", "/customers", `{"name":"A B","email":"a@example.com"}`)
+	if r.status != 201 || bytes.Contains(r.body, []byte(`"id"`)) || bytes.Contains(r.body, []byte(`"_id"`)) || r.obj["email"] != "a@example.com" {
+		t.Errorf("create: %d %s", r.status, r.body)
+	}
+	l := do(t, srv, sandbox.TokenReadWrite, "GET", "/customers", "")
+	if bytes.Contains(l.body, []byte(`"id"`)) || !strings.HasPrefix(string(l.body), `[{"firstName":"A"`) {
+		t.Errorf("list: %s", l.body)
 	}
 }

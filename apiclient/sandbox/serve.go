@@ -111,11 +111,12 @@ func (s *Server) load(path string) error {
 			if err := json.Unmarshal(raw, &c); err != nil {
 				return fmt.Errorf("sandbox: reading %s: tenant %s, customer %d: %w", path, name, i, err)
 			}
-			if !isObjectID(c.ID) || t.get(c.ID) != nil {
-				return fmt.Errorf("sandbox: reading %s: tenant %s, customer %d: bad or duplicate id %q", path, name, i, c.ID)
+			if c.ID == "" || t.get(c.ID) != nil {
+				return fmt.Errorf("sandbox: reading %s: tenant %s, customer %d: missing or duplicate id %q", path, name, i, c.ID)
 			}
 			s.seq++
 			r := fromCustomer(c, 0)
+			r.numericID = allDigits(c.ID) && rawIsNumber(raw)
 			r.seq = s.seq
 			t.add(r)
 		}
@@ -188,4 +189,13 @@ func (s *Server) Save() error {
 		return fmt.Errorf("sandbox: saving %s: %w", path, err)
 	}
 	return nil
+}
+
+// rawIsNumber reports whether the customer object raw sends "id" as a JSON
+// number (a numeric-style sandbox saved it so).
+func rawIsNumber(raw json.RawMessage) bool {
+	var v struct {
+		ID json.RawMessage `json:"id"`
+	}
+	return json.Unmarshal(raw, &v) == nil && len(v.ID) > 0 && v.ID[0] != '"'
 }

@@ -2,11 +2,11 @@ package sandbox
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"math"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +19,8 @@ import (
 // without holding the lock.
 type record struct {
 	seq         uint64 // creation order
-	id          string // 24 lowercase hex digits
+	id          string // as Options.IDStyle makes it (any text when loaded or seeded)
+	numericID   bool   // sent as a JSON number (IDNumeric)
 	firstName   string
 	lastName    string
 	name        string
@@ -148,7 +149,24 @@ func (r *record) appendJSON(b []byte) []byte {
 		AutoPayment: r.autoPayment, Notes: r.notes,
 		CreatedAt: formatTime(r.created), UpdatedAt: formatTime(r.updated),
 	}
-	return e.append(b, &e.rec)
+	b = e.append(b, &e.rec)
+	if r.numericID {
+		// "_id" and "id" are the first members: sent as JSON numbers.
+		q := strconv.Quote(r.id)
+		b = bytes.Replace(b, []byte(q), []byte(r.id), 2)
+	}
+	return b
+}
+
+// withoutID returns the JSON object b with its "_id" and "id" members
+// removed (the ListNoID and CreateNoID faults). appendJSON writes them
+// first, before "firstName".
+func withoutID(b []byte) []byte {
+	i := bytes.Index(b, []byte(`,"firstName":`))
+	if len(b) == 0 || b[0] != '{' || i < 0 {
+		return b
+	}
+	return append([]byte{'{'}, b[i+1:]...)
 }
 
 // appendJSON appends v, which must encode, as JSON without HTML escaping:
@@ -292,11 +310,16 @@ func apply(r *record, body map[string]json.RawMessage, create bool) []string {
 	return problems
 }
 
-// isObjectID reports whether s is 24 lowercase hex digits.
-func isObjectID(s string) bool {
-	if len(s) != 24 {
+// allDigits reports whether s is a decimal number without sign or
+// leading zero, as IDNumeric ids are.
+func allDigits(s string) bool {
+	if s == "" || s[0] == '0' || len(s) > 30 {
 		return false
 	}
-	_, err := hex.DecodeString(s)
-	return err == nil && strings.ToLower(s) == s
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
