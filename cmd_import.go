@@ -15,7 +15,7 @@ import (
 
 const importExample = `  aivabatch import --sandbox samples/customers.csv
   aivabatch import --sandbox samples/customers.csv --limit 5    (a first try; then --resume for the rest)
-  aivabatch import --sandbox samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --match email --undo undo.csv
+  aivabatch import --sandbox samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --undo undo.csv
   AIVA_TOKEN=aiva_… aivabatch import - --format ndjson < customers.ndjson
   aivabatch import --sandbox --job crm.toml samples/crm-export.xlsx --workers 2   (flags from crm.toml; the command line wins)
   aivabatch import --job crm.toml samples/crm-export.xlsx --log-format json --progress-every 30s 2>> import.log
