@@ -378,3 +378,52 @@ func TestNoIDAnswersStop(t *testing.T) {
 		}
 	})
 }
+
+// TestIDStylesResume: --limit, then --resume, of an update-by-id file and
+// of a create file, with UUID and numeric ids: each customer once, each
+// with its row's data.
+func TestIDStylesResume(t *testing.T) {
+	for _, style := range []string{sandbox.IDUUID, sandbox.IDNumeric} {
+		t.Run(style, func(t *testing.T) {
+			sb := sandboxtest.NewServer(t, sandbox.Options{IDStyle: style})
+			seedPeople(t, sb, 8)
+			c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+			dir := t.TempDir()
+			lines := []string{"id,phone"}
+			want := map[string]string{}
+			for i, cu := range sb.Customers(sandbox.TenantDemo) {
+				lines = append(lines, fmt.Sprintf("%s,+33 1 %d", cu.ID, i))
+				want[cu.ID] = fmt.Sprintf("+33 1 %d", i)
+			}
+			for i := range 4 {
+				lines = append(lines, fmt.Sprintf(",+44 2 %d", i)) // no id, no email: invalid
+			}
+			upd := writeFile(t, dir, "upd.csv", lines...)
+			cr := writeFile(t, dir, "new.csv", "name,email", "N1,n1@example.com", "N2,n2@example.com", "N3,n3@example.com", "N4,n4@example.com")
+			for _, in := range []string{upd, cr} {
+				cfg := importCfg(in, c)
+				cfg.MatchEmail, cfg.Limit = true, 3
+				if _, err := Import(context.Background(), cfg); err != nil {
+					t.Fatal(err)
+				}
+				cfg.Limit, cfg.Resume = 0, true
+				sum, err := Import(context.Background(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sum.Counts[ResultSkipped] != 3 {
+					t.Errorf("%s: resume %v %v", in, sum.Counts, sum.FirstErrors)
+				}
+			}
+			got := sb.Customers(sandbox.TenantDemo)
+			if len(got) != 12 {
+				t.Fatalf("%d customers, want 12", len(got))
+			}
+			for _, cu := range got {
+				if w, ok := want[cu.ID]; ok && cu.Phone != w {
+					t.Errorf("customer %s: phone %q, want %q", cu.ID, cu.Phone, w)
+				}
+			}
+		})
+	}
+}
