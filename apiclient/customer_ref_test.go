@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -367,5 +368,33 @@ func TestReadListMatchesDecoder(t *testing.T) {
 	rd := io.MultiReader(strings.NewReader(`[{"id":"1"}] `), iotest.ErrReader(errors.New("reset")))
 	if n, err := readList(rd, true, func(json.RawMessage, *Customer) bool { return true }); err != nil || n != 1 {
 		t.Errorf("error after the list: %v, %d", err, n)
+	}
+}
+
+// TestListIDsOfAnyShape: ids are taken exactly as the server sends them,
+// strings or JSON numbers (no float: 2^53+1 and a 23-digit number stay
+// whole), from "id", else "_id"; on the typed fast path and off it.
+func TestListIDsOfAnyShape(t *testing.T) {
+	body := `[{"_id":9007199254740993,"id":9007199254740993,"name":"A","email":"a@x.io"},` +
+		`{"id":12345678901234567890123,"name":"B","email":"b@x.io"},` +
+		`{"_id":"7f5f2d2f-6c7c-4f49-b6d4-7445319f3b8e","name":"C","email":"c@x.io"},` +
+		`{"_id":{"$oid":"65f0a1b2c3d4e5f6a7b8c9d0"},"name":"D","email":"d@x.io"},` +
+		`{"id":"cus_9s6XKzkN","name":"E","email":"e@x.io","extra":1}]`
+	want := []string{"9007199254740993", "12345678901234567890123", "7f5f2d2f-6c7c-4f49-b6d4-7445319f3b8e", "65f0a1b2c3d4e5f6a7b8c9d0", "cus_9s6XKzkN"}
+	for _, typed := range []bool{true, false} {
+		var got []string
+		_, err := readList(strings.NewReader(body), typed, func(raw json.RawMessage, c *Customer) bool {
+			if !typed {
+				c = &Customer{}
+				if err := c.UnmarshalJSON(raw); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got = append(got, c.ID)
+			return true
+		})
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("typed %v: %q, %v; want %q", typed, got, err, want)
+		}
 	}
 }

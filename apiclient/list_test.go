@@ -349,3 +349,4 @@ func TestListRaw(t *testing.T) {
 		t.Errorf("after %d elements: err = %v", n, last)
 	}
 }
+
