@@ -349,4 +349,3 @@ func TestListRaw(t *testing.T) {
 		t.Errorf("after %d elements: err = %v", n, last)
 	}
 }
-
