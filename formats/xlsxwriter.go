@@ -97,7 +97,25 @@ func newXLSXWriter(w io.Writer, opts WriterOptions) (*xlsxWriter, error) {
 }
 
 // startSheet opens a stream on sheet and writes the header row.
+//
+// The stream writes the sheet's <dimension> (the used range) before its
+// rows, and excelize's default is "A1": a reader that trusts it, such as
+// openpyxl in read-only mode, would see one cell and no rows. When every
+// row of the sheet is known already (a styled writer closed within its
+// sample) the real range is declared; otherwise, since the row count is
+// not known yet, none is (readers then look at the rows themselves).
 func (x *xlsxWriter) startSheet(sheet string) error {
+	dim := ""
+	if x.closed && x.sheets == 1 && len(x.sample) <= xlsxMaxDataRows {
+		last, err := excelize.CoordinatesToCellName(len(x.opts.Header), 1+len(x.sample))
+		if err != nil {
+			return err
+		}
+		dim = "A1:" + last
+	}
+	if err := x.f.SetSheetDimension(sheet, dim); err != nil {
+		return err
+	}
 	sw, err := x.f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
