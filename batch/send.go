@@ -135,7 +135,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	sum.Input, sum.Report = cfg.Path, in.report
 	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr,
-		v: NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON()})}
+		v: NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})}
 	defer im.v.Close()
 
 	// Requests in flight may finish after ctx is cancelled, up to Drain.

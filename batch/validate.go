@@ -43,7 +43,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	defer release()
 	sum := newSummary("validate")
 	sum.Input, sum.Report = cfg.Path, in.report
-	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON()})
+	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})
 	defer v.Close()
 	rw, err := openReport(in.report, in.r)
 	if err != nil {
@@ -344,6 +344,10 @@ type ValidatorOptions struct {
 	// JSON says the cells come from NDJSON: typed values with no
 	// spreadsheet in between, so a leading ' is data, not a text marker.
 	JSON bool
+	// Workbook says the cells come from an XLSX sheet: a workbook marks
+	// text with a cell style (quotePrefix), never with a character, so a
+	// leading ' is data there too.
+	Workbook bool
 }
 
 // Validator turns rows into records. It remembers emails and ids seen so
@@ -388,7 +392,9 @@ const maxCell = 64 << 10
 var (
 	groupedRE  = regexp.MustCompile(`^[+-]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$`)
 	commaDecRE = regexp.MustCompile(`^[+-]?\d+,\d+$`)
-	exponentRE = regexp.MustCompile(`^[+-]?\d+(\.\d+)?[eE][+-]?\d+$`)
+	// exponentRE: 1.80012E+10, and as German or French Excel writes it,
+	// 4,36641E+11; lower case and no sign (4.36641e11) alike.
+	exponentRE = regexp.MustCompile(`^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$`)
 )
 
 // columnName is the header of field f's column, or the field's name.
@@ -409,7 +415,7 @@ func (v *Validator) cellAt(cells []string, i int) string {
 	if i < 0 || i >= len(cells) {
 		return ""
 	}
-	if v.opts.JSON {
+	if v.opts.JSON || v.opts.Workbook {
 		return strings.TrimSpace(cells[i])
 	}
 	return formats.CellText(cells[i])

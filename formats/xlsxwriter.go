@@ -52,7 +52,8 @@ type xlsxWriter struct {
 // numbers, true/false as booleans and RFC 3339 times as date cells shown
 // as yyyy-mm-dd hh:mm:ss (UTC); a cell that does not parse as its type
 // stays text. Cells are never formula-escaped: they are text cells, which
-// a spreadsheet does not run. Text beyond Excel's 32,767 characters per
+// a spreadsheet does not run, and a leading ' is written as the data it
+// is (import reads it back as data: only CSV has a ' text marker). Text beyond Excel's 32,767 characters per
 // cell is cut; characters XML cannot carry become U+FFFD. With
 // opts.Styled the header row is bold and frozen, an autofilter covers the
 // data and columns are as wide as their first rows need. Past 1,048,575
@@ -241,11 +242,9 @@ func (x *xlsxWriter) value(col int, s string) any {
 			}
 		}
 	}
-	if x.opts.EscapeFormulas && strings.HasPrefix(s, "'") {
-		// A cell holds no formula, but import takes a leading ' as a
-		// text marker (CellText): double it, as EscapeFormula does.
-		return "'" + s
-	}
+	// A text cell holds no formula, and a leading ' is data in a
+	// workbook (its text marker is the quotePrefix style), so the text is
+	// written as it is, whatever opts.EscapeFormulas says.
 	return s
 }
 
