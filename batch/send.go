@@ -417,7 +417,7 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 			return err
 		}
 		j := &job{seq: seq, rec: rec, hash: cellsHashOf(rec.Cells, im.rw.keep)}
-		j.out = Outcome{Num: rec.Num, Cells: rec.Cells}
+		j.out = Outcome{Num: rec.Num, Cells: rec.Cells, From: rec.source()}
 		seq++
 		out := jobs
 		if im.plan(j) {

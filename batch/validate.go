@@ -150,7 +150,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 			}
 			b.outs = make([]Outcome, len(b.recs))
 			for i, rec := range b.recs {
-				o := Outcome{Num: rec.Num, Cells: rec.Cells, Result: ResultValid}
+				o := Outcome{Num: rec.Num, Cells: rec.Cells, Result: ResultValid, From: rec.source()}
 				if !rec.Valid() {
 					o.Result, o.Error = ResultInvalid, rec.ErrorText()
 				}
@@ -276,7 +276,13 @@ type Record struct {
 	// oversize says the row could not be read or a cell was over the
 	// limit: nothing else was checked.
 	oversize bool
+	// From says which fields were taken from a later column of a list
+	// (--map "PhoneNumber,MobileNumber=phone"), for the report.
+	From []string
 }
+
+// source is the report's note on where the row's values came from, or "".
+func (r *Record) source() string { return strings.Join(r.From, "; ") }
 
 // Value returns the normalised value of profile field f and whether the
 // row has one.
@@ -361,6 +367,9 @@ type Validator struct {
 	// worked out once rather than by map lookups on every row.
 	col              [numProfile]int
 	idCol, actionCol int
+	// alt holds, for a field mapped from a list of columns
+	// (--map "PhoneNumber,MobileNumber=phone"), the columns after col.
+	alt [numProfile][]int
 	hashes           []uint64 // scratch of CheckDuplicatesBatch
 }
 
@@ -379,6 +388,7 @@ func NewValidator(m *formats.Mapping, opts ValidatorOptions) *Validator {
 	}
 	for i, f := range profileFields {
 		v.col[i] = colOf(f)
+		v.alt[i] = m.Alternates[f]
 	}
 	v.idCol, v.actionCol = colOf(formats.FieldID), colOf(formats.FieldAction)
 	return v
@@ -474,6 +484,16 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			continue
 		}
 		s := v.cellAt(row.Cells, v.col[i])
+		for _, j := range v.alt[i] {
+			if s != "" {
+				break
+			}
+			if s = v.cellAt(row.Cells, j); s != "" {
+				// Said in the report's _changes: the value is not in
+				// the column the field is usually read from.
+				r.From = append(r.From, fmt.Sprintf("%s from %q (%q is blank)", f, v.m.Header[j], v.m.Header[v.col[i]]))
+			}
+		}
 		if s == "" {
 			r.Blank = append(r.Blank, f)
 			continue

@@ -82,13 +82,13 @@ func TestMapHeader(t *testing.T) {
 		{
 			name:    "two columns for one field",
 			header:  []string{"First Name", "given name", "email"},
-			wantErr: `columns 1 ("First Name") and 2 ("given name") both map to firstName; remove one of them, or ignore one with --map "given name=-"`,
+			wantErr: `columns 1 ("First Name") and 2 ("given name") both hold firstName. Take the first that is not blank, in this order, with --map "First Name,given name=firstName"`,
 		},
 		{
 			name:    "--map onto a mapped field",
 			header:  []string{"phone", "Phone 1"},
 			opts:    MapOptions{Map: map[string]string{"Phone 1": "phone"}},
-			wantErr: "both map to phone",
+			wantErr: `columns 2 ("Phone 1") and 1 ("phone") both hold phone. Take the first that is not blank, in this order, with --map "Phone 1,phone=phone"`,
 		},
 	}
 	for _, tt := range tests {
@@ -160,11 +160,12 @@ func TestCustomers100Mapping(t *testing.T) {
 	for _, u := range he.Unknown {
 		names = append(names, u.Name)
 	}
-	want := []string{"Index", "Customer Id", "Company", "City", "Country", "Phone 1", "Phone 2", "Subscription Date", "Website"}
+	want := []string{"Index", "Customer Id", "Company", "City", "Country", "Subscription Date", "Website"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("unknown columns = %q, want %q", names, want)
 	}
-	if !strings.Contains(err.Error(), `--map "Phone 1=phone"`) || !strings.Contains(err.Error(), `--map "Phone 2=-"`) {
+	// Two phone columns: never one of them dropped.
+	if !strings.Contains(err.Error(), `--map "Phone 1,Phone 2=phone"`) || strings.Contains(err.Error(), `--map "Phone 2=-"`) {
 		t.Errorf("message lacks the fix: %v", err)
 	}
 
@@ -219,7 +220,7 @@ func TestMapHeaderFixtures(t *testing.T) {
 		wantErr string
 	}{
 		{file: "duplicate-header.csv", wantErr: `columns 2 ("email") and 3 ("Email") have the same name`},
-		{file: "duplicate-field.csv", wantErr: "both map to firstName"},
+		{file: "duplicate-field.csv", wantErr: "both hold firstName"},
 		{file: "unknown-header.csv", wantErr: `"Phone 1", "Company", "Website".`}, // "1" is no phone
 		{file: "report-columns.csv"},
 	}
@@ -281,7 +282,7 @@ func TestSuggestionsFitContent(t *testing.T) {
 			header: []string{"Email", "Phone 1", "Phone 2"},
 			rows: [][]string{{"a@example.com", "229.077.5154", "397.884.0519x718"}, {"b@example.com", "-1199", "+1-539-402-0259"},
 				{"c@example.com", "(496)978-3969x58947", ""}, {"d@example.com", "001-808-617-6467x12895", ""}, {"e@example.com", "5153435776", ""}},
-			wantSuggest: map[string]string{"Phone 1": "Phone 1=phone", "Phone 2": "Phone 2=-"}},
+			wantSuggest: map[string]string{"Phone 1,Phone 2": "Phone 1,Phone 2=phone"}},
 		{name: "a blank column gets no suggestion",
 			header:      []string{"Email", "Mobile Phone 2"},
 			rows:        [][]string{{"a@example.com", ""}},
@@ -311,6 +312,9 @@ func TestSuggestionsFitContent(t *testing.T) {
 			got := map[string]string{}
 			for _, u := range he.Unknown {
 				got[u.Name] = u.Suggest
+			}
+			for _, c := range he.Conflicts {
+				got[strings.Join(c.Names, ",")] = c.Suggest
 			}
 			if !reflect.DeepEqual(got, tt.wantSuggest) {
 				t.Errorf("suggestions = %q, want %q\n%v", got, tt.wantSuggest, err)
