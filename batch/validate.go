@@ -369,8 +369,8 @@ type Validator struct {
 	idCol, actionCol int
 	// alt holds, for a field mapped from a list of columns
 	// (--map "PhoneNumber,MobileNumber=phone"), the columns after col.
-	alt [numProfile][]int
-	hashes           []uint64 // scratch of CheckDuplicatesBatch
+	alt    [numProfile][]int
+	hashes []uint64 // scratch of CheckDuplicatesBatch
 }
 
 // NewValidator builds a validator for rows mapped by m. Close releases the
