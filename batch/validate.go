@@ -523,8 +523,12 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			default:
 				ls := strings.ToLower(s)
 				if ls != "active" && ls != "inactive" && ls != "blocked" {
-					v.problem(r, f, "%q is not a status; use active, inactive or blocked", s)
-					continue
+					st, ok := localStatus[ls]
+					if !ok {
+						v.problem(r, f, "%q is not a status; use active, inactive or blocked", s)
+						continue
+					}
+					ls = st
 				}
 				s = ls
 			}
@@ -656,6 +660,18 @@ func (v *Validator) CheckDuplicates(r *Record) error {
 		return nil
 	}
 	return v.CheckDuplicatesBatch([]*Record{r})
+}
+
+// localStatus reads the statuses of files exported in the languages of
+// the header aliases (German, French, Spanish, Portuguese, Italian,
+// Dutch), lower case, with and without accents.
+var localStatus = map[string]string{
+	"aktiv": "active", "inaktiv": "inactive", "gesperrt": "blocked",
+	"actif": "active", "inactif": "inactive", "bloqué": "blocked", "bloquée": "blocked", "bloque": "blocked", "bloquee": "blocked",
+	"activo": "active", "activa": "active", "inactivo": "inactive", "inactiva": "inactive", "bloqueado": "blocked", "bloqueada": "blocked",
+	"ativo": "active", "ativa": "active", "inativo": "inactive", "inativa": "inactive",
+	"attivo": "active", "attiva": "active", "inattivo": "inactive", "inattiva": "inactive", "bloccato": "blocked", "bloccata": "blocked",
+	"actief": "active", "inactief": "inactive", "geblokkeerd": "blocked",
 }
 
 // looksExponent is a cheap pre-check before the exponent regexp.

@@ -238,7 +238,7 @@ func (e *HeaderError) Error() string {
 			paras = append(paras, `No column holds name (or first and last name), which a new customer needs; if a column holds it under another name, map it with --map "Column=name" (or "Column=firstName" and "Column=lastName").`)
 		}
 	}
-	if len(paras) > 1 && len(all) > 0 {
+	if len(all) > 0 && (len(paras) > 1 || len(all) > 1) {
 		paras = append(paras, "All together: "+strings.Join(all, " "))
 	}
 	return strings.Join(paras, "\n")
