@@ -26,7 +26,7 @@ func TestEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if len(created.ID) != 24 || created.FirstName != "Ada" || created.LastName != "Lovelace" ||
+	if created.ID == "" || created.FirstName != "Ada" || created.LastName != "Lovelace" ||
 		created.Status != "active" || created.Type != "individual" || created.Value != 12.5 || created.CreatedAt == "" {
 		t.Fatalf("create returned %+v", created)
 	}

@@ -52,12 +52,18 @@ func (c *InputConfig) window(seq int) string {
 }
 
 // isJSON tells an NDJSON input, by --format or the file's extension.
-func (cfg *InputConfig) isJSON() bool {
-	f := cfg.Reader.Format
+func (cfg *InputConfig) isJSON() bool { return cfg.format() == formats.FormatNDJSON }
+
+// isXLSX tells an XLSX input, by --format or the file's extension.
+func (cfg *InputConfig) isXLSX() bool { return cfg.format() == formats.FormatXLSX }
+
+// format is the input's format, by --format or the file's extension.
+func (cfg *InputConfig) format() string {
+	f, _ := formats.ParseFormat(cfg.Reader.Format)
 	if f == "" && cfg.Path != "-" {
 		f, _ = formats.DetectFormat(cfg.Path)
 	}
-	return f == formats.FormatNDJSON
+	return f
 }
 
 // reportProblem calls OnProblem after a row with result r was added to

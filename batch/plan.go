@@ -257,7 +257,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 		if col >= len(row.Cells) {
 			continue
 		}
-		id := cellValue(row.Cells[col], cfg.isJSON())
+		id := cellValue(row.Cells[col], cfg.isJSON() || cfg.isXLSX())
 		if id == "" {
 			continue
 		}

@@ -53,6 +53,9 @@ type Outcome struct {
 	HTTPStatus int
 	Error      string
 	Changes    string
+	// From says which fields came from a later column of a --map list
+	// ("phone from "MobileNumber""); the report adds it to _changes.
+	From string
 }
 
 // InputError is a problem found before any row was processed: unreadable
@@ -174,6 +177,12 @@ func (rw *reportWriter) Write(o *Outcome) error {
 	}
 	l[4] = o.Error
 	l[5] = o.Changes
+	if o.From != "" {
+		if l[5] != "" {
+			l[5] += "; "
+		}
+		l[5] += o.From
+	}
 	for k, i := range rw.keep {
 		if i < len(o.Cells) {
 			l[6+k] = o.Cells[i]

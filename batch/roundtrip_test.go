@@ -18,7 +18,7 @@ import (
 // unchanged and nothing is written.
 func TestFormulaLikeValuesRoundTrip(t *testing.T) {
 	values := []string{"=1+1", "\r=1", " =1+1", "\n=1+1", "'=1+1", "'quoted", "''x", "@SUM(A1)", "+SUM(1)", "-x",
-		"\t=1", "=HYPERLINK(\"http://evil\")", "-2+3", "+1 555 0100", "a=b", "x\n", "\ty"}
+		"\t=1", "=HYPERLINK(\"http://evil\")", "-2+3", "+1 555 0100", "a=b", "x\n", "\ty", "  '  spaced", "  spaced", "' lead"}
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
 	for i, v := range values {

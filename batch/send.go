@@ -148,7 +148,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	sum.Input, sum.Report = cfg.Path, in.report
 	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr, idx: idx, listErr: listErr,
-		v: NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON()})}
+		v: NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})}
 	defer im.v.Close()
 
 	// Requests in flight may finish after ctx is cancelled, up to Drain.
@@ -431,7 +431,7 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 			return err
 		}
 		j := &job{seq: seq, rec: rec, hash: cellsHashOf(rec.Cells, im.rw.keep)}
-		j.out = Outcome{Num: rec.Num, Cells: rec.Cells}
+		j.out = Outcome{Num: rec.Num, Cells: rec.Cells, From: rec.source()}
 		seq++
 		out := jobs
 		if im.plan(j) {

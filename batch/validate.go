@@ -43,7 +43,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	defer release()
 	sum := newSummary("validate")
 	sum.Input, sum.Report = cfg.Path, in.report
-	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON()})
+	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})
 	defer v.Close()
 	rw, err := openReport(in.report, in.r)
 	if err != nil {
@@ -150,7 +150,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 			}
 			b.outs = make([]Outcome, len(b.recs))
 			for i, rec := range b.recs {
-				o := Outcome{Num: rec.Num, Cells: rec.Cells, Result: ResultValid}
+				o := Outcome{Num: rec.Num, Cells: rec.Cells, Result: ResultValid, From: rec.source()}
 				if !rec.Valid() {
 					o.Result, o.Error = ResultInvalid, rec.ErrorText()
 				}
@@ -276,7 +276,13 @@ type Record struct {
 	// oversize says the row could not be read or a cell was over the
 	// limit: nothing else was checked.
 	oversize bool
+	// From says which fields were taken from a later column of a list
+	// (--map "PhoneNumber,MobileNumber=phone"), for the report.
+	From []string
 }
+
+// source is the report's note on where the row's values came from, or "".
+func (r *Record) source() string { return strings.Join(r.From, "; ") }
 
 // Value returns the normalised value of profile field f and whether the
 // row has one.
@@ -345,6 +351,10 @@ type ValidatorOptions struct {
 	// JSON says the cells come from NDJSON: typed values with no
 	// spreadsheet in between, so a leading ' is data, not a text marker.
 	JSON bool
+	// Workbook says the cells come from an XLSX sheet: a workbook marks
+	// text with a cell style (quotePrefix), never with a character, so a
+	// leading ' is data there too.
+	Workbook bool
 }
 
 // Validator turns rows into records. It remembers emails and ids seen so
@@ -358,7 +368,10 @@ type Validator struct {
 	// worked out once rather than by map lookups on every row.
 	col              [numProfile]int
 	idCol, actionCol int
-	hashes           []uint64 // scratch of CheckDuplicatesBatch
+	// alt holds, for a field mapped from a list of columns
+	// (--map "PhoneNumber,MobileNumber=phone"), the columns after col.
+	alt    [numProfile][]int
+	hashes []uint64 // scratch of CheckDuplicatesBatch
 }
 
 // NewValidator builds a validator for rows mapped by m. Close releases the
@@ -376,6 +389,7 @@ func NewValidator(m *formats.Mapping, opts ValidatorOptions) *Validator {
 	}
 	for i, f := range profileFields {
 		v.col[i] = colOf(f)
+		v.alt[i] = m.Alternates[f]
 	}
 	v.idCol, v.actionCol = colOf(formats.FieldID), colOf(formats.FieldAction)
 	return v
@@ -389,7 +403,9 @@ const maxCell = 64 << 10
 var (
 	groupedRE  = regexp.MustCompile(`^[+-]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$`)
 	commaDecRE = regexp.MustCompile(`^[+-]?\d+,\d+$`)
-	exponentRE = regexp.MustCompile(`^[+-]?\d+(\.\d+)?[eE][+-]?\d+$`)
+	// exponentRE: 1.80012E+10, and as German or French Excel writes it,
+	// 4,36641E+11; lower case and no sign (4.36641e11) alike.
+	exponentRE = regexp.MustCompile(`^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$`)
 )
 
 // columnName is the header of field f's column, or the field's name.
@@ -410,13 +426,14 @@ func (v *Validator) cellAt(cells []string, i int) string {
 	if i < 0 || i >= len(cells) {
 		return ""
 	}
-	return cellValue(cells[i], v.opts.JSON)
+	return cellValue(cells[i], v.opts.JSON || v.opts.Workbook)
 }
 
-// cellValue is the value of an input cell: formats.CellText, or for
-// NDJSON (JSON has no text marker) the trimmed text.
-func cellValue(s string, json bool) string {
-	if json {
+// cellValue is the value of an input cell: formats.CellText, or, for
+// NDJSON and workbooks (a leading ' is data there, not a text marker),
+// the trimmed text.
+func cellValue(s string, raw bool) string {
+	if raw {
 		return strings.TrimSpace(s)
 	}
 	return formats.CellText(s)
@@ -475,6 +492,16 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			continue
 		}
 		s := v.cellAt(row.Cells, v.col[i])
+		for _, j := range v.alt[i] {
+			if s != "" {
+				break
+			}
+			if s = v.cellAt(row.Cells, j); s != "" {
+				// Said in the report's _changes: the value is not in
+				// the column the field is usually read from.
+				r.From = append(r.From, fmt.Sprintf("%s from %q (%q is blank)", f, v.m.Header[j], v.m.Header[v.col[i]]))
+			}
+		}
 		if s == "" {
 			r.Blank = append(r.Blank, f)
 			continue
@@ -504,8 +531,12 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			default:
 				ls := strings.ToLower(s)
 				if ls != "active" && ls != "inactive" && ls != "blocked" {
-					v.problem(r, f, "%q is not a status; use active, inactive or blocked", s)
-					continue
+					st, ok := localStatus[ls]
+					if !ok {
+						v.problem(r, f, "%q is not a status; use active, inactive or blocked", s)
+						continue
+					}
+					ls = st
 				}
 				s = ls
 			}
@@ -637,6 +668,18 @@ func (v *Validator) CheckDuplicates(r *Record) error {
 		return nil
 	}
 	return v.CheckDuplicatesBatch([]*Record{r})
+}
+
+// localStatus reads the statuses of files exported in the languages of
+// the header aliases (German, French, Spanish, Portuguese, Italian,
+// Dutch), lower case, with and without accents.
+var localStatus = map[string]string{
+	"aktiv": "active", "inaktiv": "inactive", "gesperrt": "blocked",
+	"actif": "active", "inactif": "inactive", "bloqué": "blocked", "bloquée": "blocked", "bloque": "blocked", "bloquee": "blocked",
+	"activo": "active", "activa": "active", "inactivo": "inactive", "inactiva": "inactive", "bloqueado": "blocked", "bloqueada": "blocked",
+	"ativo": "active", "ativa": "active", "inativo": "inactive", "inativa": "inactive",
+	"attivo": "active", "attiva": "active", "inattivo": "inactive", "inattiva": "inactive", "bloccato": "blocked", "bloccata": "blocked",
+	"actief": "active", "inactief": "inactive", "geblokkeerd": "blocked",
 }
 
 // looksExponent is a cheap pre-check before the exponent regexp.

@@ -1,5 +1,7 @@
 package formats
 
+import "strings"
+
 // Field is a canonical customer field name, as the API spells it.
 type Field string
 
@@ -51,16 +53,32 @@ type Mapping struct {
 	Index map[Field]int
 	// Ignored lists the headers of ignored columns, for a notice.
 	Ignored []string
+	// Alternates gives, for a field mapped from a list of columns
+	// (--map "PhoneNumber,MobileNumber=phone"), the columns after the
+	// first (Index[f]), in order: a row takes the first of them whose
+	// cell is not blank.
+	Alternates map[Field][]int
 }
 
-// Cell returns the cell of field f in cells, or "" when the field is not
-// mapped or the row is short.
+// Cell returns the cell of field f in cells (with Alternates, the first
+// that is not blank), or "" when the field is not mapped or the row is
+// short.
 func (m *Mapping) Cell(cells []string, f Field) string {
-	i, ok := m.Index[f]
-	if !ok || i >= len(cells) {
-		return ""
+	for _, i := range m.columnsOf(f) {
+		if i < len(cells) && strings.TrimSpace(cells[i]) != "" {
+			return cells[i]
+		}
 	}
-	return cells[i]
+	return ""
+}
+
+// columnsOf returns the columns of field f, the first one first.
+func (m *Mapping) columnsOf(f Field) []int {
+	i, ok := m.Index[f]
+	if !ok {
+		return nil
+	}
+	return append([]int{i}, m.Alternates[f]...)
 }
 
 // Has reports whether field f is mapped to a column.

@@ -1,24 +1,38 @@
 package formats
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // normalizeName folds a column name for matching: lower case, without
-// spaces, '_', '-' and '.'.
+// spaces, '_', '-' and '.', and without accents (Téléphone, Teléfono and
+// Telefone match telephone, telefono, telefone; ß is ss).
 func normalizeName(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, c := range s {
 		switch {
 		case c == '_' || c == '-' || c == '.' || unicode.IsSpace(c):
-		default:
+		case c < utf8.RuneSelf:
 			b.WriteRune(unicode.ToLower(c))
+		case c == 'ß':
+			b.WriteString("ss")
+		default:
+			// An accented letter decomposes into its base letter and
+			// combining marks, which are dropped.
+			for _, d := range norm.NFD.String(string(unicode.ToLower(c))) {
+				if !unicode.Is(unicode.Mn, d) {
+					b.WriteRune(d)
+				}
+			}
 		}
 	}
 	return b.String()
@@ -43,6 +57,72 @@ var aliases = map[string]Field{
 	"autopayment": FieldAutoPayment, "autopay": FieldAutoPayment,
 	"notes": FieldNotes, "note": FieldNotes, "comment": FieldNotes, "comments": FieldNotes,
 	"action": FieldAction,
+
+	// The languages customer files are exported in (Excel and the common
+	// CRMs of those locales), written without accents: normalizeName
+	// drops them. "Nom", "Nombre" and "Nome" depend on the other columns
+	// (localField).
+	// German.
+	"vorname": FieldFirstName, "rufname": FieldFirstName,
+	"nachname": FieldLastName, "familienname": FieldLastName, "zuname": FieldLastName,
+	"vollstandigername": FieldName, "vollername": FieldName, "kundenname": FieldName,
+	"emailadresse": FieldEmail, "mailadresse": FieldEmail,
+	"telefon": FieldPhone, "telefonnummer": FieldPhone, "handy": FieldPhone, "handynummer": FieldPhone,
+	"mobil": FieldPhone, "mobilnummer": FieldPhone, "mobiltelefon": FieldPhone, "mobilfunknummer": FieldPhone,
+	"notizen": FieldNotes, "notiz": FieldNotes, "bemerkung": FieldNotes, "bemerkungen": FieldNotes,
+	"anmerkung": FieldNotes, "anmerkungen": FieldNotes, "kommentar": FieldNotes,
+	// French.
+	"prenom": FieldFirstName, "nomdefamille": FieldLastName, "nomcomplet": FieldName, "nomduclient": FieldName,
+	"courriel": FieldEmail, "adressecourriel": FieldEmail, "adresseemail": FieldEmail, "adressemail": FieldEmail,
+	"adresseelectronique": FieldEmail,
+	"numerodetelephone":   FieldPhone, "telephoneportable": FieldPhone, "portable": FieldPhone, "telportable": FieldPhone,
+	"statut":   FieldStatus,
+	"remarque": FieldNotes, "remarques": FieldNotes, "commentaire": FieldNotes, "commentaires": FieldNotes,
+	// Spanish.
+	"apellido": FieldLastName, "apellidos": FieldLastName, "nombrecompleto": FieldName, "nombredelcliente": FieldName,
+	"correo": FieldEmail, "correoelectronico": FieldEmail,
+	"telefono": FieldPhone, "numerodetelefono": FieldPhone, "movil": FieldPhone, "telefonomovil": FieldPhone,
+	"celular": FieldPhone,
+	"notas":   FieldNotes, "nota": FieldNotes, "observaciones": FieldNotes, "comentarios": FieldNotes,
+	// Portuguese.
+	"sobrenome": FieldLastName, "ultimonome": FieldLastName, "primeironome": FieldFirstName,
+	"correioeletronico": FieldEmail, "enderecodeemail": FieldEmail,
+	"telefone": FieldPhone, "telemovel": FieldPhone, "numerodetelefone": FieldPhone,
+	"observacoes": FieldNotes,
+	// Italian.
+	"cognome": FieldLastName, "nomecompleto": FieldName,
+	"postaelettronica": FieldEmail, "indirizzoemail": FieldEmail,
+	"numeroditelefono": FieldPhone, "cellulare": FieldPhone, "telefonocellulare": FieldPhone,
+	"commento": FieldNotes, "commenti": FieldNotes,
+	// Dutch.
+	"voornaam": FieldFirstName, "achternaam": FieldLastName, "naam": FieldName, "volledigenaam": FieldName,
+	"emailadres": FieldEmail, "mailadres": FieldEmail,
+	"telefoon": FieldPhone, "telefoonnummer": FieldPhone, "mobiel": FieldPhone, "mobielnummer": FieldPhone,
+	"mobieletelefoon": FieldPhone, "gsm": FieldPhone,
+	"opmerking": FieldNotes, "opmerkingen": FieldNotes, "notities": FieldNotes,
+	// Not "Estado" (Spanish, Portuguese) nor "Stato" (Italian): as often
+	// a state or a country as a status. "Nom", "Nombre", "Nome": see
+	// localField.
+	"nom": FieldName, "nombre": FieldName, "nome": FieldName,
+}
+
+// localField settles the names whose meaning depends on the other
+// columns: French "Nom" is the last name beside a first-name column
+// (Prénom) and the full name otherwise; Spanish "Nombre" and Portuguese
+// and Italian "Nome" are the first name beside a last-name column
+// (Apellidos, Sobrenome, Cognome) and the full name otherwise.
+func localField(norm string, f Field, hasFirst, hasLast bool) Field {
+	switch norm {
+	case "nom":
+		if hasFirst {
+			return FieldLastName
+		}
+	case "nombre", "nome":
+		if hasLast {
+			return FieldFirstName
+		}
+	}
+	return f
 }
 
 // readOnlyNames are normalised names of columns that are read but never
@@ -89,21 +169,132 @@ type UnknownColumn struct {
 	Suggest string
 }
 
-// HeaderError lists the columns that match no customer field. MapHeader
-// returns it when MapOptions.IgnoreUnknown is false; Error() is a message
-// of two lines ending with the exact flags that fix it.
+// Conflict is a field that two or more columns can feed: the header
+// names them so (Phone and Mobile, PhoneNumber and MobileNumber), or a
+// column's name and first cells are close to a field another column holds
+// (Email and Secondary Email, Phone 1 and Phone 2). Dropping one would
+// lose the values only it has, so the fix offered takes, row by row, the
+// first of them that is not blank.
+type Conflict struct {
+	Field Field
+	// Columns are the columns (0-based) in the order the fix takes them:
+	// those named as the field (or given by --map) first, in file order.
+	Columns []int
+	Names   []string // their headers
+	// Only[k] is how many of the Peeked rows have a value in Columns[k]
+	// and in none of the others.
+	Only   []int
+	Peeked int
+	// Suggest is the --map value that takes the first non-blank of them
+	// ("PhoneNumber,MobileNumber=phone"), or "" when a name cannot be
+	// given to --map (a control character, "=", ",").
+	Suggest string
+}
+
+// HeaderError lists every problem of the header at once: fields that
+// several columns feed (Conflicts), columns that match no customer field
+// (Unknown), and — only beside those, since a file that updates by id
+// needs neither — the fields a new customer needs that no column holds
+// (Missing). MapHeader returns it; Error() ends with the exact flags that
+// fix it.
 type HeaderError struct {
-	Unknown []UnknownColumn
+	Unknown   []UnknownColumn
+	Conflicts []Conflict
+	Missing   []Field
+	// Holders says which column holds a field that an unknown column is
+	// closest to but cannot be given (for the message): field -> header.
+	Holders map[Field]string
 }
 
 // maxListed caps how many columns and flags a message lists: a header of
 // 100,000 columns must not make a message of megabytes.
 const maxListed = 20
 
-// Error names the unknown columns (at most maxListed) with the field each
-// is safe to map to, then gives copy-pasteable --map flags (shell-quoted)
-// and --ignore-unknown.
+// Error writes one paragraph per problem: each conflict with how many
+// rows have a value in one column only and the --map that takes the first
+// non-blank, then the unknown columns with the field each is safe to map
+// to and copy-pasteable --map flags (shell-quoted) and --ignore-unknown,
+// then the missing fields. With more than one problem a last line gives
+// every flag together.
 func (e *HeaderError) Error() string {
+	var paras, all []string
+	for _, c := range e.Conflicts {
+		paras = append(paras, c.message())
+		if c.Suggest != "" {
+			all = append(all, "--map "+shellQuote(c.Suggest))
+		}
+	}
+	if len(e.Unknown) > 0 {
+		msg, maps := e.unknownMessage()
+		paras = append(paras, msg)
+		all = append(all, maps...)
+		all = append(all, "--ignore-unknown")
+	}
+	for _, f := range e.Missing {
+		switch f {
+		case FieldEmail:
+			paras = append(paras, `No column holds email, which a new customer (and --match email) needs; if a column holds it under another name, map it with --map "Column=email".`)
+		case FieldName:
+			paras = append(paras, `No column holds name (or first and last name), which a new customer needs; if a column holds it under another name, map it with --map "Column=name" (or "Column=firstName" and "Column=lastName").`)
+		}
+	}
+	if len(all) > 0 && (len(paras) > 1 || len(all) > 1) {
+		paras = append(paras, "All together: "+strings.Join(all, " "))
+	}
+	return strings.Join(paras, "\n")
+}
+
+// message says which columns feed the field, what the first rows show
+// and how to take the first non-blank of them.
+func (c *Conflict) message() string {
+	var b strings.Builder
+	names := make([]string, len(c.Names))
+	for k, n := range c.Names {
+		names[k] = fmt.Sprintf("%d (%s)", c.Columns[k]+1, quoteName(n))
+	}
+	verb := "all hold"
+	if len(names) == 2 {
+		verb = "both hold"
+	}
+	fmt.Fprintf(&b, "columns %s %s %s", joinAnd(names), verb, c.Field)
+	if c.Peeked > 0 {
+		only := make([]string, len(c.Names))
+		for k, n := range c.Names {
+			count := "none"
+			if c.Only[k] > 0 {
+				count = strconv.Itoa(c.Only[k])
+			}
+			only[k] = fmt.Sprintf("%s only in %s", count, quoteName(n))
+		}
+		have := "have"
+		if c.Only[0] == 1 {
+			have = "has"
+		}
+		only[0] = strings.Replace(only[0], " only in ", " "+have+" a value only in ", 1)
+		fmt.Fprintf(&b, ": of the first %s, %s", plural(c.Peeked, "row"), joinAnd(only))
+	}
+	b.WriteString(". ")
+	if c.Suggest == "" {
+		b.WriteString("Rename them in the file so that --map can name them, then list them in one --map \"First,Second=" + string(c.Field) + "\".")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "Take the first that is not blank, in this order, with --map %s (list them the other way round to prefer %s); the report's _changes says which column a value came from.",
+		shellQuote(c.Suggest), quoteName(c.Names[len(c.Names)-1]))
+	return b.String()
+}
+
+// joinAnd joins words as "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// unknownMessage names the unknown columns (at most maxListed) with the
+// field each is safe to map to, then gives the flags; it returns the
+// --map flags that map a column to a field, for the "All together" line.
+func (e *HeaderError) unknownMessage() (string, []string) {
 	var b strings.Builder
 	n := len(e.Unknown)
 	if n == 1 {
@@ -156,7 +347,13 @@ func (e *HeaderError) Error() string {
 	case len(maps) > 0:
 		fmt.Fprintf(&b, "Map them with %s, %sor ignore all of them with --ignore-unknown.", strings.Join(maps, " "), ignoreList)
 	case closestTaken:
-		fmt.Fprintf(&b, "The fields they are closest to are taken: map one with --map \"Column=field\" (fields: %s), %sor ignore all of them with --ignore-unknown.", validFieldList(), ignoreList)
+		var held []string
+		for _, f := range Fields {
+			if h, ok := e.Holders[f]; ok {
+				held = append(held, fmt.Sprintf("%s is in %s", f, quoteName(h)))
+			}
+		}
+		fmt.Fprintf(&b, "The fields they are closest to are held by other columns already (%s): to take one of them instead, map it with --map \"Column=field\" and the other with --map \"Column=-\"; %sor ignore all of them with --ignore-unknown.", strings.Join(held, ", "), ignoreList)
 	default:
 		fmt.Fprintf(&b, "No column has an obvious match: map one with --map \"Column=field\" (fields: %s), %sor ignore all of them with --ignore-unknown.", validFieldList(), ignoreList)
 	}
@@ -170,7 +367,10 @@ func (e *HeaderError) Error() string {
 		}
 		fmt.Fprintf(&b, " %s that --map cannot be given (a control character, an invalid byte, \"=\", or over %d bytes): rename %s in the file, or use --ignore-unknown.", col, maxMapName, it)
 	}
-	return b.String()
+	if len(maps) > maxListed {
+		maps = maps[:maxListed]
+	}
+	return b.String(), maps
 }
 
 // shellQuote quotes s as one shell word: in double quotes when that is
@@ -185,13 +385,16 @@ func shellQuote(s string) string {
 // MapHeader decides which canonical field each header column feeds.
 //
 // Order of precedence: opts.Map (a source matched exactly, then
-// normalised; the target a field, an alias, or "-" to ignore), then the
-// report's own "_" columns and createdAt/updatedAt (ignored), then field
-// names and aliases. Columns without a name are ignored. Errors, all
-// input problems: a --map source that is no column or a target that is no
-// field (listing the valid fields), two columns with the same name
-// (ignoring case), two columns feeding the same field, and — unless
-// opts.IgnoreUnknown — unknown columns as a *HeaderError.
+// normalised, or a list "A,B" of such columns; the target a field, an
+// alias, or "-" to ignore), then the report's own "_" columns and
+// createdAt/updatedAt (ignored), then field names and aliases (in the
+// languages of normalizeName's list; "Nom", "Nombre", "Nome" by
+// localField). Columns without a name are ignored. Errors, all input
+// problems: a --map source that is no column or a target that is no field
+// (listing the valid fields), two columns with the same name (ignoring
+// case), two --map flags for one field, and a *HeaderError naming at once
+// every field that several columns feed and — unless opts.IgnoreUnknown —
+// every unknown column.
 //
 // Mapping.Ignored lists, for a notice, the columns ignored because they
 // are unknown (with IgnoreUnknown) or have no name; expected ignored
@@ -238,11 +441,13 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 	sort.Strings(sources)
 	for _, src := range sources {
 		target := strings.TrimSpace(opts.Map[src])
-		i, err := findColumn(header, src)
+		cols, err := findColumns(header, src)
 		if err != nil {
 			return nil, err
 		}
-		decided[i] = true
+		for _, i := range cols {
+			decided[i] = true
+		}
 		if target == "-" {
 			continue
 		}
@@ -250,7 +455,7 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 		if !ok {
 			return nil, fmt.Errorf("--map %s: %q is not a customer field; use one of %s, or - to ignore the column", shellQuote(src+"="+opts.Map[src]), target, validFieldList())
 		}
-		if err := m.assign(i, f); err != nil {
+		if err := m.assign(cols, f); err != nil {
 			return nil, err
 		}
 	}
@@ -258,14 +463,24 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 	// The API returns both "_id" and "id" with the same value: with both
 	// columns (a whole-object NDJSON export), "id" is the one read.
 	hasPlainID := false
-	for _, h := range header {
+	hasFirst, hasLast := m.Has(FieldFirstName), m.Has(FieldLastName)
+	for i, h := range header {
 		if strings.EqualFold(strings.TrimSpace(h), "id") {
 			hasPlainID = true
+		}
+		if !decided[i] {
+			switch aliases[normalizeName(h)] {
+			case FieldFirstName:
+				hasFirst = true
+			case FieldLastName:
+				hasLast = true
+			}
 		}
 	}
 	var (
 		unknown []UnknownColumn
-		unnamed []string // column numbers
+		unnamed []string            // column numbers
+		named   = map[Field][]int{} // columns named as a field, in file order
 	)
 	for i, h := range header {
 		if decided[i] {
@@ -284,13 +499,12 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 			continue
 		}
 		if f, ok := aliases[norm]; ok {
+			f = localField(norm, f, hasFirst, hasLast)
 			if note := foreignValues(f, columnValues(sample, i)); note != "" {
 				unknown = append(unknown, UnknownColumn{Index: i, Name: h, Note: note})
 				continue
 			}
-			if err := m.assign(i, f); err != nil {
-				return nil, err
-			}
+			named[f] = append(named[f], i)
 			continue
 		}
 		unknown = append(unknown, UnknownColumn{Index: i, Name: h})
@@ -305,19 +519,41 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 		}
 		opts.Warn(msg)
 	}
-	if len(unknown) == 0 {
+
+	// A field named by one column takes it; by more (or by a column and
+	// a --map), it is a conflict, never settled by dropping one.
+	conflicting := map[Field][]int{}
+	for _, f := range Fields {
+		cols := named[f]
+		switch {
+		case len(cols) == 0:
+		case len(cols) == 1 && !m.Has(f):
+			m.Index[f], m.Columns[cols[0]] = cols[0], f
+		default:
+			conflicting[f] = append(m.columnsOf(f), cols...)
+		}
+	}
+	if len(unknown) == 0 && len(conflicting) == 0 {
 		return m, nil
 	}
+	he := &HeaderError{}
 	if opts.IgnoreUnknown {
 		for _, u := range unknown {
 			m.Ignored = append(m.Ignored, u.Name)
 		}
-		return m, nil
+		if len(conflicting) == 0 {
+			return m, nil
+		}
+		unknown = nil
 	}
-	taken := map[Field]bool{}
-	for f := range m.Index {
-		taken[f] = true
-	}
+
+	// Suggestions for the unknown columns whose names and first cells
+	// are close to a field's: the first takes a free field; more columns
+	// for one field join a conflict.
+	nameBuilt := (m.Has(FieldFirstName) || len(conflicting[FieldFirstName]) > 0) &&
+		(m.Has(FieldLastName) || len(conflicting[FieldLastName]) > 0)
+	suggested := map[Field]int{} // field -> index in unknown
+	var grouped []int            // indexes in unknown that joined a conflict
 	for k := range unknown {
 		u := &unknown[k]
 		if !canMap(header, u.Index) {
@@ -336,12 +572,96 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 		if f := closestField(norm); f != "" && f != FieldID && fits(f, norm, vals) {
 			u.Closest = f
 		}
-		if u.Closest != "" && !taken[u.Closest] {
-			u.Suggest = u.Name + "=" + string(u.Closest)
-			taken[u.Closest] = true
+		if u.Closest == FieldName && nameBuilt {
+			// The name is built from the first and last name: "Nickname"
+			// or a company's "*ContactName" would replace it.
+			u.Closest, u.Note = "", "not taken as name, which is built from the first and last name"
+			continue
+		}
+		f := u.Closest
+		if f == "" {
+			continue
+		}
+		_, isSuggested := suggested[f]
+		switch {
+		case !m.Has(f) && len(conflicting[f]) == 0 && !isSuggested:
+			u.Suggest = u.Name + "=" + string(f)
+			suggested[f] = k
+		case f == FieldID || f == FieldAction || !canMapList(header, u.Index):
+			// One id, one action: a second column is never a fallback.
+		default:
+			if len(conflicting[f]) == 0 {
+				if isSuggested {
+					conflicting[f] = []int{unknown[suggested[f]].Index}
+					grouped = append(grouped, suggested[f])
+				} else {
+					conflicting[f] = m.columnsOf(f)
+				}
+			}
+			conflicting[f] = append(conflicting[f], u.Index)
+			grouped = append(grouped, k)
 		}
 	}
-	return nil, &HeaderError{Unknown: unknown}
+	for _, k := range grouped {
+		unknown[k].Index = -1 // listed under its conflict instead
+	}
+	for _, u := range unknown {
+		if u.Index >= 0 {
+			he.Unknown = append(he.Unknown, u)
+			if u.Closest != "" && strings.HasSuffix(u.Suggest, "=-") {
+				if i, ok := m.Index[u.Closest]; ok {
+					if he.Holders == nil {
+						he.Holders = map[Field]string{}
+					}
+					he.Holders[u.Closest] = header[i]
+				}
+			}
+		}
+	}
+	for _, f := range Fields {
+		if cols := conflicting[f]; len(cols) > 0 {
+			he.Conflicts = append(he.Conflicts, newConflict(header, sample, f, cols))
+		}
+	}
+
+	// What a new customer needs and nothing will feed.
+	feeds := func(f Field) bool {
+		_, s := suggested[f]
+		return m.Has(f) || len(conflicting[f]) > 0 || s
+	}
+	if !feeds(FieldEmail) {
+		he.Missing = append(he.Missing, FieldEmail)
+	}
+	if !feeds(FieldName) && !feeds(FieldFirstName) && !feeds(FieldLastName) {
+		he.Missing = append(he.Missing, FieldName)
+	}
+	return nil, he
+}
+
+// newConflict describes field f fed by cols, counting in the sample the
+// rows that have a value in one of the columns only.
+func newConflict(header []string, sample [][]string, f Field, cols []int) Conflict {
+	c := Conflict{Field: f, Columns: cols, Only: make([]int, len(cols)), Peeked: len(sample)}
+	names := make([]string, len(cols))
+	for k, i := range cols {
+		names[k] = strings.TrimSpace(header[i])
+		c.Names = append(c.Names, header[i])
+	}
+	for _, cells := range sample {
+		only, n := -1, 0
+		for k, i := range cols {
+			if i < len(cells) && CellText(cells[i]) != "" {
+				only, n = k, n+1
+			}
+		}
+		if n == 1 {
+			c.Only[only]++
+		}
+	}
+	if canMapList(header, cols...) {
+		c.Suggest = strings.Join(names, ",") + "=" + string(f)
+	}
+	return c
 }
 
 // maxMapName is the longest column name a message offers as a --map
@@ -367,19 +687,78 @@ func canMap(header []string, i int) bool {
 		utf8.ValidString(name) && strings.IndexFunc(name, unicode.IsControl) < 0
 }
 
-// assign maps column i to field f, refusing a second column for f.
-func (m *Mapping) assign(i int, f Field) error {
-	if j, ok := m.Index[f]; ok {
-		fix := "ignore one with --map " + shellQuote(m.Header[i]+"=-")
-		if !canMap(m.Header, i) {
-			fix = "rename one of them"
+// canMapList reports whether --map "A,B=…" can name the columns: each
+// can be named, and none has a comma, the list's separator.
+func canMapList(header []string, cols ...int) bool {
+	for _, i := range cols {
+		if !canMap(header, i) || strings.Contains(header[i], ",") {
+			return false
 		}
-		return fmt.Errorf("columns %d (%q) and %d (%q) both map to %s; remove one of them, or %s", j+1, m.Header[j], i+1, m.Header[i], f, fix)
 	}
-	m.Index[f] = i
-	m.Columns[i] = f
+	return true
+}
+
+// assign maps the columns of one --map to field f (several: the first
+// non-blank of them), refusing a second --map for f.
+func (m *Mapping) assign(cols []int, f Field) error {
+	if m.Has(f) {
+		names := []string{}
+		for _, i := range append(m.columnsOf(f), cols...) {
+			names = append(names, strings.TrimSpace(m.Header[i]))
+		}
+		return fmt.Errorf("--map gives %s more than one column (%s); to take the first of them that is not blank, list them in one flag: --map %s", f,
+			strings.Join(quoteAll(names), ", "), shellQuote(strings.Join(names, ",")+"="+string(f)))
+	}
+	m.Index[f] = cols[0]
+	for _, i := range cols {
+		m.Columns[i] = f
+	}
+	if len(cols) > 1 {
+		if m.Alternates == nil {
+			m.Alternates = map[Field][]int{}
+		}
+		m.Alternates[f] = cols[1:]
+	}
 	return nil
 }
+
+func quoteAll(names []string) []string {
+	q := make([]string, len(names))
+	for k, n := range names {
+		q[k] = quoteName(n)
+	}
+	return q
+}
+
+// findColumns finds the columns a --map source names: one column
+// (findColumn), or, when no column has that name, a list "A,B,C" of
+// columns, each found by findColumn.
+func findColumns(header []string, src string) ([]int, error) {
+	i, err := findColumn(header, src)
+	if err == nil || !strings.Contains(src, ",") || !errors.Is(err, errNoSuchColumn) {
+		return []int{i}, err
+	}
+	var cols []int
+	for _, part := range strings.Split(src, ",") {
+		if strings.TrimSpace(part) == "" {
+			return nil, fmt.Errorf("--map %s: the list of columns has an empty name; write --map \"First Column,Second Column=field\"", shellQuote(src+"=…"))
+		}
+		j, err := findColumn(header, part)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			if c == j {
+				return nil, fmt.Errorf("--map %s names the column %q twice", shellQuote(src+"=…"), header[j])
+			}
+		}
+		cols = append(cols, j)
+	}
+	return cols, nil
+}
+
+// errNoSuchColumn marks findColumn's error for a name no column has.
+var errNoSuchColumn = errors.New("no such column")
 
 // findColumn finds the column a --map source names: exactly (after
 // trimming), else by normalised name when that is unambiguous.
@@ -413,10 +792,16 @@ func findColumn(header []string, src string) (int, error) {
 		if named > maxListed {
 			names = append(names, fmt.Sprintf("and %d more", named-maxListed))
 		}
-		return 0, fmt.Errorf("--map names the column %q, which the file does not have; its columns are %s", src, strings.Join(names, ", "))
+		return 0, fmt.Errorf("--map names the column %q, which the file does not have; its columns are %s%w", strings.TrimSpace(src), strings.Join(names, ", "), silent{errNoSuchColumn})
 	}
 	return found, nil
 }
+
+// silent wraps an error for errors.Is without adding to the message.
+type silent struct{ err error }
+
+func (s silent) Error() string { return "" }
+func (s silent) Unwrap() error { return s.err }
 
 // closestField guesses the field an unknown column was meant for: the
 // longest alias of 4 letters or more contained in its name ("Phone 1",
@@ -424,6 +809,32 @@ func findColumn(header []string, src string) (int, error) {
 // ("emial"). It never guesses id: mapping a foreign id to the API id
 // would update the wrong customers.
 func closestField(norm string) Field {
+	f := closestAlias(norm)
+	if f == FieldName && notAName(norm) {
+		return ""
+	}
+	return f
+}
+
+// notNameWords are parts of column names that hold only part of a name,
+// or another name than the customer's legal one: such a column is never
+// offered as name ("Nickname" would store Kenji Watanabe as "Ken",
+// "Vorname" the first name only).
+var notNameWords = []string{"nick", "preferred", "user", "alias", "display", "handle", "screen", "login",
+	"first", "given", "fore", "middle", "last", "sur", "family", "maiden", "vor", "nach", "ruf",
+	"pren", "apellido", "cognom", "sobrenom", "voor", "achter", "tussen", "short", "pseudo", "spitz"}
+
+func notAName(norm string) bool {
+	for _, w := range notNameWords {
+		if strings.Contains(norm, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// closestAlias is closestField without the name check.
+func closestAlias(norm string) Field {
 	if norm == "" {
 		return ""
 	}

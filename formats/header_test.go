@@ -82,13 +82,13 @@ func TestMapHeader(t *testing.T) {
 		{
 			name:    "two columns for one field",
 			header:  []string{"First Name", "given name", "email"},
-			wantErr: `columns 1 ("First Name") and 2 ("given name") both map to firstName; remove one of them, or ignore one with --map "given name=-"`,
+			wantErr: `columns 1 ("First Name") and 2 ("given name") both hold firstName. Take the first that is not blank, in this order, with --map "First Name,given name=firstName"`,
 		},
 		{
 			name:    "--map onto a mapped field",
 			header:  []string{"phone", "Phone 1"},
 			opts:    MapOptions{Map: map[string]string{"Phone 1": "phone"}},
-			wantErr: "both map to phone",
+			wantErr: `columns 2 ("Phone 1") and 1 ("phone") both hold phone. Take the first that is not blank, in this order, with --map "Phone 1,phone=phone"`,
 		},
 	}
 	for _, tt := range tests {
@@ -118,6 +118,129 @@ func TestMapHeader(t *testing.T) {
 	}
 }
 
+// TestHeaderProblemsInOneMessage: two columns for one field, unknown
+// columns and a missing email come in one message, each with its fix,
+// and a last line gives every flag together; following it maps the
+// header.
+func TestHeaderProblemsInOneMessage(t *testing.T) {
+	header := []string{"Vorname", "Nachname", "Telefon", "Handy", "Kundennr."}
+	sample := [][]string{{"Jürgen", "Größer", "+49 89 1234567", ""}, {"Ole", "Sørensen", "", "0171 2345678"}, {"Ann", "Bauer", "", "0171 1"}}
+	_, err := mapHeader(header, sample, MapOptions{})
+	var he *HeaderError
+	if !errors.As(err, &he) {
+		t.Fatalf("err = %v, want a *HeaderError", err)
+	}
+	want := `columns 3 ("Telefon") and 4 ("Handy") both hold phone: of the first 3 rows, 1 has a value only in "Telefon" and 2 only in "Handy". ` +
+		`Take the first that is not blank, in this order, with --map "Telefon,Handy=phone" (list them the other way round to prefer "Handy"); the report's _changes says which column a value came from.` + "\n" +
+		`the file has 1 column that matches no customer field: "Kundennr.".` + "\n" +
+		`No column has an obvious match: map one with --map "Column=field" (fields: id, firstName, lastName, name, email, phone, status, type, value, autoPayment, notes, action), ignore them with --map "Kundennr.=-", or ignore all of them with --ignore-unknown.` + "\n" +
+		`No column holds email, which a new customer (and --match email) needs; if a column holds it under another name, map it with --map "Column=email".` + "\n" +
+		`All together: --map "Telefon,Handy=phone" --ignore-unknown`
+	if err.Error() != want {
+		t.Errorf("message:\n%s\nwant:\n%s", err, want)
+	}
+	m, err := mapHeader(header, sample, MapOptions{Map: map[string]string{"Telefon,Handy": "phone"}, IgnoreUnknown: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		cells []string
+		want  string
+	}{{sample[0], "+49 89 1234567"}, {sample[1], "0171 2345678"}, {[]string{"", "", " ", "x"}, "x"}, {[]string{"", "", "", ""}, ""}} {
+		if got := m.Cell(tc.cells, FieldPhone); got != tc.want {
+			t.Errorf("phone of %q = %q, want %q", tc.cells, got, tc.want)
+		}
+	}
+	if m.Index[FieldFirstName] != 0 || m.Index[FieldLastName] != 1 {
+		t.Errorf("Vorname, Nachname not first and last name: %v", m.Index)
+	}
+}
+
+// TestMapListErrors: a --map list names columns the file has, each once;
+// two --map flags for one field say to list them in one.
+func TestMapListErrors(t *testing.T) {
+	header := []string{"Phone", "Mobile", "email", "A,B"}
+	for _, tc := range []struct {
+		m    map[string]string
+		want string
+	}{
+		{map[string]string{"Phone,Fax": "phone"}, `--map names the column "Fax", which the file does not have`},
+		{map[string]string{"Phone,,Mobile": "phone"}, `the list of columns has an empty name`},
+		{map[string]string{"Phone,phone": "phone", "Mobile": "-"}, `names the column "Phone" twice`},
+		{map[string]string{"Phone": "phone", "Mobile": "phone"}, `--map gives phone more than one column ("Mobile", "Phone"); to take the first of them that is not blank, list them in one flag: --map "Mobile,Phone=phone"`},
+	} {
+		if _, err := MapHeader(header, MapOptions{Map: tc.m}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--map %v: err = %v, want %q", tc.m, err, tc.want)
+		}
+	}
+	// A column whose name has a comma is still found by its name.
+	m, err := MapHeader(header, MapOptions{Map: map[string]string{"A,B": "notes", "Mobile,Phone": "phone"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Index[FieldNotes] != 3 || m.Index[FieldPhone] != 1 || !reflect.DeepEqual(m.Alternates[FieldPhone], []int{0}) {
+		t.Errorf("index %v alternates %v", m.Index, m.Alternates)
+	}
+}
+
+// TestLocalHeaders: the header names of German, French, Spanish,
+// Portuguese, Italian and Dutch exports, with and without accents; "Nom",
+// "Nombre" and "Nome" by the columns beside them.
+func TestLocalHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		header []string
+		want   []Field
+	}{
+		{[]string{"Vorname", "Nachname", "E-Mail", "Telefon", "Status", "Notizen"}, []Field{FieldFirstName, FieldLastName, FieldEmail, FieldPhone, FieldStatus, FieldNotes}},
+		{[]string{"Prénom", "Nom", "Courriel", "Téléphone", "Statut", "Remarques"}, []Field{FieldFirstName, FieldLastName, FieldEmail, FieldPhone, FieldStatus, FieldNotes}},
+		{[]string{"Prenom", "Nom", "Adresse e-mail", "Portable"}, []Field{FieldFirstName, FieldLastName, FieldEmail, FieldPhone}},
+		{[]string{"Nom", "Courriel"}, []Field{FieldName, FieldEmail}},
+		{[]string{"Nombre", "Apellidos", "Correo electrónico", "Móvil", "Notas"}, []Field{FieldFirstName, FieldLastName, FieldEmail, FieldPhone, FieldNotes}},
+		{[]string{"Nombre", "Correo electronico", "Teléfono"}, []Field{FieldName, FieldEmail, FieldPhone}},
+		{[]string{"Nome", "Sobrenome", "E-mail", "Telefone", "Observações"}, []Field{FieldFirstName, FieldLastName, FieldEmail, FieldPhone, FieldNotes}},
+		{[]string{"Nome", "Cognome", "Posta elettronica", "Cellulare", "Note"}, []Field{FieldFirstName, FieldLastName, FieldEmail, FieldPhone, FieldNotes}},
+		{[]string{"Nome completo", "Email", "Telemóvel"}, []Field{FieldName, FieldEmail, FieldPhone}},
+		{[]string{"Voornaam", "Achternaam", "E-mailadres", "Telefoonnummer", "Opmerkingen"}, []Field{FieldFirstName, FieldLastName, FieldEmail, FieldPhone, FieldNotes}},
+		{[]string{"Naam", "Mobiel", "e-mail"}, []Field{FieldName, FieldPhone, FieldEmail}},
+		{[]string{"Name", "Handy", "E-Mail-Adresse", "Bemerkung"}, []Field{FieldName, FieldPhone, FieldEmail, FieldNotes}},
+	} {
+		m, err := MapHeader(tc.header, MapOptions{})
+		if err != nil {
+			t.Errorf("%q: %v", tc.header, err)
+			continue
+		}
+		if !reflect.DeepEqual(m.Columns, tc.want) {
+			t.Errorf("%q mapped to %q, want %q", tc.header, m.Columns, tc.want)
+		}
+	}
+}
+
+// TestNeverOfferedAsName: a nickname, a first name and other partial or
+// other names are never suggested as name, and with first and last name
+// columns no column is.
+func TestNeverOfferedAsName(t *testing.T) {
+	for _, tc := range []struct {
+		header []string
+		rows   [][]string
+	}{
+		{[]string{"email", "Nickname"}, [][]string{{"a@example.com", "Ken"}}},
+		{[]string{"email", "Preferred Name"}, [][]string{{"a@example.com", "Ken"}}},
+		{[]string{"email", "User Name"}, [][]string{{"a@example.com", "kenji"}}},
+		{[]string{"email", "Display Handle"}, [][]string{{"a@example.com", "kenji"}}},
+		{[]string{"email", "Alias Name"}, [][]string{{"a@example.com", "Ken"}}},
+		{[]string{"email", "First-Name"}, [][]string{{"a@example.com", "Kenji"}}},
+		{[]string{"email", "Kunde Vorname"}, [][]string{{"a@example.com", "Kenji"}}},
+		{[]string{"email", "First Name", "Last Name", "*ContactName"}, [][]string{{"a@example.com", "Kenji", "W", "Acme"}}},
+	} {
+		_, err := mapHeader(tc.header, tc.rows, MapOptions{})
+		for _, h := range tc.header {
+			if err != nil && strings.Contains(err.Error(), shellQuote(h+"=name")) {
+				t.Errorf("%q offered as name:\n%v", h, err)
+			}
+		}
+	}
+}
+
 func TestHeaderErrorMessage(t *testing.T) {
 	_, err := mapHeader([]string{"name", "Phone 1", "Company", "Website", `Say "hi"`, "emial"},
 		[][]string{{"Ana", "+1 555 0100", "Acme", "acme.example", "hi", "ana@example.com"}}, MapOptions{})
@@ -126,7 +249,8 @@ func TestHeaderErrorMessage(t *testing.T) {
 		t.Fatalf("err = %v, want a *HeaderError", err)
 	}
 	want := `the file has 5 columns that match no customer field: "Phone 1" (closest: phone), "Company", "Website", "Say \"hi\"", "emial" (closest: email).` + "\n" +
-		`Map them with --map "Phone 1=phone" --map "emial=email", ignore them with --map "Company=-" --map "Website=-" --map 'Say "hi"=-', or ignore all of them with --ignore-unknown.`
+		`Map them with --map "Phone 1=phone" --map "emial=email", ignore them with --map "Company=-" --map "Website=-" --map 'Say "hi"=-', or ignore all of them with --ignore-unknown.` + "\n" +
+		`All together: --map "Phone 1=phone" --map "emial=email" --ignore-unknown`
 	if err.Error() != want {
 		t.Errorf("message:\n%s\nwant:\n%s", err, want)
 	}
@@ -160,11 +284,12 @@ func TestCustomers100Mapping(t *testing.T) {
 	for _, u := range he.Unknown {
 		names = append(names, u.Name)
 	}
-	want := []string{"Index", "Customer Id", "Company", "City", "Country", "Phone 1", "Phone 2", "Subscription Date", "Website"}
+	want := []string{"Index", "Customer Id", "Company", "City", "Country", "Subscription Date", "Website"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("unknown columns = %q, want %q", names, want)
 	}
-	if !strings.Contains(err.Error(), `--map "Phone 1=phone"`) || !strings.Contains(err.Error(), `--map "Phone 2=-"`) {
+	// Two phone columns: never one of them dropped.
+	if !strings.Contains(err.Error(), `--map "Phone 1,Phone 2=phone"`) || strings.Contains(err.Error(), `--map "Phone 2=-"`) {
 		t.Errorf("message lacks the fix: %v", err)
 	}
 
@@ -219,7 +344,7 @@ func TestMapHeaderFixtures(t *testing.T) {
 		wantErr string
 	}{
 		{file: "duplicate-header.csv", wantErr: `columns 2 ("email") and 3 ("Email") have the same name`},
-		{file: "duplicate-field.csv", wantErr: "both map to firstName"},
+		{file: "duplicate-field.csv", wantErr: "both hold firstName"},
 		{file: "unknown-header.csv", wantErr: `"Phone 1", "Company", "Website".`}, // "1" is no phone
 		{file: "report-columns.csv"},
 	}
@@ -281,7 +406,7 @@ func TestSuggestionsFitContent(t *testing.T) {
 			header: []string{"Email", "Phone 1", "Phone 2"},
 			rows: [][]string{{"a@example.com", "229.077.5154", "397.884.0519x718"}, {"b@example.com", "-1199", "+1-539-402-0259"},
 				{"c@example.com", "(496)978-3969x58947", ""}, {"d@example.com", "001-808-617-6467x12895", ""}, {"e@example.com", "5153435776", ""}},
-			wantSuggest: map[string]string{"Phone 1": "Phone 1=phone", "Phone 2": "Phone 2=-"}},
+			wantSuggest: map[string]string{"Phone 1,Phone 2": "Phone 1,Phone 2=phone"}},
 		{name: "a blank column gets no suggestion",
 			header:      []string{"Email", "Mobile Phone 2"},
 			rows:        [][]string{{"a@example.com", ""}},
@@ -311,6 +436,9 @@ func TestSuggestionsFitContent(t *testing.T) {
 			got := map[string]string{}
 			for _, u := range he.Unknown {
 				got[u.Name] = u.Suggest
+			}
+			for _, c := range he.Conflicts {
+				got[strings.Join(c.Names, ",")] = c.Suggest
 			}
 			if !reflect.DeepEqual(got, tt.wantSuggest) {
 				t.Errorf("suggestions = %q, want %q\n%v", got, tt.wantSuggest, err)

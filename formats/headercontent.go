@@ -118,7 +118,10 @@ func looksLikeText(v string) bool {
 // "Address 1 - Type" is a kind of address. Such a column never gets a
 // free-text field (name, type, notes) suggested.
 var foreignSubjects = []string{"company", "account", "organization", "organisation", "business",
-	"employer", "address", "street", "city", "owner", "user", "domain", "photo", "url", "website"}
+	"employer", "address", "street", "city", "owner", "user", "domain", "photo", "url", "website",
+	// The same in the languages of the aliases.
+	"firma", "unternehmen", "societe", "entreprise", "empresa", "azienda", "bedrijf", "adresse", "direccion",
+	"endereco", "indirizzo", "adres", "strasse", "rue", "calle", "stadt", "ville", "ciudad", "cidade", "citta", "plaats"}
 
 func foreignSubject(norm string) bool {
 	for _, w := range foreignSubjects {

@@ -276,9 +276,16 @@ func isJSONNumber(s string) bool {
 // as they are), gets a ' in front. So does a cell that starts with ' itself:
 // import takes a leading ' as a spreadsheet's text marker and drops it
 // (CellText), so the doubled one comes back as the one the data had.
+//
+// A cell whose text starts with ' after leading whitespace ("  ' x") gets
+// one too: import trims the cell before it looks for the marker, so
+// without it the ' would be taken for one.
 func EscapeFormula(s string) string {
 	if s == "" {
 		return s
+	}
+	if t := strings.TrimLeftFunc(s, unicode.IsSpace); t != s && strings.HasPrefix(t, "'") {
+		return "'" + s
 	}
 	switch s[0] {
 	case '=', '@', '\t', '\r', '\'':
@@ -293,22 +300,27 @@ func EscapeFormula(s string) string {
 }
 
 // UnescapeFormula undoes EscapeFormula (SPEC §4): a cell that starts with
-// ' followed by =, +, -, @, tab, CR or ' loses the first '. Other cells
-// are returned as they are.
+// ' followed by =, +, -, @, tab, CR or ', or by whitespace and then ',
+// loses the first '. Other cells are returned as they are.
 func UnescapeFormula(s string) string {
 	if len(s) >= 2 && s[0] == '\'' {
 		switch s[1] {
 		case '=', '+', '-', '@', '\t', '\r', '\'':
 			return s[1:]
 		}
+		if t := strings.TrimLeftFunc(s[1:], unicode.IsSpace); t != s[1:] && strings.HasPrefix(t, "'") {
+			return s[1:]
+		}
 	}
 	return s
 }
 
-// CellText is the value of an input cell (SPEC §4): trimmed, and without
-// a leading ', a spreadsheet's text marker. The marker is never data in a
-// customer field: it undoes EscapeFormula and the ' that Shopify and Excel
-// put before phones, zips and ids ('03235555003, '+92 324 607 4596).
+// CellText is the value of a CSV or TSV cell (SPEC §4): trimmed, and
+// without a leading ', a spreadsheet's text marker. The marker is never
+// data in a CSV customer field: it undoes EscapeFormula and the ' that
+// Shopify and Excel put before phones, zips and ids ('03235555003,
+// '+92 324 607 4596). XLSX and NDJSON cells are only trimmed: there a '
+// is data.
 func CellText(s string) string {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "'") {

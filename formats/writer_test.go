@@ -177,6 +177,9 @@ func TestEscapeFormula(t *testing.T) {
 		{"'=x", "''=x"},
 		{"'hello", "''hello"},
 		{"a=b", "a=b"},
+		{"  '  spaced", "'  '  spaced"},
+		{" \t'x", "' \t'x"},
+		{"  spaced", "  spaced"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -188,6 +191,17 @@ func TestEscapeFormula(t *testing.T) {
 				t.Errorf("UnescapeFormula(%q) = %q, want %q", got, UnescapeFormula(got), tt.in)
 			}
 		})
+	}
+}
+
+// TestEscapeThenCellText: what import reads back from an escaped CSV
+// cell is the value with its surrounding whitespace trimmed (as import
+// trims every cell), never with a ' of the data taken for a marker.
+func TestEscapeThenCellText(t *testing.T) {
+	for _, v := range []string{"  '  spaced", "'  spaced", "''x", "'=1", " =1+1", "\t'x", "plain", "  spaced  ", "-x"} {
+		if got, want := CellText(EscapeFormula(v)), strings.TrimSpace(v); got != want {
+			t.Errorf("CellText(EscapeFormula(%q)) = %q, want %q", v, got, want)
+		}
 	}
 }
 

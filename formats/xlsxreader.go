@@ -779,10 +779,12 @@ func (r *xlsxReader) readCell(num, col int, typ string, style int) (string, erro
 					r.setProblem(num, col-1, errCellTooLong(size, cut))
 					r.blank = false
 				}
-				if haveF && !haveV {
+				if haveF && (!haveV || len(r.text) == 0 && typ != "str") {
 					// Written by a program that does not calculate
 					// (openpyxl, pandas): reading it as blank would lose
-					// the value without a word.
+					// the value without a word. openpyxl writes an
+					// empty <v></v>; a spreadsheet that calculated an
+					// empty text writes t="str" with it, which is blank.
 					ref, _ := excelize.CoordinatesToCellName(col, num)
 					r.setProblem(num, col-1, fmt.Errorf("cell %s is a formula with no saved result: open and save the file in a spreadsheet program, or export it as CSV", ref))
 					r.blank = false

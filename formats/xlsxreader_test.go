@@ -179,13 +179,18 @@ func TestXLSXRowNumbersFromSheet(t *testing.T) {
 
 // TestXLSXFormulaWithoutResult: a formula cell without a saved result (as
 // openpyxl and pandas write them) is a row error naming the cell; one with
-// a saved result reads as that result.
+// a saved result reads as that result. openpyxl writes an empty <v></v>
+// (or <v/>) under the formula: that is no result either; a spreadsheet's
+// calculated empty text (t="str" with an empty <v>) is a blank cell.
 func TestXLSXFormulaWithoutResult(t *testing.T) {
 	sheet := `<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c><c r="B1" t="inlineStr"><is><t>name</t></is></c><c r="C1" t="inlineStr"><is><t>value</t></is></c></row>` +
 		`<row r="2"><c r="A2" t="inlineStr"><is><t>ada@example.com</t></is></c><c r="B2" t="str"><f>"Ada"&amp;" L"</f><v>Ada L</v></c><c r="C2"><f>1+1</f><v>2</v></c></row>` +
 		`<row r="5"><c r="A5" t="inlineStr"><is><t>bob@example.com</t></is></c><c r="B5"><f>A1+1</f></c></row>` +
 		`<row r="6"><c r="C6"><f t="shared" ref="C6:C7" si="0">A6*2</f></c></row>` +
-		`<row r="7"><c r="A7" t="inlineStr"><is><t>cy@example.com</t></is></c><c r="C7"><f t="shared" si="0"/><v>14</v></c></row>`
+		`<row r="7"><c r="A7" t="inlineStr"><is><t>cy@example.com</t></is></c><c r="C7"><f t="shared" si="0"/><v>14</v></c></row>` +
+		`<row r="8"><c r="A8" t="inlineStr"><is><t>dee@example.com</t></is></c><c r="B8"><f>CONCAT("D","ee")</f><v></v></c></row>` +
+		`<row r="9"><c r="A9" t="inlineStr"><is><t>eve@example.com</t></is></c><c r="C9"><f>1+1</f><v/></c></row>` +
+		`<row r="10"><c r="A10" t="inlineStr"><is><t>fay@example.com</t></is></c><c r="B10" t="str"><f>IF(1,"","x")</f><v></v></c></row>`
 	r, err := OpenReader(rawBook(t, sheet, "", "", `<xf numFmtId="0"/>`), ReaderOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +201,9 @@ func TestXLSXFormulaWithoutResult(t *testing.T) {
 		{num: 5, wantErr: "row 5: name: cell B5 is a formula with no saved result: open and save the file in a spreadsheet program, or export it as CSV"},
 		{num: 6, wantErr: "row 6: value: cell C6 is a formula with no saved result"},
 		{num: 7, cells: []string{"cy@example.com", "", "14"}},
+		{num: 8, wantErr: "row 8: name: cell B8 is a formula with no saved result"},
+		{num: 9, wantErr: "row 9: value: cell C9 is a formula with no saved result"},
+		{num: 10, cells: []string{"fay@example.com", "", ""}},
 	})
 }
 

@@ -52,7 +52,8 @@ type xlsxWriter struct {
 // numbers, true/false as booleans and RFC 3339 times as date cells shown
 // as yyyy-mm-dd hh:mm:ss (UTC); a cell that does not parse as its type
 // stays text. Cells are never formula-escaped: they are text cells, which
-// a spreadsheet does not run. Text beyond Excel's 32,767 characters per
+// a spreadsheet does not run, and a leading ' is written as the data it
+// is (import reads it back as data: only CSV has a ' text marker). Text beyond Excel's 32,767 characters per
 // cell is cut; characters XML cannot carry become U+FFFD. With
 // opts.Styled the header row is bold and frozen, an autofilter covers the
 // data and columns are as wide as their first rows need. Past 1,048,575
@@ -97,7 +98,25 @@ func newXLSXWriter(w io.Writer, opts WriterOptions) (*xlsxWriter, error) {
 }
 
 // startSheet opens a stream on sheet and writes the header row.
+//
+// The stream writes the sheet's <dimension> (the used range) before its
+// rows, and excelize's default is "A1": a reader that trusts it, such as
+// openpyxl in read-only mode, would see one cell and no rows. When every
+// row of the sheet is known already (a styled writer closed within its
+// sample) the real range is declared; otherwise, since the row count is
+// not known yet, none is (readers then look at the rows themselves).
 func (x *xlsxWriter) startSheet(sheet string) error {
+	dim := ""
+	if x.closed && x.sheets == 1 && len(x.sample) <= xlsxMaxDataRows {
+		last, err := excelize.CoordinatesToCellName(len(x.opts.Header), 1+len(x.sample))
+		if err != nil {
+			return err
+		}
+		dim = "A1:" + last
+	}
+	if err := x.f.SetSheetDimension(sheet, dim); err != nil {
+		return err
+	}
 	sw, err := x.f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
@@ -223,11 +242,9 @@ func (x *xlsxWriter) value(col int, s string) any {
 			}
 		}
 	}
-	if x.opts.EscapeFormulas && strings.HasPrefix(s, "'") {
-		// A cell holds no formula, but import takes a leading ' as a
-		// text marker (CellText): double it, as EscapeFormula does.
-		return "'" + s
-	}
+	// A text cell holds no formula, and a leading ' is data in a
+	// workbook (its text marker is the quotePrefix style), so the text is
+	// written as it is, whatever opts.EscapeFormulas says.
 	return s
 }
 

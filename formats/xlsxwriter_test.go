@@ -1,9 +1,12 @@
 package formats
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
+	"encoding/xml"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -562,10 +565,10 @@ func TestXLSXWriterLibreOffice(t *testing.T) {
 	}
 }
 
-// TestXLSXDoublesALeadingQuote: with EscapeFormulas a text starting with
-// ' is written with a second one (import drops one as a text marker);
-// without, as it is.
-func TestXLSXDoublesALeadingQuote(t *testing.T) {
+// TestXLSXKeepsALeadingQuote: a text starting with ' is written as it is,
+// with or without EscapeFormulas: in a workbook the ' is data (the text
+// marker is a cell style), and import reads it back as data.
+func TestXLSXKeepsALeadingQuote(t *testing.T) {
 	for _, escape := range []bool{true, false} {
 		var buf bytes.Buffer
 		w, err := NewWriter(&buf, WriterOptions{Format: FormatXLSX, Header: []string{"name"}, EscapeFormulas: escape})
@@ -583,12 +586,112 @@ func TestXLSXDoublesALeadingQuote(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := f.GetCellValue(f.GetSheetName(0), "A2")
-		want := "'=1+1"
-		if escape {
-			want = "''=1+1"
-		}
-		if got != want {
+		if want := "'=1+1"; got != want {
 			t.Errorf("EscapeFormulas %v: A2 = %q, want %q", escape, got, want)
+		}
+	}
+}
+
+// sheetDimensions unzips an XLSX file and returns, per worksheet part, the
+// ref of its <dimension> element ("" when there is none) and the range its
+// rows actually use ("A1:C4").
+func sheetDimensions(t *testing.T, data []byte) map[string][2]string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][2]string{}
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := xml.NewDecoder(rc)
+		dim, maxRow, maxCol := "", 0, 0
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				break
+			}
+			se, ok := tok.(xml.StartElement)
+			if !ok {
+				continue
+			}
+			for _, a := range se.Attr {
+				switch {
+				case se.Name.Local == "dimension" && a.Name.Local == "ref":
+					dim = a.Value
+				case se.Name.Local == "c" && a.Name.Local == "r":
+					col, row, err := excelize.CellNameToCoordinates(a.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					maxRow, maxCol = max(maxRow, row), max(maxCol, col)
+				}
+			}
+		}
+		rc.Close()
+		last, _ := excelize.CoordinatesToCellName(maxCol, maxRow)
+		out[zf.Name] = [2]string{dim, "A1:" + last}
+	}
+	return out
+}
+
+// TestXLSXWriterDimension: a workbook the tool writes (export, report,
+// undo: all go through this writer) declares the range its rows use, or
+// no range at all, never excelize's default "A1" that makes a reader
+// trusting it (openpyxl read-only) see one cell.
+func TestXLSXWriterDimension(t *testing.T) {
+	header := []string{"id", "name", "email"}
+	rowsOf := func(n int) [][]string {
+		var rows [][]string
+		for i := range n {
+			rows = append(rows, []string{strconv.Itoa(i), "N " + strconv.Itoa(i), "n" + strconv.Itoa(i) + "@x.io"})
+		}
+		return rows
+	}
+	for _, tc := range []struct {
+		name   string
+		styled bool
+		rows   int
+		// wantDim: the declared range, "" for none.
+		wantDim string
+	}{
+		{"styled within the sample", true, 3, "A1:C4"},
+		{"styled header only", true, 0, "A1:C1"},
+		{"styled past the sample", true, xlsxSampleRows + 50, ""},
+		{"plain", false, 7, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := writeXLSX(t, WriterOptions{Header: header, Styled: tc.styled}, rowsOf(tc.rows))
+			dims := sheetDimensions(t, data)
+			if len(dims) != 1 {
+				t.Fatalf("sheets %v", dims)
+			}
+			for part, d := range dims {
+				if d[0] != tc.wantDim {
+					t.Errorf("%s: <dimension ref=%q>, want %q (rows use %s)", part, d[0], tc.wantDim, d[1])
+				}
+				if d[0] != "" && d[0] != d[1] {
+					t.Errorf("%s: declares %s but its rows use %s", part, d[0], d[1])
+				}
+				if want := fmt.Sprintf("A1:C%d", tc.rows+1); d[1] != want {
+					t.Errorf("%s: rows use %s, want %s", part, d[1], want)
+				}
+			}
+		})
+	}
+	// Several sheets: none declares a wrong range.
+	old := xlsxMaxDataRows
+	xlsxMaxDataRows = 150
+	defer func() { xlsxMaxDataRows = old }()
+	for part, d := range sheetDimensions(t, writeXLSX(t, WriterOptions{Header: header, Styled: true}, rowsOf(400))) {
+		if d[0] != "" && d[0] != d[1] {
+			t.Errorf("%s: declares %s but its rows use %s", part, d[0], d[1])
 		}
 	}
 }
