@@ -69,11 +69,10 @@ type ExportConfig struct {
 // is retried; on stdout the rows already written cannot be taken back.
 func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 	start := time.Now()
-	var warnings []string
 	if cfg.State != "" {
-		unlock, err := lockState(cfg.State, func(w string) { warnings = append(warnings, w) })
+		unlock, err := lockState(cfg.State)
 		if err != nil {
-			return nil, &InputError{Err: err}
+			return nil, err
 		}
 		defer unlock()
 		cfg.state = &exportState{}
@@ -83,11 +82,7 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 			}
 		}
 	}
-	sum, err := exportRetry(ctx, cfg, start)
-	if sum != nil {
-		sum.Warnings = append(warnings, sum.Warnings...)
-	}
-	return sum, err
+	return exportRetry(ctx, cfg, start)
 }
 
 // exportRetry is Export after the state is read: one attempt, and a

@@ -105,6 +105,7 @@ func followDangling(p string) string {
 func checkImportPaths(cfg *ImportConfig, report string) error {
 	paths := []NamedPath{{"the input", cfg.Path, ""}, {"the report", report, "--report"},
 		{"the journal", JournalPath(report), "--report"}, {"the run record", RunsPath(report), "--report"},
+		{"the report's lock", LockPath(report), "--report"},
 		{"--undo", cfg.Undo, "--undo"}}
 	return CheckDistinct(append(paths, cfg.Outputs...)...)
 }

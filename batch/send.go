@@ -91,6 +91,15 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if err := checkImportPaths(&cfg, in.report); err != nil {
 		return nil, err
 	}
+	if !cfg.DryRun {
+		// One run per report: a second import or resume would read the
+		// journal the first one writes and send its rows again.
+		unlock, err := lockReport(in.report)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 
 	var prev *previous
 	if jp := JournalPath(in.report); !cfg.Resume && !cfg.DryRun && fileExists(jp) {
