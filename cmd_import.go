@@ -164,7 +164,7 @@ func (o *importOptions) run(ctx context.Context, io *IO) (*batch.Summary, error)
 		if !f.quiet {
 			printSummary(io, sum, err)
 			printLeftOut(io, sum)
-			if undo != "" && sum.Rows > 0 {
+			if undo != "" && sum.Rows > 0 && sum.UndoError == "" {
 				io.logger().info(fmt.Sprintf("undo: %s (to reverse this run: aivabatch import %s --blank clear%s)", undo, undo, conn.flagHint), slog.String("undo", undo))
 			}
 		}

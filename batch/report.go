@@ -184,14 +184,18 @@ func (rw *reportWriter) Write(o *Outcome) error {
 	return rw.w.Write(l)
 }
 
-// Close flushes the report and closes the file.
+// Close flushes the report, syncs it and its directory to the disk (the
+// journal is removed after it: see durable.go) and closes the file.
 func (rw *reportWriter) Close() error {
 	err := rw.w.Close()
 	if gerr := rw.gz(); err == nil {
 		err = gerr
 	}
-	if cerr := rw.f.Close(); err == nil {
+	if cerr := syncClose(rw.f); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = syncDirOf(rw.f.Name())
 	}
 	return err
 }
@@ -223,6 +227,8 @@ type Summary struct {
 	// ReportRows is how many rows reached the report when writing it
 	// failed part way (0 otherwise: then every row is in it).
 	ReportRows int `json:"report_rows,omitempty"`
+	// UndoError says why the undo file (--undo) is incomplete, when it is.
+	UndoError string `json:"undo_error,omitempty"`
 }
 
 const maxFirstErrors = 10
@@ -303,14 +309,13 @@ func (im *importer) record(j *job) error {
 	if res == ResultSkipped && j.plan.result != "" {
 		res = j.plan.result
 	}
+	// A row settled without a call (a create of the interrupted run
+	// found by email) has its undo line written here, before its
+	// outcome is journaled, as a sent row has in journalDone.
+	im.addUndo(j)
 	if confirmed(res) && !im.cfg.DryRun && !j.journaled {
 		if err := im.journal.add(journalEntry{Row: o.Num, Result: res, ID: o.CustomerID, Hash: j.hash}); err != nil {
 			return fmt.Errorf("writing the journal: %w", err)
-		}
-	}
-	if im.undo != nil && !im.cfg.DryRun {
-		if err := im.undo.add(o, &j.plan); err != nil {
-			return fmt.Errorf("writing the undo file: %w", err)
 		}
 	}
 	return nil
