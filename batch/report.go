@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"aivabatch/apiclient"
 	"aivabatch/formats"
 )
 
@@ -163,6 +164,8 @@ func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 	return &reportWriter{f: f, gz: gz, w: w, keep: keep, line: make([]string, len(cols))}, nil
 }
 
+// Write writes one outcome. Token-shaped words (a token pasted into a
+// cell, or echoed in a server's message) are hidden, as on stderr.
 func (rw *reportWriter) Write(o *Outcome) error {
 	l := rw.line
 	l[0] = strconv.Itoa(o.Num)
@@ -172,11 +175,11 @@ func (rw *reportWriter) Write(o *Outcome) error {
 	if o.HTTPStatus != 0 {
 		l[3] = strconv.Itoa(o.HTTPStatus)
 	}
-	l[4] = o.Error
-	l[5] = o.Changes
+	l[4] = apiclient.RedactTokens(o.Error)
+	l[5] = apiclient.RedactTokens(o.Changes)
 	for k, i := range rw.keep {
 		if i < len(o.Cells) {
-			l[6+k] = o.Cells[i]
+			l[6+k] = apiclient.RedactTokens(o.Cells[i])
 		} else {
 			l[6+k] = ""
 		}
