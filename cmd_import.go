@@ -74,6 +74,7 @@ func parseImport(args []string, io *IO) (*importOptions, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.Inputs = c.inputs(cf.tokenFile)
 	if err := win.apply(&in); err != nil {
 		return nil, err
 	}

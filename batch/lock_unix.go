@@ -62,3 +62,8 @@ func flock(f *os.File) error {
 
 // staleHint: the kernel lock cannot be stale, so there is nothing to add.
 func staleHint(*LockedError) string { return "" }
+
+// dirWritable tells whether this process may create files in dir.
+func dirWritable(dir string) error {
+	return syscall.Access(dir, 0x2) // W_OK
+}
