@@ -510,12 +510,18 @@ func writeSummaryJSON(path string, s *batch.Summary) error {
 	if path == "" || s == nil {
 		return nil
 	}
+	var b bytes.Buffer
+	if err := s.WriteJSON(&b); err != nil {
+		return fmt.Errorf("--summary-json: %w", err)
+	}
 	f, err := formats.CreateAtomic(path)
 	if err != nil {
 		return fmt.Errorf("--summary-json: %w", err)
 	}
 	defer f.Abort()
-	if err := s.WriteJSON(f); err != nil {
+	// Token-shaped words (a token pasted into a cell, echoed by an
+	// error) are hidden here as on stderr.
+	if _, err := f.Write([]byte(redactTokens(b.String()))); err != nil {
 		return fmt.Errorf("--summary-json: %w", err)
 	}
 	return f.Commit()

@@ -77,9 +77,18 @@ func parseExport(args []string, io *IO, now time.Time) (*exportOptions, error) {
 	if len(pos) > 0 {
 		return nil, usagef("export takes no FILE argument; use -o %s", pos[0])
 	}
-	if err := batch.CheckDistinct(batch.NamedPath{Name: "-o", Path: output, Flag: "-o"},
-		batch.NamedPath{Name: "--summary-json", Path: summaryJSON, Flag: "--summary-json"},
-		batch.NamedPath{Name: "--state", Path: state, Flag: "--state"}, batch.NamedPath{Name: "the --state lock", Path: lockPath(state), Flag: "--state"}); err != nil {
+	switch output {
+	case "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
+		output = "-" // the same stream, whatever it is (a file, a pipe)
+	}
+	paths := append([]batch.NamedPath{{Name: "-o", Path: output, Flag: "-o", Direct: true},
+		{Name: "--summary-json", Path: summaryJSON, Flag: "--summary-json"},
+		{Name: "--state", Path: state, Flag: "--state"}, {Name: "the --state lock", Path: lockPath(state), Flag: "--state"}},
+		c.inputs(cf.tokenFile)...)
+	if err := batch.CheckDistinct(paths...); err != nil {
+		return nil, err
+	}
+	if err := batch.CheckOutputs(paths...); err != nil {
 		return nil, err
 	}
 	if full && state == "" {

@@ -74,6 +74,7 @@ func parseImport(args []string, io *IO) (*importOptions, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.Inputs = c.inputs(cf.tokenFile)
 	if err := win.apply(&in); err != nil {
 		return nil, err
 	}
@@ -164,7 +165,7 @@ func (o *importOptions) run(ctx context.Context, io *IO) (*batch.Summary, error)
 		if !f.quiet {
 			printSummary(io, sum, err)
 			printLeftOut(io, sum)
-			if undo != "" && sum.Rows > 0 {
+			if undo != "" && sum.Rows > 0 && sum.UndoError == "" {
 				io.logger().info(fmt.Sprintf("undo: %s (to reverse this run: aivabatch import %s --blank clear%s)", undo, undo, conn.flagHint), slog.String("undo", undo))
 			}
 		}

@@ -64,6 +64,7 @@ func parseValidate(args []string, io *IO) (*validateOptions, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.Inputs = c.inputs("")
 	report := in.Report
 	if report == "" {
 		report = batch.DefaultValidateReportPath(in.Path)

@@ -24,6 +24,7 @@ type connFlags struct {
 	burst             int
 	timeout           time.Duration
 	retries           int
+	maxWait           time.Duration
 	verbose           bool
 }
 
@@ -33,6 +34,7 @@ func (c *connFlags) register(fs *flag.FlagSet, sending bool) {
 	fs.BoolVar(&c.useSandbox, "sandbox", false, "run against the embedded API emulator (state kept in the user cache dir; no token needed)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of one request attempt")
 	fs.IntVar(&c.retries, "retries", 5, "retries of a request that failed in a retryable way (429, 502-504, connection errors)")
+	fs.DurationVar(&c.maxWait, "max-wait", apiclient.DefaultMaxWait, "the longest wait a server may ask for (Retry-After) before a retry; a longer one fails the request with a message instead of stalling the run")
 	fs.BoolVar(&c.verbose, "verbose", false, "log every request and retry decision on stderr (the token is never shown)")
 	if sending {
 		fs.IntVar(&c.workers, "workers", 4, "concurrent workers")
@@ -73,12 +75,16 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 	if c.retries < 0 {
 		return nil, usagef("--retries must be 0 or more")
 	}
+	if c.maxWait <= 0 {
+		return nil, usagef("--max-wait must be more than 0, e.g. 5m")
+	}
 	if c.rate < 0 || c.burst < 1 && c.rate > 0 {
 		return nil, usagef("--rate must be 0 or more and --burst at least 1")
 	}
 	opts := apiclient.Options{
 		Retries:      c.retries,
 		Timeout:      c.timeout,
+		MaxWait:      c.maxWait,
 		UserAgent:    "aivabatch/" + version,
 		MaxIdleConns: c.workers + 1,
 		Limiter:      apiclient.NewLimiter(c.rate, max(c.burst, 1)),
@@ -138,11 +144,12 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 }
 
 // tokenShape matches what an Aivapad token looks like (aiva_ and a long
-// run of letters, digits and _ or -, no extension): a file name rarely
-// does.
+// run of letters, digits and _ or -), with what follows after a dot.
 var tokenShape = regexp.MustCompile(`aiva_[A-Za-z0-9_-]{12,}(\.[A-Za-z0-9]+)?`)
 
-// looksLikeToken reports whether s holds something shaped like a token.
+// looksLikeToken reports whether s holds something shaped like a token
+// with no extension (a file name such as aiva_rw_….txt is a path): the
+// test of a value given where a path goes.
 func looksLikeToken(s string) bool {
 	for _, m := range tokenShape.FindAllStringSubmatch(s, -1) {
 		if m[1] == "" {
@@ -152,16 +159,10 @@ func looksLikeToken(s string) bool {
 	return false
 }
 
-// redactTokens hides every token-shaped word of s, for messages that
-// echo what the user typed (a token given where a path goes).
-func redactTokens(s string) string {
-	return tokenShape.ReplaceAllStringFunc(s, func(m string) string {
-		if strings.Contains(m, ".") {
-			return m
-		}
-		return "aiva_…(hidden)"
-	})
-}
+// redactTokens hides every token-shaped word of s, dots or not (a token
+// in a host name, http://aiva_….example.com, or a file name), for
+// messages that echo what the user typed.
+func redactTokens(s string) string { return apiclient.RedactTokens(s) }
 
 func (c *connFlags) token(io *IO) (string, error) {
 	if c.tokenFile != "" {
@@ -176,7 +177,9 @@ func (c *connFlags) token(io *IO) (string, error) {
 			}
 			return "", usagef("--token-file: %v", err)
 		}
-		tok := strings.TrimSpace(string(b))
+		// A file saved by Notepad starts with a UTF-8 BOM and ends its
+		// line with CRLF: neither is part of the token.
+		tok := strings.TrimSpace(strings.TrimPrefix(string(b), "\ufeff"))
 		if tok == "" {
 			return "", usagef("--token-file %s is empty", c.tokenFile)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,6 +84,10 @@ func (c *command) applyJob(args []string) error {
 	path, ok := lastFlagValue(args, jobFlag)
 	if !ok || path == "" {
 		return nil
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		// A pipe would be waited on, a directory misread.
+		return usagef("--job %s is not a regular file; give the path of a TOML job file (aivabatch validate --write-job PATH writes one)", path)
 	}
 	var doc map[string]any
 	md, err := toml.DecodeFile(path, &doc)
@@ -298,7 +303,28 @@ func (c *command) checkWriteJob(paths ...batch.NamedPath) error {
 	if path == "-" {
 		return usagef("--write-job needs a file path (the job file is written atomically, mode 0600)")
 	}
-	return batch.CheckDistinct(append(paths, batch.NamedPath{Name: "--write-job", Path: path, Flag: "--write-job"})...)
+	paths = append(append(paths, c.inputs("")...), batch.NamedPath{Name: "--write-job", Path: path, Flag: "--write-job"})
+	if err := batch.CheckDistinct(paths...); err != nil {
+		return err
+	}
+	return batch.CheckOutputs(paths...)
+}
+
+// inputs are the files a command reads besides its input: standard
+// input when it is a file (a < redirect), the job file and the token
+// file. No output may be one of them (CheckDistinct).
+func (c *command) inputs(tokenFile string) []batch.NamedPath {
+	var in []batch.NamedPath
+	if p, ok := batch.StdinPath(c.io.In); ok {
+		in = append(in, p)
+	}
+	if f := c.fs.Lookup(jobFlag); f != nil && f.Value.String() != "" {
+		in = append(in, batch.NamedPath{Name: "the job file", Path: f.Value.String()})
+	}
+	if tokenFile != "" {
+		in = append(in, batch.NamedPath{Name: "the token file", Path: tokenFile})
+	}
+	return in
 }
 
 // writeJob writes the job file of the flags given, if --write-job was,

@@ -76,7 +76,15 @@ func main() {
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (the terminal or the ssh session went away) as SIGTERM: the
+	// run winds down and writes its report rather than dying.
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	if len(os.Args) > 1 && os.Args[1] == "import" {
+		// With the session gone, stderr may be a pipe nobody reads: a
+		// write to it must fail (EPIPE, ignored by the logger) instead
+		// of killing the import before its report is written.
+		signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	}
 	sio := systemIO()
 	go handleSignals(sigs, sio, cancel, os.Exit)
 	os.Exit(run(ctx, os.Args[1:], sio))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,6 +26,11 @@ import (
 // kill it) without a separate build.
 func TestMain(m *testing.M) {
 	if os.Getenv("AIVABATCH_AS_MAIN") == "1" {
+		if n, err := strconv.ParseUint(os.Getenv("AIVABATCH_TEST_FSIZE"), 10, 64); err == nil {
+			// No file may grow past n bytes (EFBIG): a full disk, for
+			// the files that grow largest.
+			syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n})
+		}
 		main()
 		return
 	}

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
+	"aivabatch/batch"
+	"aivabatch/formats"
 )
 
 // TestInterruptMessages: what each command says on a first and a second
@@ -111,4 +116,56 @@ func TestSandboxSecondSignal(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// TestHangup: an ssh session that drops sends SIGHUP and takes stderr
+// with it. The import (the real command, as a process) winds down as on
+// SIGTERM: requests in flight finish, the report is complete, exit 130,
+// and the journal is gone.
+func TestHangup(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{Latency: 2 * time.Millisecond})
+	dir := t.TempDir()
+	const n = 2000
+	lines := []string{"name,email"}
+	for i := 1; i <= n; i++ {
+		lines = append(lines, fmt.Sprintf("P %d,p%d@example.com", i, i))
+	}
+	in := writeLines(t, filepath.Join(dir, "in.csv"), lines...)
+	cmd := aivabatchCmd(sb.URL, "import", "--verbose", "--no-progress", in, "--rate", "0", "--workers", "4")
+	stderr, err := cmd.StderrPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	sc := bufio.NewScanner(stderr)
+	for posts := 0; posts < 200 && sc.Scan(); {
+		if strings.Contains(sc.Text(), "POST") {
+			posts++
+		}
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	stderr.Close() // the session is gone: nobody reads stderr any more
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Fatalf("exit %d (%v), want 130", code, cmd.ProcessState)
+	}
+	report := filepath.Join(dir, "in.report.csv")
+	r, err := formats.OpenReader(report, formats.ReaderOptions{})
+	must(t, err)
+	defer r.Close()
+	rows, created := 0, 0
+	for {
+		row, err := r.Next()
+		if err != nil {
+			break
+		}
+		rows++
+		if row.Cells[1] == "created" {
+			created++
+		}
+	}
+	if rows != n || created == 0 || created != sb.Count(sandbox.TenantDemo) {
+		t.Errorf("report: %d rows, %d created; server: %d customers", rows, created, sb.Count(sandbox.TenantDemo))
+	}
+	if _, err := os.Stat(batch.JournalPath(report)); err == nil {
+		t.Error("journal left although the report is complete")
+	}
 }

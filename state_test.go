@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -161,8 +161,8 @@ func TestIncrementalExportFailureKeepsState(t *testing.T) {
 }
 
 // TestIncrementalExportLock: a second run on the same state refuses while
-// the lock's pid runs, naming it; a stale lock (its pid gone) is taken
-// over with a warning.
+// another process holds the kernel lock, naming its pid; a lock file
+// left by a killed run (no process holds the lock) is simply taken.
 func TestIncrementalExportLock(t *testing.T) {
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
@@ -170,15 +170,19 @@ func TestIncrementalExportLock(t *testing.T) {
 	state, out := filepath.Join(dir, "nightly.state"), filepath.Join(dir, "changed.csv")
 	lock := batch.LockPath(state)
 
-	// A run in progress: this very process holds the lock.
-	pid := strconv.Itoa(os.Getpid())
-	must(t, os.WriteFile(lock, []byte(pid+"\n"), 0o600))
+	// A run in progress: this test holds the lock as an export does.
+	pid := "4242"
+	f, err := os.OpenFile(lock, os.O_RDWR|os.O_CREATE, 0o600)
+	must(t, err)
+	must(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
+	_, err = f.WriteString(pid + "\n")
+	must(t, err)
 	io, _, errOut := testIO(env)
 	if code := run(context.Background(), []string{"export", "-o", out, "--state", state}, io); code != exitInput {
 		t.Fatalf("second run: exit %d, want %d; stderr:\n%s", code, exitInput, errOut)
 	}
-	if !strings.Contains(errOut.String(), "pid "+pid) {
-		t.Errorf("the refusal does not name pid %s:\n%s", pid, errOut)
+	if !strings.Contains(errOut.String(), "pid "+pid) || !strings.Contains(errOut.String(), "wait for it to finish") {
+		t.Errorf("the refusal does not name pid %s and say to wait:\n%s", pid, errOut)
 	}
 	if b, _ := os.ReadFile(lock); string(b) != pid+"\n" {
 		t.Errorf("the refused run touched the other run's lock: %q", b)
@@ -186,15 +190,13 @@ func TestIncrementalExportLock(t *testing.T) {
 	if _, err := os.Stat(state); !os.IsNotExist(err) {
 		t.Errorf("the refused run wrote the state (%v)", err)
 	}
+	f.Close() // the holder ends (as a killed one would: the kernel lets go)
 
-	// A killed run's lock: pid 2^30 exceeds any pid_max.
+	// The lock file stays with the pid of a run that is gone.
 	must(t, os.WriteFile(lock, []byte("1073741824\n"), 0o600))
 	io, _, errOut = testIO(env)
 	if code := run(context.Background(), []string{"export", "-o", out, "--state", state}, io); code != exitOK {
-		t.Fatalf("run over a stale lock: exit %d, want 0; stderr:\n%s", code, errOut)
-	}
-	if !strings.Contains(errOut.String(), "warning: took over the stale lock") || !strings.Contains(errOut.String(), "pid 1073741824 is not running") {
-		t.Errorf("no warning about the stale lock:\n%s", errOut)
+		t.Fatalf("run over a lock file no process holds: exit %d, want 0; stderr:\n%s", code, errOut)
 	}
 	if _, err := os.Stat(lock); !os.IsNotExist(err) {
 		t.Errorf("the lock is left behind (%v)", err)

@@ -57,6 +57,10 @@ type Options struct {
 	// (a long download that keeps moving is never cut). 0 means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// MaxWait is the longest Retry-After the client waits for; a server
+	// asking for more fails the request (an *APIError with MaxWait set)
+	// instead of stalling every worker. 0 means DefaultMaxWait.
+	MaxWait time.Duration
 	// UserAgent is sent as User-Agent; "" means DefaultUserAgent.
 	UserAgent string
 	// MaxIdleConns is the number of connections kept open to the API host,
@@ -105,6 +109,7 @@ type Client struct {
 	limiter *Limiter
 	retries int
 	timeout time.Duration
+	maxWait time.Duration
 	ua      string
 	verbose func(string)
 	now     func() time.Time
@@ -136,6 +141,9 @@ func New(opts Options) (*Client, error) {
 	if opts.Retries < 0 {
 		return nil, fmt.Errorf("apiclient: retries must be 0 or more, not %d", opts.Retries)
 	}
+	if opts.MaxWait < 0 {
+		return nil, fmt.Errorf("apiclient: the longest wait must not be negative, not %s", opts.MaxWait)
+	}
 	c := &Client{
 		base:    base,
 		secret:  &secret{opts.Token},
@@ -143,6 +151,7 @@ func New(opts Options) (*Client, error) {
 		limiter: opts.Limiter,
 		retries: opts.Retries,
 		timeout: orDefault(opts.Timeout, DefaultTimeout),
+		maxWait: orDefault(opts.MaxWait, DefaultMaxWait),
 		ua:      orDefault(opts.UserAgent, DefaultUserAgent),
 		verbose: opts.Verbose,
 		now:     opts.Now,
@@ -189,7 +198,7 @@ func newTransport(maxIdle int, timeout time.Duration) *http.Transport {
 	phase := min(timeout, 10*time.Second)
 	dialer := &net.Dialer{Timeout: phase, KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
+		Proxy:                 proxyFor,
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          max(maxIdle, 100),
@@ -207,7 +216,7 @@ func newTransport(maxIdle int, timeout time.Duration) *http.Transport {
 func checkBaseURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("apiclient: API URL %q is not an absolute http(s) URL", raw)
+		return "", fmt.Errorf("apiclient: API URL %q is not an absolute http(s) URL", RedactTokens(raw))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("apiclient: API URL must not hold credentials, a query or a fragment")
@@ -216,20 +225,36 @@ func checkBaseURL(raw string) (string, error) {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("apiclient: refusing plain http:// to %s: use https:// (plain http is allowed only to loopback addresses)", u.Host)
+			return "", fmt.Errorf("apiclient: refusing plain http:// to %s: use https:// (plain http is allowed only to loopback addresses)", RedactTokens(u.Host))
 		}
 	default:
-		return "", fmt.Errorf("apiclient: API URL scheme %q is not supported: use https://", u.Scheme)
+		return "", fmt.Errorf("apiclient: API URL scheme %q is not supported: use https://", RedactTokens(u.Scheme))
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
+// isLoopback tells a host that never leaves this machine: localhost (in
+// any case; not "localhost.", which a resolver may send to DNS) and the
+// loopback addresses. It
+// is the one test of both the plain-http check and the proxy choice
+// (proxyFor), so that a URL allowed without TLS never goes to a proxy.
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// proxyFor is the proxy of a request: none for a loopback host, whatever
+// HTTP_PROXY and NO_PROXY say (Go's own rule compares "localhost" case-
+// sensitively, so http://LOCALHOST went to the proxy, token and all, in
+// clear); the environment's otherwise.
+func proxyFor(req *http.Request) (*url.URL, error) {
+	if isLoopback(req.URL.Hostname()) {
+		return nil, nil
+	}
+	return http.ProxyFromEnvironment(req)
 }
 
 // Format prints the client's base URL; never its token.
@@ -392,6 +417,11 @@ func (c *Client) call(ctx context.Context, req request, read func(*http.Response
 			c.stats.retries.Add(1)
 		}
 		a := c.once(ctx, req, read, n)
+		tooLong := a.retryAfter > c.maxWait
+		if tooLong {
+			// Not a wait to honour: no worker pauses for it.
+			a.retryAfter = 0
+		}
 		c.observe(a, gen)
 		if a.api == nil && a.cause == nil {
 			return nil
@@ -407,6 +437,11 @@ func (c *Client) call(ctx context.Context, req request, read func(*http.Response
 			return c.fail(req, a, n, ctx.Err())
 		}
 		retry, reason := ShouldRetry(req.method, a.sent, a.status, a.cause)
+		if retry && tooLong && a.api != nil {
+			a.api.MaxWait = c.maxWait
+			c.logf("%s %s: not retrying: the server asked to wait %s, longer than %s", req.method, req.path, a.api.RetryAfter.Round(time.Second), c.maxWait)
+			return c.fail(req, a, n, nil)
+		}
 		if a.final || !retry || n > c.retries {
 			if n > c.retries && retry {
 				reason = "no retries left"
@@ -528,10 +563,11 @@ func (c *Client) once(ctx context.Context, req request, read func(*http.Response
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		a.api = &APIError{
-			Method:     req.method,
-			Path:       req.path,
-			Status:     resp.StatusCode,
-			Message:    c.redact(errorMessage(data, resp.StatusCode)),
+			Method: req.method,
+			Path:   req.path,
+			Status: resp.StatusCode,
+			// The token is hidden before errorMessage cuts the text.
+			Message:    c.redact(errorMessage([]byte(c.redact(string(data))), resp.StatusCode)),
 			RetryAfter: a.retryAfter,
 		}
 		if a.status == http.StatusForbidden || a.status == http.StatusUnauthorized {

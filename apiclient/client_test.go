@@ -215,7 +215,16 @@ func TestErrorKinds(t *testing.T) {
 			wantMsg: "no answer said whether the customer was created",
 		},
 		{
-			name: "429 after the last retry", opts: sandbox.Options{RateLimit: 0.001, RateBurst: 1}, call: func(c *apiclient.Client) error {
+			name: "429 after the last retry", opts: sandbox.Options{ThrottleRate: 1, ThrottleRetryAfter: time.Second}, call: func(c *apiclient.Client) error {
+				_, err := c.CreateCustomer(ctx, person("A B", "a@example.com"), "")
+				return err
+			},
+			want: []error{apiclient.ErrThrottled}, notWant: []error{apiclient.ErrOutcomeUnknown},
+			wantAttempts: 6, wantMsg: "POST /customers: HTTP 429: injected throttling",
+		},
+		{
+			// 0.001/s: the server asks to wait 1000 s, over the 5 min allowed.
+			name: "Retry-After longer than the longest wait", opts: sandbox.Options{RateLimit: 0.001, RateBurst: 1}, call: func(c *apiclient.Client) error {
 				_, err := c.GetCustomer(ctx, "0123456789abcdef01234567") // spends the only token: 404
 				if !errors.Is(err, apiclient.ErrNotFound) {
 					return fmt.Errorf("first call: %w", err)
@@ -224,7 +233,7 @@ func TestErrorKinds(t *testing.T) {
 				return err
 			},
 			want: []error{apiclient.ErrThrottled}, notWant: []error{apiclient.ErrOutcomeUnknown},
-			wantAttempts: 7, wantMsg: "POST /customers: HTTP 429: rate limit exceeded",
+			wantAttempts: 2, wantMsg: "POST /customers: HTTP 429: rate limit exceeded, retry later; the server asked to wait 16m40s before trying again (Retry-After), longer than the 5m0s allowed: not retried",
 		},
 		{
 			name: "connection refused", url: closedURL, call: func(c *apiclient.Client) error {

@@ -60,8 +60,12 @@ type APIError struct {
 	// text cut to 300 bytes, else the status text. It never holds the
 	// token.
 	Message string
-	// RetryAfter is the server's Retry-After, capped at 120 s; 0 if absent.
+	// RetryAfter is the server's Retry-After; 0 if absent.
 	RetryAfter time.Duration
+	// MaxWait is set when the request was not retried because the
+	// server's Retry-After was longer than this, the longest wait allowed
+	// (Options.MaxWait).
+	MaxWait time.Duration
 	// Scope is, for 401/403, the scope this call needs ("customers:read"
 	// or "customers:write").
 	Scope string
@@ -85,6 +89,9 @@ func (e *APIError) Error() string {
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (gave up after %d attempts)", e.Attempts)
+	}
+	if e.MaxWait > 0 {
+		fmt.Fprintf(&b, "; the server asked to wait %s before trying again (Retry-After), longer than the %s allowed: not retried; run again later, or allow a longer wait with --max-wait", e.RetryAfter.Round(time.Second), e.MaxWait)
 	}
 	if e.outcomeUnknown() {
 		b.WriteString("; no answer said whether the customer was created")
@@ -193,7 +200,9 @@ func isTimeout(err error) bool {
 }
 
 // errorMessage extracts the server's explanation from an error body of
-// unknown shape; see APIError.Message.
+// unknown shape; see APIError.Message. Token-shaped words are hidden
+// before the raw text is cut, so that a cut never leaves part of a token
+// in sight; the caller hides its own token in body before.
 func errorMessage(body []byte, status int) string {
 	msg := ""
 	var obj map[string]json.RawMessage
@@ -204,7 +213,7 @@ func errorMessage(body []byte, status int) string {
 		}
 	}
 	if msg == "" {
-		msg = string(bytes.TrimSpace(body))
+		msg = RedactTokens(string(bytes.TrimSpace(body)))
 		if len(msg) > maxMessage {
 			cut := maxMessage
 			for cut > 0 && !utf8.RuneStart(msg[cut]) {
@@ -213,7 +222,7 @@ func errorMessage(body []byte, status int) string {
 			msg = msg[:cut] + "…"
 		}
 	}
-	msg = oneLine(msg)
+	msg = oneLine(RedactTokens(msg))
 	if msg == "" {
 		msg = strings.ToLower(http.StatusText(status))
 	}

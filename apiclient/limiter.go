@@ -225,7 +225,7 @@ func (l *Limiter) throttled(now time.Time, gen int64, retryAfter time.Duration) 
 	defer l.mu.Unlock()
 	l.stats.Throttled++
 	if retryAfter > 0 {
-		l.pauseLocked(now.Add(min(retryAfter, MaxRetryAfter)))
+		l.pauseLocked(now.Add(retryAfter)) // at most the client's MaxWait
 	}
 	if gen < l.stats.Cuts {
 		return

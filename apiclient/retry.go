@@ -15,8 +15,13 @@ const (
 	BackoffBase = 250 * time.Millisecond
 	// MaxBackoff caps the exponential backoff.
 	MaxBackoff = 30 * time.Second
-	// MaxRetryAfter caps a server's Retry-After.
-	MaxRetryAfter = 120 * time.Second
+	// DefaultMaxWait is the longest Retry-After a client waits by
+	// default (Options.MaxWait, --max-wait): a server that asks for more
+	// fails the request with a message instead of stalling the run.
+	DefaultMaxWait = 5 * time.Minute
+	// retryAfterCeiling bounds a parsed Retry-After, far above any wait
+	// allowed, so that arithmetic on it cannot overflow.
+	retryAfterCeiling = 100 * 365 * 24 * time.Hour
 )
 
 // ShouldRetry is the retry policy, a pure function. method is the HTTP
@@ -81,8 +86,9 @@ func Backoff(attempt int, rnd func() float64) time.Duration {
 }
 
 // ParseRetryAfter reads a Retry-After header value, delay-seconds or an
-// HTTP date (relative to now), and caps it at MaxRetryAfter. It returns 0
-// for an absent, malformed or past value.
+// HTTP date (relative to now), as the server sent it (the client then
+// refuses a wait longer than Options.MaxWait). It returns 0 for an
+// absent, malformed or past value.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -93,14 +99,14 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		if secs <= 0 {
 			return 0
 		}
-		if secs > int64(MaxRetryAfter/time.Second) {
-			return MaxRetryAfter
+		if secs > int64(retryAfterCeiling/time.Second) {
+			return retryAfterCeiling
 		}
 		d = time.Duration(secs) * time.Second
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}
-	return max(0, min(d, MaxRetryAfter))
+	return max(0, min(d, retryAfterCeiling))
 }
 
 // sleepCtx waits d or until ctx is done, whichever comes first.

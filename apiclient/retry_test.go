@@ -120,7 +120,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"0", 0},
 		{"-5", 0},
 		{"120", 120 * time.Second},
-		{"86400", MaxRetryAfter},
+		{"86400", 24 * time.Hour},
+		{"9999999999", retryAfterCeiling},
 		{"99999999999999999999", 0}, // overflows: malformed
 		{"1.5", 0},
 		{"soon", 0},
@@ -128,7 +129,7 @@ func TestParseRetryAfter(t *testing.T) {
 		{"Sat, 01 Mar 2025 12:00:10 GMT", 10 * time.Second},
 		{"Saturday, 01-Mar-25 12:00:10 GMT", 10 * time.Second}, // RFC 850
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{now.Add(time.Hour).Format(http.TimeFormat), MaxRetryAfter},
+		{now.Add(time.Hour).Format(http.TimeFormat), time.Hour},
 	}
 	for _, tt := range tests {
 		if got := ParseRetryAfter(tt.v, now); got != tt.want {

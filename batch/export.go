@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -55,7 +57,8 @@ type ExportConfig struct {
 	State string
 	Full  bool
 
-	state *exportState // read by Export
+	state  *exportState // read by Export
+	direct bool         // Output is a device or a named pipe: written in place
 }
 
 // Export lists the customers as a stream and writes those that pass the
@@ -69,11 +72,16 @@ type ExportConfig struct {
 // is retried; on stdout the rows already written cannot be taken back.
 func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 	start := time.Now()
-	var warnings []string
+	if cfg.Output != "" && cfg.Output != "-" {
+		cfg.direct = isDirect(cfg.Output)
+		if err := checkOutput(NamedPath{Name: "-o", Path: cfg.Output, Flag: "-o"}, true); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.State != "" {
-		unlock, err := lockState(cfg.State, func(w string) { warnings = append(warnings, w) })
+		unlock, err := lockState(cfg.State)
 		if err != nil {
-			return nil, &InputError{Err: err}
+			return nil, err
 		}
 		defer unlock()
 		cfg.state = &exportState{}
@@ -83,11 +91,7 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 			}
 		}
 	}
-	sum, err := exportRetry(ctx, cfg, start)
-	if sum != nil {
-		sum.Warnings = append(warnings, sum.Warnings...)
-	}
-	return sum, err
+	return exportRetry(ctx, cfg, start)
 }
 
 // exportRetry is Export after the state is read: one attempt, and a
@@ -95,7 +99,8 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 func exportRetry(ctx context.Context, cfg ExportConfig, start time.Time) (*Summary, error) {
 	sum, err, lerr := exportOnce(ctx, cfg, start)
 	toStdout := cfg.Output == "" || cfg.Output == "-"
-	if lerr != nil && errors.Is(lerr, apiclient.ErrTransport) && !toStdout && ctx.Err() == nil {
+	// Rows written to stdout, a device or a pipe cannot be taken back.
+	if lerr != nil && errors.Is(lerr, apiclient.ErrTransport) && !toStdout && !cfg.direct && ctx.Err() == nil {
 		n := sum.Rows
 		sum, err, _ = exportOnce(ctx, cfg, start)
 		if sum != nil {
@@ -115,7 +120,10 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 			format = formats.FormatCSV
 		} else {
 			f, err := formats.DetectFormat(cfg.Output)
-			if err != nil {
+			switch {
+			case err != nil && cfg.direct:
+				f = formats.FormatCSV // /dev/null, a pipe: as stdout
+			case err != nil:
 				return nil, &InputError{Err: err}, nil
 			}
 			format = f
@@ -143,10 +151,20 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 		out    io.Writer
 		atomic *formats.AtomicFile
 	)
-	if toStdout {
+	switch {
+	case toStdout:
 		out = cfg.Stdout
 		sum.Output = "stdout"
-	} else {
+	case cfg.direct:
+		// A device or a named pipe: written in place, never renamed over.
+		f, err := openDirect(ctx, cfg.Output)
+		if err != nil {
+			return nil, err, nil
+		}
+		defer f.Close()
+		out = f
+		sum.Output = cfg.Output
+	default:
 		af, err := formats.CreateAtomic(cfg.Output)
 		if err != nil {
 			return nil, &InputError{Err: fmt.Errorf("cannot write %s: %w", cfg.Output, err)}, nil
@@ -229,6 +247,22 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 	}
 	sum.finish(start)
 	return sum, nil, nil
+}
+
+// openDirect opens a device or a named pipe for writing without ever
+// waiting for it: a pipe that no process reads is refused at once
+// (O_NONBLOCK), and a write blocked on a pipe whose reader stopped
+// reading ends when ctx does.
+func openDirect(ctx context.Context, path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, syscall.ENXIO) {
+		return nil, inputErr("-o %s is a named pipe that no process reads from; start its reader first", path)
+	}
+	if err != nil {
+		return nil, inputErr("cannot write %s: %v", path, err)
+	}
+	context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Now()) })
+	return f, nil
 }
 
 // Export's pipeline: a batch holds up to exportBatchRows customers (or

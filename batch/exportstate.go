@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"aivabatch/apiclient"
@@ -150,52 +148,19 @@ func (w *watermark) state(n int) *exportState {
 	return s
 }
 
-// LockPath is the lock file of an incremental export's state file.
-func LockPath(state string) string { return state + ".lock" }
-
-// lockState takes the lock beside the state file, created exclusively and
-// holding this process's pid, so that two exports on one state cannot
-// both move the watermark. A lock whose pid is not running (a killed
-// run) is taken over, and warn says so. The returned func releases it.
-func lockState(state string, warn func(string)) (func(), error) {
-	lp := LockPath(state)
-	for attempt := 0; ; attempt++ {
-		f, err := os.OpenFile(lp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err == nil {
-			pid := strconv.Itoa(os.Getpid())
-			_, werr := f.WriteString(pid + "\n")
-			if cerr := f.Close(); werr == nil {
-				werr = cerr
-			}
-			if werr != nil {
-				os.Remove(lp)
-				return nil, fmt.Errorf("--state: writing the lock %s: %w", lp, werr)
-			}
-			return func() {
-				// Only our own lock: never one a later run took over.
-				if b, err := os.ReadFile(lp); err == nil && strings.TrimSpace(string(b)) == pid {
-					os.Remove(lp)
-				}
-			}, nil
-		}
-		if !errors.Is(err, os.ErrExist) || attempt > 0 {
-			return nil, fmt.Errorf("--state: cannot create the lock %s: %w", lp, err)
-		}
-		b, rerr := os.ReadFile(lp)
-		if rerr != nil {
-			return nil, fmt.Errorf("--state: %s exists but cannot be read (%v): another export may be running on %s; delete the lock once it is not", lp, rerr, state)
-		}
-		pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
-		if perr == nil && pid > 0 && processRunning(pid) {
-			return nil, fmt.Errorf("--state: another export (pid %d) is running on %s (lock %s); wait for it to finish, or delete the lock if that process is not an aivabatch export", pid, state, lp)
-		}
-		what := fmt.Sprintf("pid %d is not running", pid)
-		if perr != nil || pid <= 0 {
-			what = fmt.Sprintf("it holds no pid (%q)", strings.TrimSpace(string(b)))
-		}
-		warn(fmt.Sprintf("took over the stale lock %s: %s (an earlier export was killed; its state was not changed)", lp, what))
-		if err := os.Remove(lp); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("--state: removing the stale lock %s: %w", lp, err)
-		}
+// lockState takes the kernel lock beside the state file (LockPath), so
+// that two exports on one state cannot both move the watermark. A
+// second export refuses at once, naming the pid of the one that runs;
+// the lock of a killed export is released by the kernel, never taken
+// over by guessing from a pid. The returned func releases it.
+func lockState(state string) (func(), error) {
+	unlock, err := lockFile(LockPath(state))
+	var le *LockedError
+	if errors.As(err, &le) {
+		return nil, lockedMessage(le, "--state "+state)
 	}
+	if err != nil {
+		return nil, inputErr("--state: %v", err)
+	}
+	return unlock, nil
 }

@@ -31,6 +31,9 @@ type InputConfig struct {
 	// Outputs are the caller's other files (--summary-json): none may be
 	// the input, the report or one another (CheckDistinct).
 	Outputs []NamedPath
+	// Inputs are the other files the run reads (standard input when it
+	// is a file, the token file, the job file): no output may be one.
+	Inputs []NamedPath
 	// Skip leaves out the first Skip data rows and Limit (0 = no limit)
 	// takes at most that many after them (--skip, --limit): a first try
 	// on a few rows. Import reports the rows left out as not_attempted,

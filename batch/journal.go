@@ -45,6 +45,9 @@ type journal struct {
 	stop chan struct{}
 	done chan struct{}
 	err  error
+	// beforeFlush, when set, runs before each flush (the undo file goes
+	// to the OS first: see undoWriter).
+	beforeFlush func()
 }
 
 // openJournal opens the journal at path for appending (a resumed run
@@ -77,6 +80,7 @@ func (j *journal) flusher() {
 		select {
 		case <-t.C:
 			j.mu.Lock()
+			j.hook()
 			if err := j.w.Flush(); err != nil && j.err == nil {
 				j.err = err
 			}
@@ -111,12 +115,19 @@ func (j *journal) write(e journalEntry, flush bool) error {
 		return err
 	}
 	if flush {
+		j.hook()
 		if err := j.w.Flush(); err != nil {
 			j.err = err
 			return err
 		}
 	}
 	return nil
+}
+
+func (j *journal) hook() {
+	if j.beforeFlush != nil {
+		j.beforeFlush()
+	}
 }
 
 // close flushes and closes; remove deletes the file too (the finished
@@ -126,6 +137,7 @@ func (j *journal) close(remove bool) error {
 	<-j.done
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.hook()
 	err := j.w.Flush()
 	if cerr := j.f.Close(); err == nil {
 		err = cerr

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 )
@@ -8,9 +9,39 @@ import (
 // NamedPath is a file a run reads or writes, for CheckDistinct: Name is
 // what the user knows it by ("the input", "--report", "the journal"),
 // Flag the option that moves it ("--report" for the journal too; "" for
-// the input).
+// a file the run reads: the input, the token file, the job file).
+// Info, when set, is the file itself for an input that has no path
+// (standard input redirected from a file).
 type NamedPath struct {
 	Name, Path, Flag string
+	Info             os.FileInfo
+	// Direct: the output may be a device or a named pipe, written in
+	// place (export's -o); CheckOutputs refuses those otherwise.
+	Direct bool
+}
+
+// label is how a message names the file: "--report r.csv", "standard
+// input".
+func (p NamedPath) label() string {
+	if p.Path == "" || p.Path == "-" {
+		return p.Name
+	}
+	return p.Name + " " + p.Path
+}
+
+// StdinPath is standard input as an input of CheckDistinct when it is a
+// regular file (a < redirect): an output that is that file would destroy
+// what is being read. Otherwise (a terminal, a pipe) ok is false.
+func StdinPath(stdin any) (p NamedPath, ok bool) {
+	f, isFile := stdin.(*os.File)
+	if !isFile || f == nil {
+		return p, false
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return p, false
+	}
+	return NamedPath{Name: "standard input", Info: fi}, true
 }
 
 // CheckDistinct returns an *InputError naming both paths when two of
@@ -22,14 +53,17 @@ type NamedPath struct {
 func CheckDistinct(paths ...NamedPath) error {
 	var files []NamedPath
 	for _, p := range paths {
-		if p.Path != "" && p.Path != "-" {
+		if p.Info != nil || p.Path != "" && p.Path != "-" {
 			files = append(files, p)
 		}
 	}
 	for i := range files {
 		for j := i + 1; j < len(files); j++ {
 			a, b := files[i], files[j]
-			if !SameFile(a.Path, b.Path) {
+			if a.Flag == "" && b.Flag == "" {
+				continue // two files read: no harm
+			}
+			if !sameNamed(a, b) {
 				continue
 			}
 			fix := b.Flag
@@ -38,12 +72,92 @@ func CheckDistinct(paths ...NamedPath) error {
 				fix = b.Flag
 			}
 			if a.Flag == "" {
-				return inputErr("%s %s is the same file as %s %s: writing it would overwrite %s; give %s another path", b.Name, b.Path, a.Name, a.Path, a.Name, fix)
+				return inputErr("%s is the same file as %s: writing it would overwrite %s; give %s another path", b.label(), a.label(), a.Name, fix)
 			}
-			return inputErr("%s %s and %s %s are the same file: one would overwrite the other; give %s another path", a.Name, a.Path, b.Name, b.Path, fix)
+			return inputErr("%s and %s are the same file: one would overwrite the other; give %s another path", a.label(), b.label(), fix)
 		}
 	}
 	return nil
+}
+
+// sameNamed is SameFile, also for a file known only by its FileInfo.
+func sameNamed(a, b NamedPath) bool {
+	if a.Info == nil && b.Info == nil {
+		return SameFile(a.Path, b.Path)
+	}
+	ia, ib := a.Info, b.Info
+	var err error
+	if ia == nil {
+		ia, err = os.Stat(followDangling(a.Path))
+	}
+	if ib == nil && err == nil {
+		ib, err = os.Stat(followDangling(b.Path))
+	}
+	return err == nil && os.SameFile(ia, ib)
+}
+
+// CheckOutputs refuses, before any request, an output the run could
+// not write or should not: one that is a directory, a device or a named
+// pipe (writing the report into a pipe nobody reads would wait forever;
+// a rename would replace it), or whose directory is missing or not
+// writable. Inputs (Flag "") and stdout ("-") are left out; export's -o,
+// which may be a device or a pipe, is marked Direct.
+func CheckOutputs(paths ...NamedPath) error {
+	for _, p := range paths {
+		if p.Flag == "" || p.Path == "" || p.Path == "-" {
+			continue
+		}
+		if err := checkOutput(p, p.Direct); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkOutput is CheckOutputs for one path; devices (and named pipes)
+// are allowed when direct.
+func checkOutput(p NamedPath, direct bool) error {
+	st, err := os.Stat(p.Path)
+	switch {
+	case err == nil && st.IsDir():
+		return inputErr("%s is a directory; give a file path such as %s", p.label(), filepath.Join(p.Path, filepath.Base(p.Path)+".csv"))
+	case err == nil && !st.Mode().IsRegular():
+		if direct {
+			return nil
+		}
+		return inputErr("%s is not a regular file (%s): it must be a file the run can write and read back; give a file path", p.label(), fileKind(st.Mode()))
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return inputErr("%s: %v", p.label(), err)
+	}
+	dir := filepath.Dir(p.Path)
+	ds, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return inputErr("%s: the directory %s does not exist; create it or give another path with %s", p.label(), dir, p.Flag)
+	case err != nil:
+		return inputErr("%s: %v", p.label(), err)
+	case !ds.IsDir():
+		return inputErr("%s: %s is not a directory; give another path with %s", p.label(), dir, p.Flag)
+	}
+	if err := dirWritable(dir); err != nil {
+		return inputErr("%s: cannot write in the directory %s (%v); give another path with %s", p.label(), dir, err, p.Flag)
+	}
+	return nil
+}
+
+// fileKind names what a file that is not regular is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
 }
 
 // SameFile reports whether a and b name the same file. Existing files are
@@ -100,22 +214,40 @@ func followDangling(p string) string {
 	return p
 }
 
-// checkImportPaths is CheckDistinct over every file an import reads or
-// writes, once the report path is settled.
+// checkImportPaths is CheckDistinct and CheckOutputs over every file an
+// import reads or writes, once the report path is settled.
 func checkImportPaths(cfg *ImportConfig, report string) error {
-	paths := []NamedPath{{"the input", cfg.Path, ""}, {"the report", report, "--report"},
-		{"the journal", JournalPath(report), "--report"}, {"the run record", RunsPath(report), "--report"},
-		{"--undo", cfg.Undo, "--undo"}}
-	return CheckDistinct(append(paths, cfg.Outputs...)...)
+	paths := []NamedPath{{Name: "the input", Path: cfg.Path}, {Name: "the report", Path: report, Flag: "--report"},
+		{Name: "the journal", Path: JournalPath(report), Flag: "--report"}, {Name: "the run record", Path: RunsPath(report), Flag: "--report"},
+		{Name: "the report's lock", Path: LockPath(report), Flag: "--report"},
+		{Name: "--undo", Path: cfg.Undo, Flag: "--undo"}}
+	paths = append(append(paths, cfg.Outputs...), cfg.Inputs...)
+	if err := CheckDistinct(paths...); err != nil {
+		return err
+	}
+	return CheckOutputs(paths...)
 }
 
-// checkInputPaths is CheckDistinct over the input, the report and the
-// caller's other outputs (validate; import adds more in checkImportPaths).
+// checkInputPaths is CheckDistinct and CheckOutputs over the input, the
+// report and the caller's other files (validate; import adds more in
+// checkImportPaths).
 func checkInputPaths(cfg *InputConfig, report string) error {
-	return CheckDistinct(append([]NamedPath{{"the input", cfg.Path, ""}, {"the report", report, "--report"}}, cfg.Outputs...)...)
+	paths := append([]NamedPath{{Name: "the input", Path: cfg.Path}, {Name: "the report", Path: report, Flag: "--report"}}, cfg.Outputs...)
+	paths = append(paths, cfg.Inputs...)
+	if err := CheckDistinct(paths...); err != nil {
+		return err
+	}
+	return CheckOutputs(paths...)
 }
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// isDirect tells an output written in place rather than replaced: one
+// that exists and is a device or a named pipe (-o /dev/null, a FIFO).
+func isDirect(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir() && !st.Mode().IsRegular()
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"aivabatch/apiclient"
 	"aivabatch/formats"
 )
 
@@ -166,6 +167,8 @@ func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 	return &reportWriter{f: f, gz: gz, w: w, keep: keep, line: make([]string, len(cols))}, nil
 }
 
+// Write writes one outcome. Token-shaped words (a token pasted into a
+// cell, or echoed in a server's message) are hidden, as on stderr.
 func (rw *reportWriter) Write(o *Outcome) error {
 	l := rw.line
 	l[0] = strconv.Itoa(o.Num)
@@ -175,7 +178,7 @@ func (rw *reportWriter) Write(o *Outcome) error {
 	if o.HTTPStatus != 0 {
 		l[3] = strconv.Itoa(o.HTTPStatus)
 	}
-	l[4] = o.Error
+	l[4] = apiclient.RedactTokens(o.Error)
 	l[5] = o.Changes
 	if o.From != "" {
 		if l[5] != "" {
@@ -183,9 +186,10 @@ func (rw *reportWriter) Write(o *Outcome) error {
 		}
 		l[5] += o.From
 	}
+	l[5] = apiclient.RedactTokens(l[5])
 	for k, i := range rw.keep {
 		if i < len(o.Cells) {
-			l[6+k] = o.Cells[i]
+			l[6+k] = apiclient.RedactTokens(o.Cells[i])
 		} else {
 			l[6+k] = ""
 		}
@@ -193,14 +197,18 @@ func (rw *reportWriter) Write(o *Outcome) error {
 	return rw.w.Write(l)
 }
 
-// Close flushes the report and closes the file.
+// Close flushes the report, syncs it and its directory to the disk (the
+// journal is removed after it: see durable.go) and closes the file.
 func (rw *reportWriter) Close() error {
 	err := rw.w.Close()
 	if gerr := rw.gz(); err == nil {
 		err = gerr
 	}
-	if cerr := rw.f.Close(); err == nil {
+	if cerr := syncClose(rw.f); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = syncDirOf(rw.f.Name())
 	}
 	return err
 }
@@ -232,6 +240,8 @@ type Summary struct {
 	// ReportRows is how many rows reached the report when writing it
 	// failed part way (0 otherwise: then every row is in it).
 	ReportRows int `json:"report_rows,omitempty"`
+	// UndoError says why the undo file (--undo) is incomplete, when it is.
+	UndoError string `json:"undo_error,omitempty"`
 }
 
 const maxFirstErrors = 10
@@ -330,14 +340,13 @@ func (im *importer) record(j *job) error {
 	if res == ResultSkipped && j.plan.result != "" {
 		res = j.plan.result
 	}
+	// A row settled without a call (a create of the interrupted run
+	// found by email) has its undo line written here, before its
+	// outcome is journaled, as a sent row has in journalDone.
+	im.addUndo(j)
 	if confirmed(res) && !im.cfg.DryRun && !j.journaled {
 		if err := im.journal.add(journalEntry{Row: o.Num, Result: res, ID: o.CustomerID, Hash: j.hash}); err != nil {
 			return fmt.Errorf("writing the journal: %w", err)
-		}
-	}
-	if im.undo != nil && !im.cfg.DryRun {
-		if err := im.undo.add(o, &j.plan); err != nil {
-			return fmt.Errorf("writing the undo file: %w", err)
 		}
 	}
 	return nil

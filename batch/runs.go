@@ -74,8 +74,12 @@ func appendRun(report string, r runRecord) error {
 	}
 	b, _ := json.Marshal(r)
 	_, err = f.Write(append(b, '\n'))
-	if cerr := f.Close(); err == nil {
+	// On the disk before the journal is removed (durable.go).
+	if cerr := syncClose(f); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = syncDirOf(f.Name())
 	}
 	return err
 }

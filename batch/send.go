@@ -91,6 +91,15 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if err := checkImportPaths(&cfg, in.report); err != nil {
 		return nil, err
 	}
+	if !cfg.DryRun {
+		// One run per report: a second import or resume would read the
+		// journal the first one writes and send its rows again.
+		unlock, err := lockReport(in.report)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 
 	var prev *previous
 	if jp := JournalPath(in.report); !cfg.Resume && !cfg.DryRun && fileExists(jp) {
@@ -134,12 +143,13 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		return nil, err
 	}
 	var undo *undoWriter
-	if cfg.Undo != "" {
-		if undo, err = openUndo(cfg.Undo); err != nil {
+	if cfg.Undo != "" && !cfg.DryRun {
+		if undo, err = openUndo(cfg.Undo, cfg.Resume); err != nil {
 			jr.close(false)
 			rw.Close()
 			return nil, err
 		}
+		jr.setBeforeFlush(func() { undo.flush() })
 	}
 
 	sum := newSummary("import")
@@ -186,27 +196,37 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	close(finished)
 	im.idx.close()
 
+	// The report, the undo file and the run record are synced to the
+	// disk (file, then directory) before the journal is removed: after
+	// a power cut, what --resume and the re-run guard need is there.
 	if undo != nil {
-		if err := undo.close(); err != nil && runErr == nil {
-			runErr = fmt.Errorf("writing the undo file %s: %w", cfg.Undo, err)
+		if err := undo.close(); err != nil {
+			sum.UndoError = err.Error()
+			if runErr == nil {
+				runErr = &AbortedError{Reason: fmt.Sprintf("could not write the undo file %s (%v): it does not hold every change of this run; free space or fix the path, then run again with --resume", cfg.Undo, err)}
+			}
 		}
 	}
 	rerr := rw.Close()
 	if im.reportErr != nil {
 		rerr = im.reportErr
 	}
-	complete := runErr == nil && rerr == nil
+	complete := runErr == nil && rerr == nil && im.undoFailed() == nil
 	// A run stopped during its settle wait resolved nothing: the journal
 	// must stay, with the interrupted run's intents, for the next resume.
 	keepDoubt := prev != nil && prev.creates > 0 && !im.settled
-	if jerr := jr.close(complete && !keepDoubt); jerr != nil && runErr == nil {
-		runErr = fmt.Errorf("writing the journal: %w", jerr)
-	}
 	if complete && !keepDoubt && !cfg.DryRun {
 		rec := runRecord{Finished: time.Now().UTC(), Input: cfg.Path, Fingerprint: fp, Rows: sum.Rows, Counts: sum.Counts}
-		if err := appendRun(in.report, rec); err != nil && runErr == nil {
-			runErr = fmt.Errorf("recording the finished run in %s: %w", RunsPath(in.report), err)
+		if err := appendRun(in.report, rec); err != nil {
+			// The journal stays: a --resume finishes the job.
+			complete = false
+			if runErr == nil {
+				runErr = fmt.Errorf("recording the finished run in %s: %w", RunsPath(in.report), err)
+			}
 		}
+	}
+	if jerr := jr.close(complete && !keepDoubt); jerr != nil && runErr == nil {
+		runErr = fmt.Errorf("writing the journal: %w", jerr)
 	}
 	if rerr != nil && runErr == nil {
 		runErr = fmt.Errorf("writing the report %s: %w", in.report, rerr)
@@ -267,6 +287,8 @@ type job struct {
 	out  Outcome
 	// journaled: the worker wrote the outcome to the journal already.
 	journaled bool
+	// undone: the row's line of the undo file was written (or needs none).
+	undone bool
 	// refused: the server answered the row's first call with a 4xx, so
 	// it holds nothing of it (the intent is void).
 	refused bool
@@ -585,6 +607,7 @@ func (im *importer) intent(j *job, what string) bool {
 // not when the report reaches it: fewer rows in doubt after a kill.
 func (im *importer) journalDone(j *job) {
 	o := &j.out
+	im.addUndo(j) // before the journal line: see undoWriter
 	e := journalEntry{Row: o.Num, Result: o.Result, ID: o.CustomerID, Hash: j.hash}
 	switch {
 	case confirmed(o.Result):
@@ -594,6 +617,27 @@ func (im *importer) journalDone(j *job) {
 		return
 	}
 	j.journaled = im.journal.add(e) == nil
+}
+
+// addUndo writes the row that reverses j's outcome to the undo file
+// (once per row), before its outcome is journaled. When it cannot, the
+// run stops: a change the undo file does not hold could not be undone.
+func (im *importer) addUndo(j *job) {
+	if im.undo == nil || j.undone {
+		return
+	}
+	j.undone = true
+	if err := im.undo.add(&j.out, &j.plan); err != nil {
+		im.abort("the undo file could not be written", fmt.Sprintf("could not write the undo file %s (%v): the run stopped so that every change it made can still be undone; free space or fix the path, then run again with --resume", im.cfg.Undo, err))
+	}
+}
+
+// undoFailed is the undo file's first write error, if any.
+func (im *importer) undoFailed() error {
+	if im.undo == nil {
+		return nil
+	}
+	return im.undo.failed()
 }
 
 // isRefused tells a 4xx answer: the server did not apply the call.

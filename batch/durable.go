@@ -1,0 +1,42 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// What survives what (README "Crash safety"): a file handed to the OS
+// (write) survives a kill -9 of this process; only a file synced to the
+// disk (fsync), and the directory entry that names it (fsync of the
+// directory), survive a power cut or a kernel crash. The report, the run
+// record (.runs) and the undo file are synced, file then directory,
+// before the journal is removed: the journal is what --resume falls back
+// on, so it may go only once what replaces it is on the disk.
+
+// syncClose syncs f to the disk and closes it.
+func syncClose(f *os.File) error {
+	err := f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncDirOf syncs the directory holding path, so that the file's name
+// (its creation, a rename) survives a power cut. File systems that
+// cannot sync a directory (EINVAL, ENOTSUP) are left as they are.
+func syncDirOf(path string) error {
+	dir := filepath.Dir(path)
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
+		return fmt.Errorf("cannot sync the directory %s: %w", dir, err)
+	}
+	return nil
+}
