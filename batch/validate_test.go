@@ -149,7 +149,7 @@ func TestValidateInputErrors(t *testing.T) {
 		want       []string
 	}{
 		{name: "unknown columns name the fix", path: "../testdata/customers-100.csv",
-			want: []string{"Phone 1", "Customer Id", `--map "Phone 1=phone"`, "--ignore-unknown"}},
+			want: []string{"Phone 1", "Customer Id", `--map "Phone 1,Phone 2=phone"`, "--ignore-unknown"}},
 		{name: "empty file", path: write("empty.csv", ""), want: []string{"empty"}},
 		{name: "missing file", path: filepath.Join(dir, "nope.csv"), want: []string{"nope.csv"}},
 		{name: "report would overwrite input", path: write("x.csv", "name,email\n")},
