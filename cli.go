@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -200,6 +201,8 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 // inputFlags are the reading and mapping flags of validate and import.
 type inputFlags struct {
 	format, sheet, delimiter, encoding string
+	headerRow                          int
+	footerRows                         string
 	maps                               multiFlag
 	ignoreUnknown                      bool
 	report, summaryJSON                string
@@ -212,7 +215,9 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet to read (default: the first sheet)")
 	fs.StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: one character, or "tab" (default: sniffed from the header among , ; tab |)`)
 	fs.StringVar(&f.encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252 or latin1 (auto falls back to windows-1252 when the file is not UTF-8)")
-	fs.Var(&f.maps, "map", `rename a column: "Source Column=field", or "Source Column=-" to ignore it (repeatable)`)
+	fs.IntVar(&f.headerRow, "header-row", 0, "CSV line that holds the header (default: the first line, or the first line naming fields after a preamble of one-cell lines)")
+	fs.StringVar(&f.footerRows, "footer-rows", "auto", `CSV lines at the end that are a footer, left out: a number (0: none), or "auto" for one-cell lines after a blank line`)
+	fs.Var(&f.maps, "map", `rename a column: "Source Column=field", "Source Column=-" to ignore it, or "Phone,Mobile=phone" to take the first non-blank of several columns (repeatable)`)
 	fs.BoolVar(&f.ignoreUnknown, "ignore-unknown", false, "ignore columns that match no customer field instead of stopping")
 	fs.StringVar(&f.report, "report", "", "report path; its extension picks the format (default: <input dir>/<input stem>.report.<input ext>; validate: <stem>.validate.<ext>)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this path")
@@ -234,6 +239,19 @@ func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
 	}
 	cfg.Reader.Format = format
 	cfg.Reader.Sheet = f.sheet
+	if f.headerRow < 0 {
+		return cfg, usagef("--header-row %d: give the line number of the header, 1 or more", f.headerRow)
+	}
+	cfg.Reader.HeaderRow = f.headerRow
+	switch n, err := strconv.Atoi(strings.TrimSpace(f.footerRows)); {
+	case strings.EqualFold(strings.TrimSpace(f.footerRows), "auto"):
+	case err != nil || n < 0:
+		return cfg, usagef(`--footer-rows %q: give a number of lines (0 for none), or "auto"`, f.footerRows)
+	case n == 0:
+		cfg.Reader.FooterRows = -1
+	default:
+		cfg.Reader.FooterRows = n
+	}
 	switch d := f.delimiter; {
 	case d == "":
 	case strings.EqualFold(d, "tab") || d == `\t`:

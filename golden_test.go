@@ -44,6 +44,22 @@ func TestValidateRealFilesGolden(t *testing.T) {
 		{name: "headerless", file: "headerless.csv", wantExit: exitInput},
 		{name: "empty-first-sheet", file: "empty-first-sheet.xlsx", wantExit: exitInput},
 		{name: "workbook-named-csv", file: "workbook-named.csv", wantExit: exitInput},
+		// The seven layouts of issue 18: the first message, then its
+		// printed flags followed.
+		{name: "linkedin-connections", file: "linkedin-connections.csv", wantExit: exitInput},
+		{name: "linkedin-connections.fixed", file: "linkedin-connections.csv", args: []string{"--ignore-unknown"}, wantExit: exitRowProblems, report: true},
+		{name: "salesforce-contacts-report", file: "salesforce-contacts-report.csv", wantExit: exitInput},
+		{name: "salesforce-contacts-report.fixed", file: "salesforce-contacts-report.csv", args: []string{"--map", "Phone,Mobile=phone", "--ignore-unknown"}, report: true},
+		{name: "square-customers", file: "square-customers.csv", wantExit: exitInput},
+		{name: "square-customers.fixed", file: "square-customers.csv", args: []string{"--ignore-unknown"}, wantExit: exitRowProblems, report: true},
+		{name: "xero-contacts", file: "xero-contacts.csv", wantExit: exitInput},
+		{name: "xero-contacts.fixed", file: "xero-contacts.csv", args: []string{"--map", "PhoneNumber,MobileNumber=phone", "--ignore-unknown"}, wantExit: exitRowProblems, report: true},
+		{name: "excel-de-kunden", file: "excel-de-kunden.csv", wantExit: exitInput},
+		{name: "excel-de-kunden.fixed", file: "excel-de-kunden.csv", args: []string{"--ignore-unknown"}, wantExit: exitRowProblems, report: true},
+		{name: "zoho-contacts", file: "zoho-contacts.csv", wantExit: exitInput},
+		{name: "zoho-contacts.fixed", file: "zoho-contacts.csv", args: []string{"--map", "Email,Secondary Email=email", "--map", "Phone,Mobile=phone", "--ignore-unknown"}, report: true},
+		{name: "mailchimp-members", file: "mailchimp-members.csv", wantExit: exitInput},
+		{name: "mailchimp-members.fixed", file: "mailchimp-members.csv", args: []string{"--ignore-unknown"}, wantExit: exitRowProblems, report: true},
 	}
 	timing := regexp.MustCompile(` in [0-9.]+[µa-z]+ \([0-9]+ rows/s\)`)
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -90,26 +91,85 @@ func (c *command) applyJob(args []string) error {
 		return usagef("--job %s is not a regular file; give the path of a TOML job file (aivabatch validate --write-job PATH writes one)", path)
 	}
 	var doc map[string]any
-	md, err := toml.DecodeFile(path, &doc)
+	text, err := readJobFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return usagef("--job %s does not exist; give the path of a TOML job file (aivabatch validate --write-job PATH writes one)", path)
+		}
+		return err
+	}
+	md, err := toml.Decode(text, &doc)
 	if err != nil {
 		var pe toml.ParseError
 		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return usagef("--job %s does not exist; give the path of a TOML job file (aivabatch validate --write-job PATH writes one)", path)
 		case errors.As(err, &pe):
 			return usagef("--job %s: line %d: %s", path, pe.Position.Line, redactTokens(pe.Message))
 		}
 		return usagef("--job %s: %v", path, redactTokens(err.Error()))
 	}
+	// Each top-level key once, in file order: a table ([map]) and dotted
+	// keys (map."Nm" = "name", reprot.x = 1) are set, or refused by name,
+	// through their first part, like a plain key.
+	done := map[string]bool{}
 	for _, key := range md.Keys() {
-		if len(key) != 1 {
-			continue // a table's entries are read with the table
+		if done[key[0]] {
+			continue
 		}
+		done[key[0]] = true
 		if err := c.setJobKey(path, key[0], doc[key[0]]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxJobBytes is the largest job file read: a job file is a few flags.
+const maxJobBytes = 1 << 20
+
+// readJobFile reads a job file through a size limit, refusing what is not
+// a regular file: /dev/zero, /dev/urandom or a FIFO must not be read for
+// ever (or wait for ever on a writer).
+func readJobFile(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		return "", usagef("--job %s: %v", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return "", usagef("--job %s is not a regular file (it is a %s); give the path of a TOML job file", path, fileKind(st.Mode()))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", usagef("--job %s: %v", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxJobBytes+1))
+	if err != nil {
+		return "", usagef("--job %s: %v", path, err)
+	}
+	if len(data) > maxJobBytes {
+		return "", usagef("--job %s is larger than %d KiB; a job file holds a command's flags, a few lines", path, maxJobBytes>>10)
+	}
+	return string(data), nil
+}
+
+// fileKind names what a non-regular file is, for a message.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	}
+	return "special file"
 }
 
 // tokenKeyWords are what a key that would hold the token looks like.

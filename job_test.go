@@ -128,6 +128,10 @@ func TestJobFileErrors(t *testing.T) {
 		{name: "list for one value", cmd: "validate", job: `mode = ["create", "update"]`, wantErr: []string{"mode takes one value, not a list"}},
 		{name: "syntax", cmd: "validate", job: `mode = `, wantErr: []string{"line 1"}},
 		{name: "job in a job", cmd: "validate", job: `job = "other.toml"`, wantErr: []string{"job cannot be set in a job file"}},
+		{name: "dotted unknown key", cmd: "validate", job: `reprot.x = 1`, wantErr: []string{`unknown key "reprot"`, `the closest is "report"`}},
+		{name: "unknown table", cmd: "validate", job: "[reprot]\nx = 1", wantErr: []string{`unknown key "reprot"`}},
+		{name: "dotted map key", cmd: "validate", job: `map."Nm" = "name"`, wantErr: []string{`--map names the column "Nm", which the file does not have`}},
+		{name: "too large", cmd: "validate", job: "# " + strings.Repeat("x", 1<<20), wantErr: []string{"larger than 1024 KiB"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

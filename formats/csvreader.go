@@ -43,7 +43,20 @@ type csvReader struct {
 	ends    []int
 	recLine int
 	problem *RowError
+
+	// Footer (ReaderOptions.FooterRows): rows read ahead and not given
+	// back yet, an error to give back after them, and the notice.
+	footerRows int
+	pending    []Row
+	pendingErr error
+	blankGap   bool // blank lines came before the row next returned
+	warn       func(string)
 }
+
+// maxFooterLines is how many one-cell lines after a blank line the reader
+// reads ahead to tell a footer ("Grand Totals (8 records)", a copyright
+// line) from rows.
+const maxFooterLines = 10
 
 const (
 	csvInitialBuffer = 64 << 10
@@ -63,11 +76,15 @@ func newCSVReader(src *textSource, closer io.Closer, opts ReaderOptions, format 
 		qLineEnd:  -1,
 		checkUTF8: src.checkUTF8,
 	}
+	r.footerRows, r.warn = opts.FooterRows, opts.Warn
 	if err := r.skipBlankLines(); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, errEmptyFile
 		}
 		return nil, fmt.Errorf("cannot read the input: %w", err)
+	}
+	if err := r.skipPreamble(opts); err != nil {
+		return nil, err
 	}
 	switch {
 	case opts.Delimiter != 0:
@@ -177,12 +194,112 @@ func (r *csvReader) Close() error {
 	return c.Close()
 }
 
-// Next returns the next non-blank record. Row.Cells is a fresh slice for
-// every row. Records whose cells are all blank are skipped.
+// Next returns the next row, leaving out a footer: with FooterRows > 0
+// the last FooterRows rows, with FooterRows == 0 one-cell lines after a
+// blank line at the end of a file whose header has several columns (at
+// most maxFooterLines of them). A footer left out is named in a notice.
 func (r *csvReader) Next() (Row, error) {
+	if len(r.pending) > 0 && (r.footerRows <= 0 || len(r.pending) > r.footerRows) {
+		row := r.pending[0]
+		r.pending = r.pending[1:]
+		return row, nil
+	}
+	if r.pendingErr != nil {
+		return Row{}, r.pendingErr
+	}
+	switch {
+	case r.footerRows > 0:
+		// Keep FooterRows rows read ahead: at the end they are the footer.
+		for len(r.pending) <= r.footerRows {
+			row, err := r.next()
+			if errors.Is(err, io.EOF) {
+				r.footerNotice(r.pending)
+				r.pending = nil
+				r.pendingErr = io.EOF
+				return Row{}, io.EOF
+			}
+			if err != nil {
+				return Row{}, err
+			}
+			r.pending = append(r.pending, row)
+		}
+		return r.Next()
+	case r.footerRows < 0 || r.width < 2:
+		return r.next()
+	}
+	row, err := r.next()
+	if err != nil || !r.blankGap || !oneCell(row) {
+		return row, err
+	}
+	// A footer may start here: read on while the lines are one cell.
+	cand := []Row{row}
+	for len(cand) < maxFooterLines {
+		next, err := r.next()
+		if errors.Is(err, io.EOF) {
+			r.footerNotice(cand)
+			return Row{}, io.EOF
+		}
+		if err != nil || !oneCell(next) {
+			r.pending, r.pendingErr = append(cand[1:], next), err
+			if err != nil {
+				r.pending = cand[1:]
+			}
+			return cand[0], nil
+		}
+		cand = append(cand, next)
+	}
+	r.pending = cand[1:]
+	return cand[0], nil
+}
+
+// oneCell reports whether a row has one non-blank cell at most.
+func oneCell(row Row) bool {
+	n := 0
+	for _, c := range row.Cells {
+		if strings.TrimSpace(c) != "" {
+			n++
+		}
+	}
+	return n <= 1
+}
+
+// footerNotice names the footer lines left out.
+func (r *csvReader) footerNotice(rows []Row) {
+	if len(rows) == 0 || r.warn == nil {
+		return
+	}
+	var texts []string
+	for _, row := range rows {
+		for _, c := range row.Cells {
+			if c = strings.TrimSpace(c); c != "" {
+				if len(texts) < 3 {
+					texts = append(texts, quoteName(c))
+				}
+				break
+			}
+		}
+	}
+	if len(rows) > 3 {
+		texts = append(texts, "…")
+	}
+	what := fmt.Sprintf("line %d", rows[0].Num)
+	if len(rows) > 1 {
+		what = fmt.Sprintf("lines %d to %d", rows[0].Num, rows[len(rows)-1].Num)
+	}
+	r.warn(fmt.Sprintf("%s after the data (%s) are a footer, not rows: left out; if they are rows, give --footer-rows 0", what, strings.Join(texts, ", ")))
+}
+
+// next returns the next non-blank record. Row.Cells is a fresh slice for
+// every row. Records whose cells are all blank are skipped.
+func (r *csvReader) next() (Row, error) {
+	r.blankGap = false
 	for {
+		before := r.line
 		if err := r.readRecord(); err != nil {
 			return Row{}, err
+		}
+		if r.recLine > before {
+			r.blankGap = true
 		}
 		if r.readErr != nil {
 			// The input failed while this record was read: it may be cut
@@ -190,6 +307,7 @@ func (r *csvReader) Next() (Row, error) {
 			return Row{}, fmt.Errorf("line %d: %w", r.recLine, r.readErr)
 		}
 		if r.problem == nil && isBlank(r.rec) {
+			r.blankGap = true
 			continue
 		}
 		if r.problem == nil {
@@ -340,6 +458,108 @@ func (r *csvReader) lineEnd() (nl int, hasNL, ok bool) {
 		}
 		scanned -= before - r.pos
 	}
+}
+
+// maxPreambleLines is how many lines before the header the reader looks
+// at to find it.
+const maxPreambleLines = 20
+
+// skipPreamble moves to the header line: line opts.HeaderRow when given;
+// otherwise, when the first line is one cell that names no field (LinkedIn's
+// "Notes:"), the first line within maxPreambleLines that has several cells
+// one of which names a field, provided every line before it is one cell
+// or blank. A notice says where the header was found.
+func (r *csvReader) skipPreamble(opts ReaderOptions) error {
+	if opts.HeaderRow > 0 {
+		for r.line < opts.HeaderRow {
+			nl, hasNL, ok := r.lineEnd()
+			if !ok || !hasNL {
+				return fmt.Errorf("--header-row %d: the file ends on line %d", opts.HeaderRow, r.line)
+			}
+			r.pos = nl + 1
+			r.line++
+			r.recStart = r.pos
+		}
+		return r.skipBlankLines()
+	}
+	// Look at the first lines as they are in the buffer.
+	for r.end-r.pos < sniffBytes && !r.eof && r.fill() {
+	}
+	data := r.buf[r.pos:r.end]
+	skip, first := 0, ""
+	for n := 0; n < maxPreambleLines && len(data) > 0; n++ {
+		line := data
+		if k := bytes.IndexByte(data, '\n'); k >= 0 {
+			line, data = data[:k], data[k+1:]
+		} else {
+			data = nil
+		}
+		if _, sep := sepLine(line); sep || bytes.Count(line, []byte{'"'})%2 != 0 {
+			return nil // Excel's "sep=" line, or a quoted line break: not worth guessing
+		}
+		cells := splitLine(line, sniffDelimiter(line))
+		named, nonBlank := false, 0
+		for _, c := range cells {
+			if c = strings.TrimSpace(c); c != "" {
+				nonBlank++
+				norm := normalizeName(c)
+				if _, ok := aliases[norm]; ok || readOnlyNames[norm] || reportColumns[strings.ToLower(c)] {
+					named = true
+				}
+			}
+		}
+		switch {
+		case n == 0 && (named || nonBlank > 1):
+			return nil // the first line is the header
+		case n == 0:
+			first = strings.TrimSpace(strings.Join(cells, ""))
+		case nonBlank <= 1:
+		case named:
+			skip = n
+		default:
+			return nil // data, or a header naming no field: not a preamble
+		}
+		if skip > 0 {
+			break
+		}
+	}
+	if skip == 0 {
+		return nil
+	}
+	for k := 0; k < skip; k++ {
+		nl, _, _ := r.lineEnd()
+		r.pos = nl + 1
+		r.line++
+		r.recStart = r.pos
+	}
+	if opts.Warn != nil {
+		lines := fmt.Sprintf("the %d lines before it (%s) are", r.line-1, quoteName(first))
+		if r.line == 2 {
+			lines = fmt.Sprintf("the line before it (%s) is", quoteName(first))
+		}
+		opts.Warn(fmt.Sprintf("the header is on line %d: %s not a header and left out; if the header is on another line, give --header-row N", r.line, lines))
+	}
+	return nil
+}
+
+// splitLine cuts one line into cells at d outside double quotes, with the
+// quotes removed (enough to judge a line, not to read a record).
+func splitLine(line []byte, d byte) []string {
+	var cells []string
+	var cur []byte
+	inQuote := false
+	for _, c := range line {
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case c == d && !inQuote:
+			cells = append(cells, string(cur))
+			cur = cur[:0]
+		default:
+			cur = append(cur, c)
+		}
+	}
+	return append(cells, string(cur))
 }
 
 // skipBlankLines moves past empty lines; io.EOF when nothing is left.

@@ -496,3 +496,104 @@ func TestCellsNotReused(t *testing.T) {
 }
 
 func readFile(p string) ([]byte, error) { return os.ReadFile(p) }
+
+// openCSV opens text as a CSV file with opts, collecting notices.
+func openCSV(t *testing.T, text string, opts ReaderOptions) (RowReader, *[]string) {
+	t.Helper()
+	var notes []string
+	opts.Warn = func(m string) { notes = append(notes, m) }
+	p := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReader(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, &notes
+}
+
+// TestCSVPreamble: LinkedIn's "Notes:" preamble (a one-cell line, a
+// quoted paragraph with commas, a blank line) before the header is left
+// out with a notice naming the header's line; --header-row sets it; a
+// first line that is a header, or data, is never taken for a preamble.
+func TestCSVPreamble(t *testing.T) {
+	data, err := os.ReadFile("../testdata/linkedin-connections.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, notes := openCSV(t, string(data), ReaderOptions{})
+	if h := r.Header(); !reflect.DeepEqual(h, []string{"First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"}) {
+		t.Errorf("header %q", h)
+	}
+	rows := readAll(t, r)
+	if len(rows) != 4 || rows[0].Num != 5 || rows[0].Err != nil || rows[0].Cells[0] != "Ada" {
+		t.Errorf("rows: %d, first %+v", len(rows), rows[0])
+	}
+	if len(*notes) != 1 || !strings.HasPrefix((*notes)[0], `the header is on line 4: the 3 lines before it ("Notes:") are not a header and left out; if the header is on another line, give --header-row N`) {
+		t.Errorf("notices %q", *notes)
+	}
+
+	r, notes = openCSV(t, "Exported 2024\n\nid;Vorname;E-Mail\n1;Jürgen;j@example.de\n", ReaderOptions{HeaderRow: 3})
+	if h := r.Header(); !reflect.DeepEqual(h, []string{"id", "Vorname", "E-Mail"}) || len(*notes) != 0 {
+		t.Errorf("--header-row 3: header %q, notices %q", h, *notes)
+	}
+	if rows := readAll(t, r); len(rows) != 1 || rows[0].Num != 4 || rows[0].Cells[1] != "Jürgen" {
+		t.Errorf("--header-row 3: rows %+v", rows)
+	}
+
+	for _, text := range []string{
+		"email\nana@example.com\n",                      // a one-column file
+		"Title\nAna,ana@example.com\n",                  // data after a one-cell line: no guess
+		"name,email\nAna,ana@example.com\n",             // a plain header
+		"Notes:\n\"a \"\"quoted\nbreak\"\nname,email\n", // a quoted line break: no guess
+	} {
+		r, notes := openCSV(t, text, ReaderOptions{})
+		if first := strings.SplitN(text, "\n", 2)[0]; r.Header()[0] != strings.Split(first, ",")[0] || len(*notes) != 0 {
+			t.Errorf("%q: header %q, notices %q", text, r.Header(), *notes)
+		}
+	}
+}
+
+// TestCSVFooter: a Salesforce report's footer (after a blank line, one
+// cell a line: "Grand Totals (8 records)", a confidentiality line, a
+// copyright line) is left out with a notice, never rows; --footer-rows N
+// leaves out the last N rows, and none with -1 (--footer-rows 0); one-cell
+// lines followed by rows are rows.
+func TestCSVFooter(t *testing.T) {
+	data, err := os.ReadFile("../testdata/salesforce-contacts-report.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, notes := openCSV(t, string(data), ReaderOptions{})
+	rows := readAll(t, r)
+	if len(rows) != 8 {
+		t.Errorf("%d rows, want the 8 contacts", len(rows))
+	}
+	for _, row := range rows {
+		if row.Err != nil {
+			t.Errorf("row %d: %v", row.Num, row.Err)
+		}
+	}
+	if len(*notes) != 1 || !strings.HasPrefix((*notes)[0], `lines 12 to 15 after the data ("Grand Totals (8 records)", "Confidential Information - Do Not Distribute", "Copyright`) {
+		t.Errorf("notices %q", *notes)
+	}
+
+	r, _ = openCSV(t, string(data), ReaderOptions{FooterRows: -1})
+	if rows := readAll(t, r); len(rows) != 11 || rows[8].Err == nil {
+		t.Errorf("--footer-rows 0: %d rows, want 11 with the footer's as row errors", len(rows))
+	}
+
+	text := "name,email\nAna,a@example.com\nBo,b@example.com\nCy,c@example.com\nTotal: 3\n"
+	r, notes = openCSV(t, text, ReaderOptions{FooterRows: 1})
+	if rows := readAll(t, r); len(rows) != 3 || len(*notes) != 1 || !strings.Contains((*notes)[0], `line 5 after the data ("Total: 3")`) {
+		t.Errorf("--footer-rows 1: %d rows, notices %q", len(rows), *notes)
+	}
+
+	text = "name,email\nAna,a@example.com\n\nNote\nBo,b@example.com\n"
+	r, notes = openCSV(t, text, ReaderOptions{})
+	if rows := readAll(t, r); len(rows) != 3 || rows[1].Num != 4 || rows[2].Num != 5 || len(*notes) != 0 {
+		t.Errorf("one-cell line before rows: %+v, notices %q", rows, *notes)
+	}
+}

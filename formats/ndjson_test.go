@@ -3,9 +3,11 @@ package formats
 import (
 	"bytes"
 	"io"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // onlyReader hides Seek, as a pipe would.
@@ -140,5 +142,27 @@ func TestNDJSONLimitsAndErrors(t *testing.T) {
 				checkRows(t, readAll(t, r), tt.wantRows)
 			}
 		})
+	}
+}
+
+// TestNDJSONEndlessDevice: an NDJSON path that is a device which never
+// ends (/dev/urandom) is not scanned to its end for keys: the reader
+// opens after a bounded window, or refuses, at once.
+func TestNDJSONEndlessDevice(t *testing.T) {
+	if _, err := os.Stat("/dev/urandom"); err != nil {
+		t.Skip("no /dev/urandom")
+	}
+	done := make(chan error, 1)
+	go func() {
+		r, err := OpenReader("/dev/urandom", ReaderOptions{Format: FormatNDJSON, Encoding: "utf-8"})
+		if err == nil {
+			r.Close()
+		}
+		done <- err
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("OpenReader(/dev/urandom) still scanning after 30 s")
 	}
 }

@@ -117,7 +117,8 @@ func OpenReader(path string, opts ReaderOptions) (RowReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return nil, openError(path, err)
 	} else if fi.IsDir() {
 		return nil, fmt.Errorf("%s is a directory; give the path of a file", path)
@@ -133,9 +134,22 @@ func OpenReader(path string, opts ReaderOptions) (RowReader, error) {
 		return nil, err
 	}
 	var r RowReader
-	if format == FormatNDJSON {
+	switch {
+	case format == FormatNDJSON && !fi.Mode().IsRegular():
+		// A device or a pipe (/dev/urandom) may never end: its columns
+		// are learnt from a bounded window, as for stdin, never from a
+		// scan of the whole input.
+		var src *textSource
+		if src, err = openText(f, opts, true); err == nil {
+			var nr *ndjsonReader
+			if nr, err = newNDJSONStream(src); err == nil {
+				nr.closer = f
+				r = nr
+			}
+		}
+	case format == FormatNDJSON:
 		r, err = newNDJSONFile(f, f, opts)
-	} else {
+	default:
 		var src *textSource
 		if src, err = openText(f, opts, true); err == nil {
 			r, err = newCSVReader(src, f, opts, format)

@@ -87,6 +87,14 @@ type ReaderOptions struct {
 	// Warn, when set, receives non-fatal notices (such as the encoding
 	// fallback) as one sentence each.
 	Warn func(msg string)
+	// HeaderRow is the CSV/TSV line of the header (--header-row); 0 means
+	// the first line, or past a preamble of one-cell lines the first line
+	// whose cells name fields.
+	HeaderRow int
+	// FooterRows is how many rows at the end of a CSV/TSV file are a
+	// footer, left out (--footer-rows); 0 means one-cell lines after a
+	// blank line at the end, and -1 none.
+	FooterRows int
 }
 
 // Dialect is how a CSV or TSV input is written, so that a file written
