@@ -70,6 +70,9 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	var (
 		readErr error
 		lastRow int // the last row read
+		// Valid rows without a name that only an email match can take
+		// (written by the duplicates goroutine alone until g.Wait).
+		nameless, firstNameless int
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	send := func(ch chan<- *vbatch, b *vbatch) error {
@@ -153,6 +156,11 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 				o := Outcome{Num: rec.Num, Cells: rec.Cells, Result: ResultValid, From: rec.source()}
 				if !rec.Valid() {
 					o.Result, o.Error = ResultInvalid, rec.ErrorText()
+				} else if rec.NeedsMatch(cfg.MatchEmail) {
+					if nameless == 0 {
+						firstNameless = rec.Num
+					}
+					nameless++
 				}
 				b.outs[i] = o
 			}
@@ -194,6 +202,13 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	}
 	if cerr := rw.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing the report %s: %w", in.report, cerr)
+	}
+	if nameless > 0 {
+		what := fmt.Sprintf("%d valid rows have no name (the first: row %d): they", nameless, firstNameless)
+		if nameless == 1 {
+			what = fmt.Sprintf("row %d has no name: it", firstNameless)
+		}
+		sum.Warnings = append(sum.Warnings, what+" can only update a customer found by email; where the tenant has no customer with that email, import reports the row invalid (a name is required to create)")
 	}
 	sum.finish(start)
 	return sum, err
@@ -342,6 +357,14 @@ func (r *Record) Creates(matchEmail bool) bool {
 		return r.ID == "" && (!matchEmail || r.Email == "")
 	}
 	return false
+}
+
+// NeedsMatch reports whether a valid row can only update a customer found
+// by email: an upsert without id or name. Offline that is fine; at import
+// a row whose email the tenant does not hold would create, and is then
+// invalid for want of a name.
+func (r *Record) NeedsMatch(matchEmail bool) bool {
+	return matchEmail && r.Action == ActionUpsert && r.ID == "" && r.Email != "" && r.get(pName) == ""
 }
 
 // ValidatorOptions configures NewValidator.
