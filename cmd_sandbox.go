@@ -17,7 +17,9 @@ import (
 func runSandbox(ctx context.Context, args []string, io *IO) error {
 	var (
 		addr, data, idStyle           string
-		reset                         bool
+		reset, listNoID, createNoID   bool
+		throttleRate                  float64
+		retryAfter                    time.Duration
 		latency, jitter               time.Duration
 		rateBurst                     int
 		failRate, rateLimit, dropRate float64
@@ -32,6 +34,10 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 	c.fs.DurationVar(&latency, "latency", 0, "added to every request (e.g. 20ms)")
 	c.fs.DurationVar(&jitter, "latency-jitter", 0, "a further random latency of up to this much per request (e.g. 400ms: latency to latency+400ms)")
 	c.fs.StringVar(&idStyle, "id-style", sandbox.IDUUID, "shape of new ids: "+strings.Join(sandbox.IDStyles, ", ")+" (clients must assume none)")
+	c.fs.BoolVar(&listNoID, "fault-list-no-id", false, "fault: send the list's customers without \"id\" and \"_id\"")
+	c.fs.BoolVar(&createNoID, "fault-create-no-id", false, "fault: answer creates 201 without \"id\" and \"_id\"")
+	c.fs.Float64Var(&throttleRate, "fault-throttle-rate", 0, "fault: share of requests answered 429 whatever the rate (0..1), with --fault-retry-after")
+	c.fs.DurationVar(&retryAfter, "fault-retry-after", 0, "the Retry-After of --fault-throttle-rate's 429s (e.g. 24h)")
 	c.fs.IntVar(&rateBurst, "rate-burst", 0, "requests the --rate-limit bucket holds (0 = one second's worth)")
 	c.fs.Float64Var(&failRate, "fail-rate", 0, "share of requests answered 500 (0..1)")
 	c.fs.Float64Var(&rateLimit, "rate-limit", 0, "requests per second per tenant beyond which 429 with Retry-After is sent (0 = none)")
@@ -49,7 +55,7 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 	if data == "" && derr != nil {
 		return usagef("%v; pass --data FILE", derr)
 	}
-	for name, p := range map[string]float64{"--fail-rate": failRate, "--drop-rate": dropRate} {
+	for name, p := range map[string]float64{"--fail-rate": failRate, "--drop-rate": dropRate, "--fault-throttle-rate": throttleRate} {
 		if p < 0 || p > 1 {
 			return usagef("%s must be between 0 and 1", name)
 		}
@@ -64,7 +70,8 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 		}
 	}
 	os.MkdirAll(filepath.Dir(data), 0o700)
-	srv, err := sandbox.New(sandbox.Options{DataFile: data, IDStyle: idStyle, Latency: latency, LatencyJitter: jitter, RateBurst: rateBurst, FailRate: failRate, RateLimit: rateLimit, DropRate: dropRate})
+	srv, err := sandbox.New(sandbox.Options{DataFile: data, IDStyle: idStyle, Latency: latency, LatencyJitter: jitter, RateBurst: rateBurst, FailRate: failRate, RateLimit: rateLimit, DropRate: dropRate,
+		ListNoID: listNoID, CreateNoID: createNoID, ThrottleRate: throttleRate, ThrottleRetryAfter: retryAfter})
 	if err != nil {
 		return usagef("sandbox state %s: %v (--reset starts empty)", data, err)
 	}
