@@ -157,11 +157,14 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 		sum.Output = "stdout"
 	case cfg.direct:
 		// A device or a named pipe: written in place, never renamed over.
-		f, err := openDirect(ctx, cfg.Output)
+		f, err := openDirect(cfg.Output)
 		if err != nil {
 			return nil, err, nil
 		}
 		defer f.Close()
+		// A write blocked on a pipe whose reader stopped reading ends
+		// when the run does.
+		defer context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Now()) })()
 		out = f
 		sum.Output = cfg.Output
 	default:
@@ -249,11 +252,10 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 	return sum, nil, nil
 }
 
-// openDirect opens a device or a named pipe for writing without ever
-// waiting for it: a pipe that no process reads is refused at once
-// (O_NONBLOCK), and a write blocked on a pipe whose reader stopped
-// reading ends when ctx does.
-func openDirect(ctx context.Context, path string) (*os.File, error) {
+// openDirect opens a device or a named pipe for writing without waiting
+// for it: a pipe that no process reads is refused at once (O_NONBLOCK;
+// the writes then wait in Go's poller, which a deadline can end).
+func openDirect(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, syscall.ENXIO) {
 		return nil, inputErr("-o %s is a named pipe that no process reads from; start its reader first", path)
@@ -261,7 +263,6 @@ func openDirect(ctx context.Context, path string) (*os.File, error) {
 	if err != nil {
 		return nil, inputErr("cannot write %s: %v", path, err)
 	}
-	context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Now()) })
 	return f, nil
 }
 
