@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"aivabatch/apiclient"
+	"aivabatch/apiclient/sandbox"
 )
 
 // Sequences users type that used to create customers twice, run with the
@@ -86,4 +87,58 @@ func TestRenamedCopyAndExportHint(t *testing.T) {
 		t.Fatalf("export with --map id=-: exit %d\n%s", code, errOut)
 	}
 	wantTenant(t, "after the export with the hint", url, want)
+}
+
+// TestSharedEmailNeverPicked: two customers of the tenant share an email;
+// a row with that email (default flags) changes neither and names both.
+func TestSharedEmailNeverPicked(t *testing.T) {
+	url := startSandbox(t, "--latency", "5ms")
+	c, err := apiclient.New(apiclient.Options{BaseURL: url, Token: sandbox.TokenReadWrite, Retries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := c.CreateCustomer(t.Context(), apiclient.Fields{"name": "Twin A", "email": "twin@example.com", "phone": "+1 1"}, "")
+	b, _ := c.CreateCustomer(t.Context(), apiclient.Fields{"name": "Twin B", "email": "twin@example.com", "phone": "+1 2"}, "")
+	in := writeLines(t, filepath.Join(t.TempDir(), "in.csv"), "name,email,phone", "Twin,TWIN@example.com,+1 9")
+	code, errOut := runCLI(t, url, "import", in, "--no-progress")
+	if code != exitRowProblems || !strings.Contains(errOut, a.ID) || !strings.Contains(errOut, b.ID) {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	cs := tenantCustomers(t, url)
+	if len(cs) != 2 || cs[0].Phone == "+1 9" || cs[1].Phone == "+1 9" {
+		t.Errorf("tenant: %+v", cs)
+	}
+}
+
+// TestNoIDAnswersStopTheRun: a server that lists customers without ids,
+// or answers a create 201 without one, stops the run (exit 3) before a
+// row is matched by guess or created twice; the undo file then holds no
+// id-less delete.
+func TestNoIDAnswersStopTheRun(t *testing.T) {
+	dir := t.TempDir()
+	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "A,a@example.com", "B,b@example.com")
+
+	url := startSandbox(t, "--latency", "5ms", "--fault-list-no-id")
+	c, _ := apiclient.New(apiclient.Options{BaseURL: url, Token: sandbox.TokenReadWrite, Retries: 3})
+	c.CreateCustomer(t.Context(), apiclient.Fields{"name": "A", "email": "a@example.com"}, "")
+	code, errOut := runCLI(t, url, "import", in, "--no-progress", "--report", filepath.Join(dir, "l.csv"))
+	if code != exitAborted || !strings.Contains(errOut, `the server sent the customer "a@example.com" without an id`) {
+		t.Fatalf("list without ids: exit %d\n%s", code, errOut)
+	}
+	if n := len(tenantCustomers(t, url)); n != 1 {
+		t.Errorf("list without ids: %d customers, want 1", n)
+	}
+
+	url = startSandbox(t, "--latency", "5ms", "--fault-create-no-id")
+	undo := filepath.Join(dir, "undo.csv")
+	code, errOut = runCLI(t, url, "import", in, "--no-progress", "--workers", "1", "--undo", undo, "--report", filepath.Join(dir, "c.csv"))
+	if code != exitAborted || !strings.Contains(errOut, "the answer to a create (201)") {
+		t.Fatalf("201 without id: exit %d\n%s", code, errOut)
+	}
+	if n := len(tenantCustomers(t, url)); n != 1 {
+		t.Errorf("201 without id: %d customers, want 1 (the run went on)", n)
+	}
+	if b, err := os.ReadFile(undo); err == nil && strings.Contains(string(b), ",delete") {
+		t.Errorf("the undo file holds an id-less delete:\n%s", b)
+	}
 }
