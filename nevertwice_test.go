@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
 	"aivabatch/apiclient"
@@ -141,4 +143,71 @@ func TestNoIDAnswersStopTheRun(t *testing.T) {
 	if b, err := os.ReadFile(undo); err == nil && strings.Contains(string(b), ",delete") {
 		t.Errorf("the undo file holds an id-less delete:\n%s", b)
 	}
+}
+
+// TestKillThenTwoResumes: kill -9, then two --resume at once (a user and
+// cron, two supervisors), 10 rounds: one resume runs, the other refuses
+// at once naming it (or, when the first was already done, finds nothing
+// left to do); the tenant holds each row's customer once.
+func TestKillThenTwoResumes(t *testing.T) {
+	url := startSandbox(t, "--latency", "10ms", "--latency-jitter", "10ms")
+	rounds := 10
+	if testing.Short() {
+		rounds = 2
+	}
+	const n = 120
+	dir := t.TempDir()
+	sem := make(chan struct{}, 5)
+	var wg sync.WaitGroup
+	for r := range rounds {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			lines := []string{"name,email"}
+			for i := 1; i <= n; i++ {
+				lines = append(lines, fmt.Sprintf("R%d P%d,two%d.p%d@example.com", r, i, r, i))
+			}
+			in := writeLines(t, filepath.Join(dir, fmt.Sprintf("two%d.csv", r)), lines...)
+			args := []string{in, "--rate", "0", "--workers", "8", "--timeout", "1s"}
+			cmd, _, done := startImport(t, url, args, 10+5*r, nil)
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			<-done
+
+			type result struct {
+				code int
+				err  string
+			}
+			results := make(chan result, 2)
+			start := make(chan struct{})
+			for range 2 {
+				go func() {
+					<-start
+					code, errOut := runCLI(t, url, append([]string{"import", "--resume", "--no-progress"}, args...)...)
+					results <- result{code, errOut}
+				}()
+			}
+			close(start)
+			a, b := <-results, <-results
+			ran, refused := 0, 0
+			for _, x := range []result{a, b} {
+				switch {
+				case x.code == exitOK:
+					ran++
+				case x.code == exitInput && strings.Contains(x.err, "wait for it to finish"):
+					refused++
+				default:
+					t.Errorf("round %d: a resume ended %d:\n%s", r, x.code, x.err)
+				}
+			}
+			if ran == 0 {
+				t.Errorf("round %d: no resume ran (%d refused)", r, refused)
+			}
+			t.Logf("round %d: %d ran, %d refused", r, ran, refused)
+			checkOnePerRow(t, fmt.Sprintf("round %d", r), url, fmt.Sprintf("two%d.", r), n, strings.TrimSuffix(in, ".csv")+".report.csv")
+		}()
+	}
+	wg.Wait()
 }
