@@ -212,14 +212,14 @@ type inputFlags struct {
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "", "input format: csv, tsv, xlsx or ndjson (default: from the file extension; required for stdin)")
-	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet to read (default: the first sheet)")
+	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet to read, matched ignoring case (default: the first sheet; a notice names the other sheets with data)")
 	fs.StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: one character, or "tab" (default: sniffed from the header among , ; tab |)`)
 	fs.StringVar(&f.encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252 or latin1 (auto falls back to windows-1252 when the file is not UTF-8)")
 	fs.IntVar(&f.headerRow, "header-row", 0, "CSV line that holds the header (default: the first line, or the first line naming fields after a preamble of one-cell lines)")
 	fs.StringVar(&f.footerRows, "footer-rows", "auto", `CSV lines at the end that are a footer, left out: a number (0: none), or "auto" for one-cell lines after a blank line`)
 	fs.Var(&f.maps, "map", `rename a column: "Source Column=field", "Source Column=-" to ignore it, or "Phone,Mobile=phone" to take the first non-blank of several columns (repeatable)`)
 	fs.BoolVar(&f.ignoreUnknown, "ignore-unknown", false, "ignore columns that match no customer field instead of stopping")
-	fs.StringVar(&f.report, "report", "", "report path; its extension picks the format (default: <input dir>/<input stem>.report.<input ext>; validate: <stem>.validate.<ext>)")
+	fs.StringVar(&f.report, "report", "", "report path; its extension picks the format (default: <input dir>/<input stem>.report.<input ext>; validate: <stem>.validate.<ext>; with --sheet NAME: <stem>.NAME.report.<ext>)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this path")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors (no progress, no summary)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress bar")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // InputConfig says which file to read and how (shared by validate and
@@ -15,7 +16,8 @@ type InputConfig struct {
 	Stdin  io.Reader
 	Reader formats.ReaderOptions
 	Map    formats.MapOptions
-	// Report is the report path; "" means DefaultReportPath(Path).
+	// Report is the report path; "" means DefaultReportPath(Path,
+	// ReportSheet()).
 	Report string
 	// Mode is the default action (--mode); "" means upsert.
 	Mode Action
@@ -59,6 +61,20 @@ func (cfg *InputConfig) isJSON() bool { return cfg.format() == formats.FormatNDJ
 
 // isXLSX tells an XLSX input, by --format or the file's extension.
 func (cfg *InputConfig) isXLSX() bool { return cfg.format() == formats.FormatXLSX }
+
+// ReportSheet is the sheet whose name goes into a default report path:
+// --sheet of a workbook, as the workbook spells it (--sheet is matched
+// ignoring case, and "sheet2" and "Sheet2" are one sheet with one report),
+// or "" for the first sheet and for text formats.
+func (cfg *InputConfig) ReportSheet() string {
+	if cfg.Reader.Sheet == "" || strings.TrimSpace(cfg.Reader.Sheet) == "" || !cfg.isXLSX() {
+		return ""
+	}
+	if cfg.Path == "-" {
+		return strings.TrimSpace(cfg.Reader.Sheet)
+	}
+	return formats.SheetName(cfg.Path, cfg.Reader.Sheet)
+}
 
 // format is the input's format, by --format or the file's extension.
 func (cfg *InputConfig) format() string {
@@ -113,7 +129,7 @@ func openInput(cfg *InputConfig) (*input, error) {
 	r = r2 // gives back the rows MapReader looked at
 	report := cfg.Report
 	if report == "" {
-		report = DefaultReportPath(cfg.Path)
+		report = DefaultReportPath(cfg.Path, cfg.ReportSheet())
 	}
 	if err := checkInputPaths(cfg, report); err != nil {
 		r.Close()

@@ -81,7 +81,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		return nil, inputErr("no API client configured")
 	}
 	if cfg.DryRun && cfg.Report == "" {
-		cfg.Report = DefaultDryRunReportPath(cfg.Path)
+		cfg.Report = DefaultDryRunReportPath(cfg.Path, cfg.ReportSheet())
 	}
 	in, release, err := openInputCtx(ctx, &cfg.InputConfig)
 	if err != nil {

@@ -143,6 +143,11 @@ func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err er
 		}
 		return nil, err
 	}
+	if opts.Sheet == "" && r.warn != nil {
+		if msg := r.otherSheetsNotice(wb); msg != "" {
+			r.warn(msg)
+		}
+	}
 	return r, nil
 }
 
