@@ -350,9 +350,13 @@ func filesIn(dir string) string {
 type progress struct {
 	bar *progressbar.ProgressBar
 	// bytes: set counts bytes read, and rows come from rowsDone.
-	bytes         bool
-	rows, failed  atomic.Int64
-	stop, stopped chan struct{}
+	bytes bool
+	// invalid and failed are the rows so far with those results; the
+	// lines show those the command can have (importing: both;
+	// validating: invalid; exporting: neither).
+	rows, invalid, failed   atomic.Int64
+	withInvalid, withFailed bool
+	stop, stopped           chan struct{}
 }
 
 func newProgress(io *IO, quiet, off bool, total int64, desc string, bytes bool) *progress {
@@ -360,7 +364,7 @@ func newProgress(io *IO, quiet, off bool, total int64, desc string, bytes bool) 
 		return &progress{}
 	}
 	if !io.ErrTTY || io.logger().isJSON() {
-		p := &progress{bytes: bytes}
+		p := &progress{bytes: bytes, withInvalid: desc != "exporting", withFailed: desc == "importing"}
 		p.startLines(io, desc)
 		return p
 	}
@@ -398,8 +402,11 @@ func (p *progress) set(n int64) {
 // rowsDone is the number of rows done, for the progress lines.
 func (p *progress) rowsDone(n int) { p.rows.Store(int64(n)) }
 
-// problems is the number of rows that ended badly so far.
-func (p *progress) problems(n int) { p.failed.Store(int64(n)) }
+// problems takes the numbers of invalid and of failed rows so far.
+func (p *progress) problems(invalid, failed int) {
+	p.invalid.Store(int64(invalid))
+	p.failed.Store(int64(failed))
+}
 
 // done clears the bar, or stops the progress lines (none is written
 // after it returns, so none comes after the summary).

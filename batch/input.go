@@ -27,9 +27,11 @@ type InputConfig struct {
 	// is reported, with the number of rows done.
 	OnRow func(done int)
 	// OnProblem, when set, is called like OnRow after each row that
-	// ended badly (invalid, failed; not not_attempted), with the number
-	// of such rows so far: progress lines show it.
-	OnProblem func(problems int)
+	// ended badly (invalid or failed; not not_attempted), with the
+	// numbers of invalid rows (the file's fault: fix the row) and of
+	// failed rows (the API refused or did not answer) so far: progress
+	// lines show both, never one under the other's name.
+	OnProblem func(invalid, failed int)
 	// Outputs are the caller's other files (--summary-json): none may be
 	// the input, the report or one another (CheckDistinct).
 	Outputs []NamedPath
@@ -89,7 +91,7 @@ func (cfg *InputConfig) format() string {
 // sum, when r is a problem.
 func (cfg *InputConfig) reportProblem(sum *Summary, r Result) {
 	if cfg.OnProblem != nil && !r.Good() && r != ResultNotAttempted {
-		cfg.OnProblem(sum.Problems() - sum.Counts[ResultNotAttempted])
+		cfg.OnProblem(sum.Counts[ResultInvalid], sum.Counts[ResultFailed])
 	}
 }
 
