@@ -283,6 +283,24 @@ func (c *Conflict) message() string {
 	return b.String()
 }
 
+// heldSentence says that unknown column u is closest to a field that the
+// column named holder feeds already, and how to take u instead; a field
+// of which a row has one value (id, action) is switched over, any other
+// is taken from both (the first non-blank), which a name with a comma
+// cannot be listed for.
+func heldSentence(u UnknownColumn, holder string) string {
+	s := fmt.Sprintf("%s is closest to %s, which column %s holds already: ", quoteName(u.Name), u.Closest, quoteName(holder))
+	switch {
+	case u.Closest == FieldID || u.Closest == FieldAction:
+		return s + fmt.Sprintf("to read %s from %s instead, give --map %s --map %s.", u.Closest, quoteName(u.Name),
+			shellQuote(u.Name+"="+string(u.Closest)), shellQuote(holder+"=-"))
+	case strings.Contains(u.Name, ","):
+		return s + fmt.Sprintf("to take the first non-blank of both, rename %s in the file without the comma (in --map \"A,B=%s\" a comma separates the columns) and list both in one --map.", quoteName(u.Name), u.Closest)
+	}
+	return s + fmt.Sprintf("to read it from %s instead, give --map %s --map %s.", quoteName(u.Name),
+		shellQuote(u.Name+"="+string(u.Closest)), shellQuote(holder+"=-"))
+}
+
 // joinAnd joins words as "a, b and c".
 func joinAnd(words []string) string {
 	if len(words) <= 1 {
@@ -302,10 +320,11 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 	} else {
 		fmt.Fprintf(&b, "the file has %d columns that match no customer field: ", n)
 	}
-	var maps, ignores, unnameable []string
-	closestTaken := false
+	var maps, ignores, unnameable, held []string
 	for i, u := range e.Unknown {
-		closestTaken = closestTaken || u.Closest != ""
+		if h, ok := e.Holders[u.Closest]; ok && u.Closest != "" && strings.HasSuffix(u.Suggest, "=-") && len(held) < maxListed {
+			held = append(held, heldSentence(u, h))
+		}
 		if i < maxListed {
 			if i > 0 {
 				b.WriteString(", ")
@@ -331,7 +350,11 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 		fmt.Fprintf(&b, " and %d more", n-maxListed)
 	}
 	b.WriteString(".\n")
-	ignoreList := "ignore them with " + strings.Join(ignores, " ") + ", "
+	them := "them"
+	if len(ignores) == 1 {
+		them = "it"
+	}
+	ignoreList := "ignore " + them + " with " + strings.Join(ignores, " ") + ", "
 	switch {
 	case len(ignores) == 0:
 		ignoreList = ""
@@ -346,16 +369,15 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 		fmt.Fprintf(&b, "Map them with %s … (%d in all), %sor ignore all of them with --ignore-unknown.", strings.Join(maps[:maxListed], " "), len(maps), ignoreList)
 	case len(maps) > 0:
 		fmt.Fprintf(&b, "Map them with %s, %sor ignore all of them with --ignore-unknown.", strings.Join(maps, " "), ignoreList)
-	case closestTaken:
-		var held []string
-		for _, f := range Fields {
-			if h, ok := e.Holders[f]; ok {
-				held = append(held, fmt.Sprintf("%s is in %s", f, quoteName(h)))
-			}
-		}
-		fmt.Fprintf(&b, "The fields they are closest to are held by other columns already (%s): to take one of them instead, map it with --map \"Column=field\" and the other with --map \"Column=-\"; %sor ignore all of them with --ignore-unknown.", strings.Join(held, ", "), ignoreList)
+	case len(held) > 0:
+		// Each column close to a field another column holds, with that
+		// column's name and the flags that take it instead.
+		fmt.Fprintf(&b, "%s Otherwise %sor ignore all unknown columns with --ignore-unknown.", strings.Join(held, " "), ignoreList)
 	default:
 		fmt.Fprintf(&b, "No column has an obvious match: map one with --map \"Column=field\" (fields: %s), %sor ignore all of them with --ignore-unknown.", validFieldList(), ignoreList)
+	}
+	if len(maps) > 0 && len(held) > 0 {
+		b.WriteString(" " + strings.Join(held, " "))
 	}
 	if len(unnameable) > 0 {
 		col, it := "Column "+unnameable[0]+" has a name", "it"

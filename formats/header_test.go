@@ -648,3 +648,28 @@ func TestZipAsCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderErrorClosestHeld: an unknown column close to a field that
+// another column holds is named with that column and the flags that take
+// it instead (a second action column), or how to take both (a name with
+// a comma cannot be listed in --map "A,B=field"); following the flags of
+// the first maps the header.
+func TestHeaderErrorClosestHeld(t *testing.T) {
+	header := []string{"name", "email", "action", "Aktion2", "notes", "Notes, old", "emial2"}
+	sample := [][]string{{"Ana", "ana@example.com", "create", "update", "n", "old note", "x"}}
+	_, err := mapHeader(header, sample, MapOptions{})
+	want := `the file has 3 columns that match no customer field: "Aktion2" (closest: action), "Notes, old" (closest: notes), "emial2".` + "\n" +
+		`"Aktion2" is closest to action, which column "action" holds already: to read action from "Aktion2" instead, give --map "Aktion2=action" --map "action=-". ` +
+		`"Notes, old" is closest to notes, which column "notes" holds already: to take the first non-blank of both, rename "Notes, old" in the file without the comma (in --map "A,B=notes" a comma separates the columns) and list both in one --map. ` +
+		`Otherwise ignore them with --map "Aktion2=-" --map "Notes, old=-" --map "emial2=-", or ignore all unknown columns with --ignore-unknown.`
+	if err == nil || err.Error() != want {
+		t.Errorf("message:\n%v\nwant:\n%s", err, want)
+	}
+	m, err := mapHeader(header, sample, MapOptions{Map: map[string]string{"Aktion2": "action", "action": "-"}, IgnoreUnknown: true})
+	if err != nil {
+		t.Fatalf("following the flags: %v", err)
+	}
+	if i, ok := m.Index[FieldAction]; !ok || header[i] != "Aktion2" {
+		t.Errorf("action is read from %v, want Aktion2", m.Index)
+	}
+}
