@@ -182,3 +182,19 @@ func TestExportIntoDeviceOrPipe(t *testing.T) {
 		t.Errorf("the pipe was replaced: %v %v", st, err)
 	}
 }
+
+// TestExportIntoMissingDir: export -o out/x.csv without out/ stops with
+// exit 2 before anything is listed, naming the output and the missing
+// directory, never a temporary file.
+func TestExportIntoMissingDir(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out", "x.csv")
+	io, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"export", "--sandbox", "-o", out, "--no-progress"}, io); code != exitInput {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitInput, errOut)
+	}
+	msg := errOut.String()
+	if !strings.Contains(msg, "-o "+out+": the directory "+filepath.Join(dir, "out")+" does not exist") || strings.Contains(msg, ".tmp-") {
+		t.Errorf("message does not name the output and its missing directory (or names a temporary file):\n%s", msg)
+	}
+}
