@@ -133,7 +133,7 @@ func TestHeaderProblemsInOneMessage(t *testing.T) {
 	want := `columns 3 ("Telefon") and 4 ("Handy") both hold phone: of the first 3 rows, 1 has a value only in "Telefon" and 2 only in "Handy". ` +
 		`Take the first that is not blank, in this order, with --map "Telefon,Handy=phone" (list them the other way round to prefer "Handy"); the report's _changes says which column a value came from.` + "\n" +
 		`the file has 1 column that matches no customer field: "Kundennr.".` + "\n" +
-		`No column has an obvious match: map one with --map "Column=field" (fields: id, firstName, lastName, name, email, phone, status, type, value, autoPayment, notes, action), ignore them with --map "Kundennr.=-", or ignore all of them with --ignore-unknown.` + "\n" +
+		`No column has an obvious match: map one with --map "Column=field" (fields: id, firstName, lastName, name, email, phone, status, type, value, autoPayment, notes, action), ignore it with --map "Kundennr.=-", or ignore all of them with --ignore-unknown.` + "\n" +
 		`No column holds email, which a new customer (and --match email) needs; if a column holds it under another name, map it with --map "Column=email".` + "\n" +
 		`All together: --map "Telefon,Handy=phone" --ignore-unknown`
 	if err.Error() != want {
