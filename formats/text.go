@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // Input limits (SPEC §4, §11): a hostile or broken file costs a row error,
@@ -152,10 +153,20 @@ func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error)
 		return nil, fmt.Errorf("cannot read the input: %w", err)
 	}
 	atEOF := err != nil
-	if enc == encAuto || enc == encUTF8 {
-		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
-			return nil, errors.New("the file is UTF-16 text; save it as UTF-8 (in Excel: \"CSV UTF-8\") and try again")
+	if utf16LE, utf16BE := bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}); utf16LE || utf16BE {
+		if enc != encAuto {
+			return nil, fmt.Errorf("the file is UTF-16 text (it starts with a UTF-16 byte order mark), not %s; leave out --encoding (auto reads UTF-16), or save it as UTF-8", enc)
 		}
+		// Excel's "Unicode Text" (.txt): UTF-16LE with a byte order mark,
+		// tab-separated. It is decoded here (the decoder takes the BOM
+		// off; a lone surrogate reads as U+FFFD), so that it reads in one
+		// go; the delimiter is sniffed as for any CSV.
+		order := unicode.LittleEndian
+		if utf16BE {
+			order = unicode.BigEndian
+		}
+		r := unicode.UTF16(order, unicode.ExpectBOM).NewDecoder().Reader(br)
+		return &textSource{r: &newlineReader{r: r}, wantBOM: true}, nil
 	}
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		return nil, errors.New("the file is a zip archive, most likely an XLSX workbook saved under another extension; read it with --format xlsx (or rename it to .xlsx)")
