@@ -59,7 +59,7 @@ func TestValidateRealFilesGolden(t *testing.T) {
 		{name: "zoho-contacts", file: "zoho-contacts.csv", wantExit: exitInput},
 		{name: "zoho-contacts.fixed", file: "zoho-contacts.csv", args: []string{"--map", "Email,Secondary Email=email", "--map", "Phone,Mobile=phone", "--ignore-unknown"}, report: true},
 		{name: "mailchimp-members", file: "mailchimp-members.csv", wantExit: exitInput},
-		{name: "mailchimp-members.fixed", file: "mailchimp-members.csv", args: []string{"--ignore-unknown"}, wantExit: exitRowProblems, report: true},
+		{name: "mailchimp-members.fixed", file: "mailchimp-members.csv", args: []string{"--ignore-unknown"}, report: true}, // row 7 (no name) is found by email, or invalid at import if it would create
 	}
 	timing := regexp.MustCompile(` in [0-9.]+[µa-z]+ \([0-9]+ rows/s\)`)
 	for _, tt := range tests {
