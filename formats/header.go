@@ -3,6 +3,7 @@ package formats
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,6 +186,10 @@ type Conflict struct {
 	// and in none of the others.
 	Only   []int
 	Peeked int
+	// Several is how many of the Peeked rows have a value in two or more
+	// of the columns, and Differ how many of those have two different
+	// values (compared as written, trimmed).
+	Several, Differ int
 	// Suggest is the --map value that takes the first non-blank of them
 	// ("PhoneNumber,MobileNumber=phone"), or "" when a name cannot be
 	// given to --map (a control character, "=", ",").
@@ -257,7 +262,9 @@ func (c *Conflict) message() string {
 		verb = "both hold"
 	}
 	fmt.Fprintf(&b, "columns %s %s %s", joinAnd(names), verb, c.Field)
-	if c.Peeked > 0 {
+	if c.Peeked > 0 && slices.Max(c.Only) == 0 {
+		b.WriteString(": " + c.noneOnly())
+	} else if c.Peeked > 0 {
 		only := make([]string, len(c.Names))
 		for k, n := range c.Names {
 			count := "none"
@@ -299,6 +306,38 @@ func heldSentence(u UnknownColumn, holder string) string {
 	}
 	return s + fmt.Sprintf("to read it from %s instead, give --map %s --map %s.", quoteName(u.Name),
 		shellQuote(u.Name+"="+string(u.Closest)), shellQuote(holder+"=-"))
+}
+
+// noneOnly words what the first rows show when no row has a value in
+// one of the columns only: whether any row has a value at all, whether
+// those that do have it in every column, and whether the values differ
+// (then the order of the --map list decides which is kept).
+func (c *Conflict) noneOnly() string {
+	rows := plural(c.Peeked, "row")
+	if c.Several == 0 {
+		if len(c.Names) == 2 {
+			return fmt.Sprintf("the first %s have no value in either", rows)
+		}
+		return fmt.Sprintf("the first %s have no value in any of them", rows)
+	}
+	var s string
+	switch {
+	case len(c.Names) > 2:
+		s = fmt.Sprintf("of the first %s, none has a value in only one of them", rows)
+	case c.Several == c.Peeked && c.Peeked == 1:
+		s = "both are filled in the first row"
+	case c.Several == c.Peeked:
+		s = fmt.Sprintf("both are filled in each of the first %s", rows)
+	default:
+		s = fmt.Sprintf("of the first %s, the %d with a value in either have one in both", rows, c.Several)
+	}
+	switch {
+	case c.Differ == 0:
+		return s + ", with the same value in each"
+	case c.Differ == c.Several:
+		return s + ", with different values in each"
+	}
+	return s + fmt.Sprintf(", with different values in %d of them", c.Differ)
 }
 
 // joinAnd joins words as "a, b and c".
@@ -670,14 +709,30 @@ func newConflict(header []string, sample [][]string, f Field, cols []int) Confli
 		c.Names = append(c.Names, header[i])
 	}
 	for _, cells := range sample {
-		only, n := -1, 0
+		only, n, first, differ := -1, 0, "", false
 		for k, i := range cols {
-			if i < len(cells) && CellText(cells[i]) != "" {
-				only, n = k, n+1
+			if i >= len(cells) {
+				continue
 			}
+			v := CellText(cells[i])
+			if v == "" {
+				continue
+			}
+			if n == 0 {
+				first = v
+			} else if v != first {
+				differ = true
+			}
+			only, n = k, n+1
 		}
-		if n == 1 {
+		switch {
+		case n == 1:
 			c.Only[only]++
+		case n > 1:
+			c.Several++
+			if differ {
+				c.Differ++
+			}
 		}
 	}
 	if canMapList(header, cols...) {

@@ -673,3 +673,38 @@ func TestHeaderErrorClosestHeld(t *testing.T) {
 		t.Errorf("action is read from %v, want Aktion2", m.Index)
 	}
 }
+
+// TestConflictNoneOnly: when no row of the sample has a value in one
+// column only, the conflict says what the rows do show (both filled,
+// alike or not; no value at all) instead of "none have a value only in
+// A and none only in B", and still offers the --map list.
+func TestConflictNoneOnly(t *testing.T) {
+	header := []string{"name", "email", "Phone", "Mobile"}
+	tests := []struct {
+		name   string
+		sample [][]string
+		want   string
+	}{
+		{"all filled, different", [][]string{{"A", "a@x", "1", "2"}, {"B", "b@x", "3", "4"}},
+			`columns 3 ("Phone") and 4 ("Mobile") both hold phone: both are filled in each of the first 2 rows, with different values in each. Take the first that is not blank, in this order, with --map "Phone,Mobile=phone"`},
+		{"all filled, alike", [][]string{{"A", "a@x", "1", " 1"}},
+			`both hold phone: both are filled in the first row, with the same value in each. Take the first`},
+		{"some rows", [][]string{{"A", "a@x", "1", "1"}, {"B", "b@x", "", ""}, {"C", "c@x", "2", "3"}},
+			`both hold phone: of the first 3 rows, the 2 with a value in either have one in both, with different values in 1 of them. Take the first`},
+		{"no values", [][]string{{"A", "a@x", "", ""}, {"B", "b@x", "", ""}},
+			`both hold phone: the first 2 rows have no value in either. Take the first`},
+		{"one only", [][]string{{"A", "a@x", "1", ""}, {"B", "b@x", "2", "3"}},
+			`both hold phone: of the first 2 rows, 1 has a value only in "Phone" and none only in "Mobile". Take the first`},
+	}
+	for _, tt := range tests {
+		_, err := mapHeader(header, tt.sample, MapOptions{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: message\n%v\nlacks\n%s", tt.name, err, tt.want)
+		}
+	}
+	three := []string{"name", "email", "Phone", "Mobile", "Telefon"}
+	_, err := mapHeader(three, [][]string{{"A", "a@x", "1", "2", "2"}}, MapOptions{})
+	if want := `all hold phone: of the first 1 row, none has a value in only one of them, with different values in each.`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("three columns: message\n%v\nlacks\n%s", err, want)
+	}
+}
