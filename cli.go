@@ -516,7 +516,7 @@ func summaryLine(s *batch.Summary, runErr error) string {
 // because a file could not be written (a full disk, an I/O error); ""
 // for every other outcome (finished, aborted, interrupted, bad input).
 func writeFailure(err error) string {
-	if err == nil || batch.IsAborted(err) || batch.IsInputError(err) || errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted) {
+	if err == nil || batch.IsAborted(err) || batch.IsInputError(err) || batch.IsReadError(err) || errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted) {
 		return ""
 	}
 	cause := err

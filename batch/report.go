@@ -298,6 +298,24 @@ func (s *Summary) WriteJSON(w io.Writer) error {
 // server condition). The report is still complete.
 type AbortedError struct{ Reason string }
 
+// ReadError is an input that turned unreadable after rows were read (a
+// damaged workbook, binary data after a good header): the rows before
+// were reported, the rest of the input was not read. It is not a failure
+// to write the report.
+type ReadError struct{ Err error }
+
+// Error names the input and the place.
+func (e *ReadError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// IsReadError reports whether err is a *ReadError.
+func IsReadError(err error) bool {
+	var re *ReadError
+	return errors.As(err, &re)
+}
+
 // Error returns why the run stopped.
 func (e *AbortedError) Error() string { return e.Reason }
 

@@ -441,7 +441,7 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", im.cfg.Path, err)
+			return &ReadError{Err: fmt.Errorf("reading %s: %w", im.cfg.Path, err)}
 		}
 		select {
 		case slots <- struct{}{}:

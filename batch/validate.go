@@ -101,7 +101,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 				break
 			}
 			if err != nil {
-				readErr = fmt.Errorf("reading %s: %w", cfg.Path, err)
+				readErr = &ReadError{Err: fmt.Errorf("reading %s: %w", cfg.Path, err)}
 				break
 			}
 			lastRow = row.Num
