@@ -215,7 +215,7 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet to read, matched ignoring case (default: the first sheet; a notice names the other sheets with data)")
 	fs.StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: one character, or "tab" (default: sniffed from the header among , ; tab |)`)
 	fs.StringVar(&f.encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252 or latin1 (auto falls back to windows-1252 when the file is not UTF-8)")
-	fs.IntVar(&f.headerRow, "header-row", 0, "CSV line that holds the header (default: the first line, or the first line naming fields after a preamble of one-cell lines)")
+	fs.IntVar(&f.headerRow, "header-row", 0, "CSV line or XLSX sheet row that holds the header; the lines before it are left out (default: the first line, or for CSV the first line naming fields after a preamble of one-cell lines)")
 	fs.StringVar(&f.footerRows, "footer-rows", "auto", `CSV lines at the end that are a footer, left out: a number (0: none), or "auto" for one-cell lines after a blank line`)
 	fs.Var(&f.maps, "map", `rename a column: "Source Column=field", "Source Column=-" to ignore it, or "Phone,Mobile=phone" to take the first non-blank of several columns (repeatable)`)
 	fs.BoolVar(&f.ignoreUnknown, "ignore-unknown", false, "ignore columns that match no customer field instead of stopping")

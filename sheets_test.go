@@ -197,3 +197,46 @@ func TestSheetReportNames(t *testing.T) {
 		t.Errorf("the tenant holds %d customers, want the 5 of both sheets", n)
 	}
 }
+
+// TestXLSXHeaderRow: --header-row N reads a sheet whose table starts
+// below a title and notes: the header is sheet row N, the rows above are
+// left out, the data rows keep their sheet numbers; a row past the
+// sheet's last row is an error naming both.
+func TestXLSXHeaderRow(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	rows := map[string][]any{
+		"A1": {"Customer list, Q1"},
+		"A3": {"exported 2024-04-01 by Ana", "internal"},
+		"A4": {"name", "email"},
+		"A5": {"Cy", "cy@example.com"},
+		"A6": {"Di", "di@example.com"},
+	}
+	for cell, row := range rows {
+		must(t, f.SetSheetRow("Sheet1", cell, &row))
+	}
+	dir := t.TempDir()
+	book := filepath.Join(dir, "titled.xlsx")
+	must(t, f.SaveAs(book))
+
+	io, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", book, "--no-progress"}, io); code != exitInput {
+		t.Errorf("without --header-row: exit %d, want %d (the title is no header); stderr:\n%s", code, exitInput, errOut)
+	}
+	report := filepath.Join(dir, "r.csv")
+	io, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--header-row", "4", "--report", report}, io); code != exitOK {
+		t.Fatalf("--header-row 4: exit %d; stderr:\n%s", code, errOut)
+	}
+	data, err := os.ReadFile(report)
+	must(t, err)
+	want := "_row,_result,_customer_id,_http_status,_error,_changes,name,email\n5,valid,,,,,Cy,cy@example.com\n6,valid,,,,,Di,di@example.com\n"
+	if string(data) != want {
+		t.Errorf("report:\n%s\nwant:\n%s", data, want)
+	}
+	io, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--header-row", "9"}, io); code != exitInput ||
+		!strings.Contains(errOut.String(), `--header-row 9: sheet "Sheet1" has no row with a value from row 9 on (its last is row 6)`) {
+		t.Errorf("--header-row 9: exit %d; stderr:\n%s", code, errOut)
+	}
+}
