@@ -260,7 +260,11 @@ func TestOtherSheetsCount(t *testing.T) {
 		}
 	}
 	must(f.SetSheetName("Sheet1", "First"))
-	for name, n := range map[string]int{"First": 2, "Small": 3, "Declared": 6, "Blank": 0} {
+	for _, sh := range []struct {
+		name string
+		n    int
+	}{{"First", 2}, {"Small", 3}, {"Declared", 6}, {"Blank", 0}} {
+		name, n := sh.name, sh.n
 		if name != "First" {
 			_, err := f.NewSheet(name)
 			must(err)
