@@ -212,14 +212,14 @@ type inputFlags struct {
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "", "input format: csv, tsv, xlsx or ndjson (default: from the file extension; required for stdin)")
-	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet to read (default: the first sheet)")
+	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet to read, matched ignoring case (default: the first sheet; a notice names the other sheets with data)")
 	fs.StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: one character, or "tab" (default: sniffed from the header among , ; tab |)`)
 	fs.StringVar(&f.encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252 or latin1 (auto falls back to windows-1252 when the file is not UTF-8)")
-	fs.IntVar(&f.headerRow, "header-row", 0, "CSV line that holds the header (default: the first line, or the first line naming fields after a preamble of one-cell lines)")
+	fs.IntVar(&f.headerRow, "header-row", 0, "CSV line or XLSX sheet row that holds the header; the lines before it are left out (default: the first line, or for CSV the first line naming fields after a preamble of one-cell lines)")
 	fs.StringVar(&f.footerRows, "footer-rows", "auto", `CSV lines at the end that are a footer, left out: a number (0: none), or "auto" for one-cell lines after a blank line`)
 	fs.Var(&f.maps, "map", `rename a column: "Source Column=field", "Source Column=-" to ignore it, or "Phone,Mobile=phone" to take the first non-blank of several columns (repeatable)`)
 	fs.BoolVar(&f.ignoreUnknown, "ignore-unknown", false, "ignore columns that match no customer field instead of stopping")
-	fs.StringVar(&f.report, "report", "", "report path; its extension picks the format (default: <input dir>/<input stem>.report.<input ext>; validate: <stem>.validate.<ext>)")
+	fs.StringVar(&f.report, "report", "", "report path; its extension picks the format (default: <input dir>/<input stem>.report.<input ext>; validate: <stem>.validate.<ext>; with --sheet NAME: <stem>.NAME.report.<ext>)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this path")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors (no progress, no summary)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress bar")
@@ -350,9 +350,13 @@ func filesIn(dir string) string {
 type progress struct {
 	bar *progressbar.ProgressBar
 	// bytes: set counts bytes read, and rows come from rowsDone.
-	bytes         bool
-	rows, failed  atomic.Int64
-	stop, stopped chan struct{}
+	bytes bool
+	// invalid and failed are the rows so far with those results; the
+	// lines show those the command can have (importing: both;
+	// validating: invalid; exporting: neither).
+	rows, invalid, failed   atomic.Int64
+	withInvalid, withFailed bool
+	stop, stopped           chan struct{}
 }
 
 func newProgress(io *IO, quiet, off bool, total int64, desc string, bytes bool) *progress {
@@ -360,7 +364,7 @@ func newProgress(io *IO, quiet, off bool, total int64, desc string, bytes bool) 
 		return &progress{}
 	}
 	if !io.ErrTTY || io.logger().isJSON() {
-		p := &progress{bytes: bytes}
+		p := &progress{bytes: bytes, withInvalid: desc != "exporting", withFailed: desc == "importing"}
 		p.startLines(io, desc)
 		return p
 	}
@@ -398,8 +402,11 @@ func (p *progress) set(n int64) {
 // rowsDone is the number of rows done, for the progress lines.
 func (p *progress) rowsDone(n int) { p.rows.Store(int64(n)) }
 
-// problems is the number of rows that ended badly so far.
-func (p *progress) problems(n int) { p.failed.Store(int64(n)) }
+// problems takes the numbers of invalid and of failed rows so far.
+func (p *progress) problems(invalid, failed int) {
+	p.invalid.Store(int64(invalid))
+	p.failed.Store(int64(failed))
+}
 
 // done clears the bar, or stops the progress lines (none is written
 // after it returns, so none comes after the summary).
@@ -509,7 +516,7 @@ func summaryLine(s *batch.Summary, runErr error) string {
 // because a file could not be written (a full disk, an I/O error); ""
 // for every other outcome (finished, aborted, interrupted, bad input).
 func writeFailure(err error) string {
-	if err == nil || batch.IsAborted(err) || batch.IsInputError(err) || errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted) {
+	if err == nil || batch.IsAborted(err) || batch.IsInputError(err) || batch.IsReadError(err) || errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted) {
 		return ""
 	}
 	cause := err

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime/debug"
 	"strings"
 	"testing"
+	"unicode/utf16"
+
+	"aivabatch/apiclient/sandbox"
+	"aivabatch/apiclient/sandbox/sandboxtest"
 )
 
 // TestHelp: every way of asking for a command's help prints that
@@ -130,16 +136,16 @@ func TestPathMistakes(t *testing.T) {
 	t.Chdir(dir)
 	must(t, os.Mkdir("samples", 0o700))
 	must(t, os.WriteFile(filepath.Join("samples", "a.csv"), []byte("name,email\nA,a@example.com\n"), 0o600))
-	must(t, os.WriteFile("data.txt", []byte("name,email\nA,a@example.com\n"), 0o600))
+	must(t, os.WriteFile("data.dat", []byte("name,email\nA,a@example.com\n"), 0o600))
 	tests := []struct {
 		args []string
 		want string
 	}{
 		{[]string{"validate", "samples"}, "aivabatch: samples is a directory; give one file in it, e.g. samples/a.csv\n"},
 		{[]string{"import", "samples/", "--sandbox"}, "aivabatch: samples/ is a directory; give one file in it, e.g. samples/a.csv\n"},
-		{[]string{"validate", "samples/a.csv", "--report", "r.txt"}, "aivabatch: --report r.txt: the report's format follows its extension; use .csv, .tsv, .xlsx, .ndjson or .jsonl (or .csv.gz, .tsv.gz, .ndjson.gz, .jsonl.gz)\n"},
+		{[]string{"validate", "samples/a.csv", "--report", "r.doc"}, "aivabatch: --report r.doc: the report's format follows its extension; use .csv, .tsv, .xlsx, .ndjson or .jsonl (or .csv.gz, .tsv.gz, .ndjson.gz, .jsonl.gz)\n"},
 		{[]string{"validate", "samples/a.csv", "--report", "samples"}, "aivabatch: --report samples is a directory; give a file path such as samples/report.csv\n"},
-		{[]string{"validate", "data.txt", "--format", "csv"}, "aivabatch: the default report is named after the input data.txt, whose extension .txt picks no report format; pass --report PATH ending in .csv, .tsv, .xlsx, .ndjson or .jsonl (or .csv.gz, .tsv.gz, .ndjson.gz, .jsonl.gz)\n"},
+		{[]string{"validate", "data.dat", "--format", "csv"}, "aivabatch: the default report is named after the input data.dat, whose extension .dat picks no report format; pass --report PATH ending in .csv, .tsv, .xlsx, .ndjson or .jsonl (or .csv.gz, .tsv.gz, .ndjson.gz, .jsonl.gz)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -153,7 +159,44 @@ func TestPathMistakes(t *testing.T) {
 		})
 	}
 	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"validate", "data.txt", "--format", "csv", "--report", "data.report.csv"}, io); code != exitOK {
-		t.Errorf("with --report the .txt input validates: exit %d\n%s", code, errOut)
+	if code := run(context.Background(), []string{"validate", "data.dat", "--format", "csv", "--report", "data.report.csv"}, io); code != exitOK {
+		t.Errorf("with --report the .dat input validates: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestExcelUnicodeText: a file Excel saved as "Unicode Text" (.txt,
+// UTF-16LE with a BOM, tab-separated, CRLF) validates and imports in one
+// run with no flag: every customer with all of their letters, and the
+// report beside it (x.report.txt) in the input's dialect, tab-separated
+// UTF-8 with a BOM.
+func TestExcelUnicodeText(t *testing.T) {
+	text := "Name\tE-mail Address\tPhone\r\nJürgen Größer\tj@example.de\t+49 89 1234567\r\n陈 Mei\tm@example.com\t\r\n"
+	data := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(text)) {
+		data = append(data, byte(u), byte(u>>8))
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "Kunden.txt")
+	must(t, os.WriteFile(in, data, 0o600))
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
+	for _, cmd := range []string{"validate", "import"} {
+		io, _, errOut := testIO(env)
+		if code := run(context.Background(), []string{cmd, in, "--no-progress"}, io); code != exitOK {
+			t.Fatalf("%s: exit %d; stderr:\n%s", cmd, code, errOut)
+		}
+	}
+	got := map[string]string{}
+	for _, c := range tenantCustomers(t, sb.URL) {
+		got[c.Email] = c.Name + "|" + c.Phone
+	}
+	want := map[string]string{"j@example.de": "Jürgen Größer|+49 89 1234567", "m@example.com": "陈 Mei|"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("tenant holds %q, want %q", got, want)
+	}
+	report, err := os.ReadFile(filepath.Join(dir, "Kunden.report.txt"))
+	must(t, err)
+	if !bytes.HasPrefix(report, []byte("\ufeff_row\t_result\t")) || !bytes.Contains(report, []byte("Jürgen Größer")) {
+		t.Errorf("report is not tab-separated UTF-8 with a BOM:\n%q", report)
 	}
 }

@@ -67,7 +67,7 @@ func parseValidate(args []string, io *IO) (*validateOptions, error) {
 	in.Inputs = c.inputs("")
 	report := in.Report
 	if report == "" {
-		report = batch.DefaultValidateReportPath(in.Path)
+		report = batch.DefaultValidateReportPath(in.Path, in.ReportSheet())
 	}
 	if err := win.apply(&in); err != nil {
 		return nil, err

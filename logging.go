@@ -172,16 +172,27 @@ func progressLines(l *logger, ticks <-chan time.Time, stopTicker func(), desc st
 			return
 		case <-ticks:
 		}
-		rows, failed := p.rows.Load(), p.failed.Load()
+		rows, invalid, failed := p.rows.Load(), p.invalid.Load(), p.failed.Load()
 		el := time.Since(start)
 		rate := 0.0
 		if el > 0 {
 			rate = float64(rows) / el.Seconds()
 		}
-		text := fmt.Sprintf("%s: %d rows, %d failed, %.0f rows/s, %s elapsed", desc, rows, failed, rate, el.Round(time.Second))
-		l.print(slog.LevelInfo, text, "progress",
-			slog.String("stage", desc), slog.Int64("rows", rows), slog.Int64("failed", failed),
-			slog.Float64("rows_per_second", rate), slog.Float64("elapsed_seconds", el.Seconds()))
+		// Invalid rows (fix the file) and failed rows (the API) are
+		// different things: each is counted under its own word.
+		var counts string
+		attrs := []slog.Attr{slog.String("stage", desc), slog.Int64("rows", rows)}
+		if p.withInvalid {
+			counts += fmt.Sprintf(", %d invalid", invalid)
+			attrs = append(attrs, slog.Int64("invalid", invalid))
+		}
+		if p.withFailed {
+			counts += fmt.Sprintf(", %d failed", failed)
+			attrs = append(attrs, slog.Int64("failed", failed))
+		}
+		text := fmt.Sprintf("%s: %d rows%s, %.0f rows/s, %s elapsed", desc, rows, counts, rate, el.Round(time.Second))
+		attrs = append(attrs, slog.Float64("rows_per_second", rate), slog.Float64("elapsed_seconds", el.Seconds()))
+		l.print(slog.LevelInfo, text, "progress", attrs...)
 	}
 }
 

@@ -249,14 +249,14 @@ func TestProgressLines(t *testing.T) {
 						rec = r
 					}
 				}
-				for _, k := range []string{"rows", "failed", "rows_per_second", "elapsed_seconds"} {
+				for _, k := range []string{"rows", "invalid", "failed", "rows_per_second", "elapsed_seconds"} {
 					if _, ok := rec[k]; !ok {
 						t.Errorf("progress record has no %s: %v", k, rec)
 					}
 				}
 				return
 			}
-			for _, w := range []string{" rows, ", " failed, ", " rows/s, ", " elapsed"} {
+			for _, w := range []string{" rows, ", " invalid, ", " failed, ", " rows/s, ", " elapsed"} {
 				if !strings.Contains(progress[0], w) {
 					t.Errorf("progress line lacks %q: %s", w, progress[0])
 				}
@@ -287,6 +287,42 @@ func TestHelpListsNewFlags(t *testing.T) {
 		for _, f := range []string{"--job ", "--log-format json"} {
 			if !strings.Contains(example, f) {
 				t.Errorf("%s --help has no example with %s:\n%s", cmd, f, example)
+			}
+		}
+	}
+}
+
+// TestProgressLineCounts: the progress line counts invalid rows (the
+// file's) and failed rows (the API's) each under its own word: import
+// shows both, validate only invalid (it fails none), export neither.
+func TestProgressLineCounts(t *testing.T) {
+	for _, tt := range []struct {
+		desc, want, wantJSON string
+	}{
+		{"importing", "importing: 7 rows, 3 invalid, 1 failed, ", `"rows":7,"invalid":3,"failed":1,`},
+		{"validating", "validating: 7 rows, 3 invalid, ", `"rows":7,"invalid":3,"rows_per_second"`},
+		{"exporting", "exporting: 7 rows, ", `"rows":7,"rows_per_second"`},
+	} {
+		for _, json := range []bool{false, true} {
+			var out bytes.Buffer
+			p := &progress{withInvalid: tt.desc != "exporting", withFailed: tt.desc == "importing"}
+			p.rows.Store(7)
+			p.problems(3, 1)
+			ticks := make(chan time.Time) // unbuffered: the send returns once the line is being written
+			stop, done := make(chan struct{}), make(chan struct{})
+			go progressLines(newLogger(&out, json), ticks, func() {}, tt.desc, p, time.Now(), stop, done)
+			ticks <- time.Now()
+			close(stop)
+			<-done
+			want := tt.want
+			if json {
+				want = tt.wantJSON
+			}
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%s (json %v): progress line %q lacks %q", tt.desc, json, out.String(), want)
+			}
+			if tt.desc != "importing" && strings.Contains(out.String(), "failed") {
+				t.Errorf("%s: progress line counts failed rows: %q", tt.desc, out.String())
 			}
 		}
 	}

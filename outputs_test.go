@@ -148,7 +148,8 @@ func TestExportIntoDeviceOrPipe(t *testing.T) {
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "Ana,ana@example.com", "Bo,bo@example.com")
 	io, _, errOut := testIO(env)
-	if code := run(context.Background(), []string{"import", in, "--no-progress"}, io); code != exitOK {
+	// One worker: Ana is created before Bo, the order the export lists.
+	if code := run(context.Background(), []string{"import", in, "--no-progress", "--workers", "1"}, io); code != exitOK {
 		t.Fatalf("import: exit %d\n%s", code, errOut)
 	}
 
@@ -184,5 +185,21 @@ func TestExportIntoDeviceOrPipe(t *testing.T) {
 	}
 	if st, err := os.Stat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the pipe was replaced: %v %v", st, err)
+	}
+}
+
+// TestExportIntoMissingDir: export -o out/x.csv without out/ stops with
+// exit 2 before anything is listed, naming the output and the missing
+// directory, never a temporary file.
+func TestExportIntoMissingDir(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out", "x.csv")
+	io, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"export", "--sandbox", "-o", out, "--no-progress"}, io); code != exitInput {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitInput, errOut)
+	}
+	msg := errOut.String()
+	if !strings.Contains(msg, "-o "+out+": the directory "+filepath.Join(dir, "out")+" does not exist") || strings.Contains(msg, ".tmp-") {
+		t.Errorf("message does not name the output and its missing directory (or names a temporary file):\n%s", msg)
 	}
 }

@@ -277,7 +277,7 @@ func TestIDColumnCheckedAgainstTenant(t *testing.T) {
 			if err != nil || sum.Counts[ResultUpdated] != 2 || sum.Counts[ResultInvalid] != 2 {
 				t.Fatalf("mixed: %v %v %v", sum.Counts, sum.FirstErrors, err)
 			}
-			rep := readReport(t, DefaultReportPath(cfg.Path))
+			rep := readReport(t, DefaultReportPath(cfg.Path, ""))
 			if e := rep[2]["_error"]; !strings.Contains(e, `no customer with id "no-such-id" in this tenant`) {
 				t.Errorf("unknown id: %q", e)
 			}
@@ -318,7 +318,7 @@ func TestSharedEmailAndHeldEmail(t *testing.T) {
 	if err != nil || sum.Counts[ResultInvalid] != 2 || sum.Counts[ResultCreated] != 1 {
 		t.Fatalf("%v %v %v", sum.Counts, sum.FirstErrors, err)
 	}
-	rep := readReport(t, DefaultReportPath(cfg.Path))
+	rep := readReport(t, DefaultReportPath(cfg.Path, ""))
 	if e := rep[0]["_error"]; !strings.Contains(e, fmt.Sprintf("2 customers of this tenant have this email (ids %s, %s)", a.ID, b.ID)) {
 		t.Errorf("shared email: %q", e)
 	}

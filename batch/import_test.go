@@ -563,3 +563,47 @@ func TestImportSameFileTwiceIsRefused(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestUpdateByIDChangesOnlyWhatChanged: an update by id (--match none,
+// so no row is found by email) lists the tenant first, and _changes
+// holds only the field that differs, never every field of the row; a
+// plan made without the customer says "not compared" instead of claiming
+// a change.
+func TestUpdateByIDChangesOnlyWhatChanged(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	ana, err := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Ana", "email": "ana@example.com", "phone": "1", "notes": "n"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv",
+		"id,name,email,phone,notes,action",
+		ana.ID+",Ana,ana@example.com,2,n,update",
+	)
+	cfg := importCfg(in, c)
+	cfg.MatchEmail = false
+	if _, err := Import(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	rows := readReport(t, filepath.Join(dir, "in.report.csv"))
+	if rows[0]["_result"] != "updated" || rows[0]["_changes"] != "phone: 1 → 2" {
+		t.Errorf("row 2: %s, _changes %q, want updated with only \"phone: 1 → 2\"", rows[0]["_result"], rows[0]["_changes"])
+	}
+
+	rec := &Record{Num: 2, ID: ana.ID, Action: ActionUpdate}
+	for i, f := range profileFields {
+		switch f {
+		case formats.FieldName:
+			rec.vals[i], rec.has = "Ana", rec.has|1<<i
+		case formats.FieldPhone:
+			rec.vals[i], rec.has = "2", rec.has|1<<i
+		}
+	}
+	if p := updatePlan(rec, ana.ID, nil, false); p.changes != "not compared (the customer was not read), sent: name: → Ana; phone: → 2" {
+		t.Errorf("without the customer, changes = %q", p.changes)
+	}
+	if p := updatePlan(rec, ana.ID, &ana, false); p.changes != "phone: 1 → 2" {
+		t.Errorf("with the customer, changes = %q", p.changes)
+	}
+}

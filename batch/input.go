@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // InputConfig says which file to read and how (shared by validate and
@@ -15,7 +16,8 @@ type InputConfig struct {
 	Stdin  io.Reader
 	Reader formats.ReaderOptions
 	Map    formats.MapOptions
-	// Report is the report path; "" means DefaultReportPath(Path).
+	// Report is the report path; "" means DefaultReportPath(Path,
+	// ReportSheet()).
 	Report string
 	// Mode is the default action (--mode); "" means upsert.
 	Mode Action
@@ -25,9 +27,11 @@ type InputConfig struct {
 	// is reported, with the number of rows done.
 	OnRow func(done int)
 	// OnProblem, when set, is called like OnRow after each row that
-	// ended badly (invalid, failed; not not_attempted), with the number
-	// of such rows so far: progress lines show it.
-	OnProblem func(problems int)
+	// ended badly (invalid or failed; not not_attempted), with the
+	// numbers of invalid rows (the file's fault: fix the row) and of
+	// failed rows (the API refused or did not answer) so far: progress
+	// lines show both, never one under the other's name.
+	OnProblem func(invalid, failed int)
 	// Outputs are the caller's other files (--summary-json): none may be
 	// the input, the report or one another (CheckDistinct).
 	Outputs []NamedPath
@@ -60,6 +64,20 @@ func (cfg *InputConfig) isJSON() bool { return cfg.format() == formats.FormatNDJ
 // isXLSX tells an XLSX input, by --format or the file's extension.
 func (cfg *InputConfig) isXLSX() bool { return cfg.format() == formats.FormatXLSX }
 
+// ReportSheet is the sheet whose name goes into a default report path:
+// --sheet of a workbook, as the workbook spells it (--sheet is matched
+// ignoring case, and "sheet2" and "Sheet2" are one sheet with one report),
+// or "" for the first sheet and for text formats.
+func (cfg *InputConfig) ReportSheet() string {
+	if cfg.Reader.Sheet == "" || strings.TrimSpace(cfg.Reader.Sheet) == "" || !cfg.isXLSX() {
+		return ""
+	}
+	if cfg.Path == "-" {
+		return strings.TrimSpace(cfg.Reader.Sheet)
+	}
+	return formats.SheetName(cfg.Path, cfg.Reader.Sheet)
+}
+
 // format is the input's format, by --format or the file's extension.
 func (cfg *InputConfig) format() string {
 	f, _ := formats.ParseFormat(cfg.Reader.Format)
@@ -73,7 +91,7 @@ func (cfg *InputConfig) format() string {
 // sum, when r is a problem.
 func (cfg *InputConfig) reportProblem(sum *Summary, r Result) {
 	if cfg.OnProblem != nil && !r.Good() && r != ResultNotAttempted {
-		cfg.OnProblem(sum.Problems() - sum.Counts[ResultNotAttempted])
+		cfg.OnProblem(sum.Counts[ResultInvalid], sum.Counts[ResultFailed])
 	}
 }
 
@@ -113,7 +131,7 @@ func openInput(cfg *InputConfig) (*input, error) {
 	r = r2 // gives back the rows MapReader looked at
 	report := cfg.Report
 	if report == "" {
-		report = DefaultReportPath(cfg.Path)
+		report = DefaultReportPath(cfg.Path, cfg.ReportSheet())
 	}
 	if err := checkInputPaths(cfg, report); err != nil {
 		r.Close()

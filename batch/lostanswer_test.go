@@ -48,7 +48,7 @@ func TestReportFedBackAfterLostAnswers(t *testing.T) {
 	}
 
 	lose.Store(false)
-	back := importCfg(DefaultReportPath(in), c)
+	back := importCfg(DefaultReportPath(in, ""), c)
 	back.MatchEmail = true
 	back.Report = filepath.Join(dir, "back.report.csv")
 	sum, err = Import(context.Background(), back)

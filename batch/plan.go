@@ -171,6 +171,13 @@ func updatePlan(r *Record, id string, cur *apiclient.Customer, blankClear bool) 
 		}
 	}
 	p.changes = strings.Join(changes, "; ")
+	if cur == nil && p.changes != "" {
+		// No record to compare with (today every run with an id column
+		// or --match email lists the tenant first, so this is a plan made
+		// without the list): the fields are what is sent, not what
+		// changed, and the report must not claim they all changed.
+		p.changes = "not compared (the customer was not read), sent: " + p.changes
+	}
 	if len(p.fields) == 0 && p.status == "" && cur != nil {
 		return plan{op: opNone, id: id, cur: cur, result: ResultUnchanged}
 	}

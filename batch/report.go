@@ -80,36 +80,46 @@ func IsInputError(err error) bool {
 }
 
 // DefaultReportPath is <input dir>/<input stem>.report.<input ext>; for
-// stdin ("-") it is import.report.csv in the working directory.
-func DefaultReportPath(input string) string {
-	return besideInput(input, ".report", "import.report.csv")
+// stdin ("-") it is import.report.csv in the working directory. With a
+// sheet (--sheet of a workbook) it is <input stem>.<sheet>.report.<ext>
+// (stdin: import.<sheet>.report.csv), the sheet name made safe for a file
+// name, so that the reports of different sheets never replace each other.
+func DefaultReportPath(input, sheet string) string {
+	return besideInput(input, sheet, ".report", "import.report.csv")
 }
 
 // DefaultValidateReportPath is <input dir>/<input stem>.validate.<input
 // ext> (stdin: validate.report.csv): validate never replaces the report
-// of an import, which --resume and the re-run guard read.
-func DefaultValidateReportPath(input string) string {
-	return besideInput(input, ".validate", "validate.report.csv")
+// of an import, which --resume and the re-run guard read. A sheet is put
+// in as for DefaultReportPath.
+func DefaultValidateReportPath(input, sheet string) string {
+	return besideInput(input, sheet, ".validate", "validate.report.csv")
 }
 
 // DefaultDryRunReportPath is <input dir>/<input stem>.dry-run.<input ext>
 // (stdin: import.dry-run.csv): a dry run never overwrites the report of a
-// real run, which --resume and the re-run guard read.
-func DefaultDryRunReportPath(input string) string {
-	return besideInput(input, ".dry-run", "import.dry-run.csv")
+// real run, which --resume and the re-run guard read. A sheet is put in
+// as for DefaultReportPath.
+func DefaultDryRunReportPath(input, sheet string) string {
+	return besideInput(input, sheet, ".dry-run", "import.dry-run.csv")
 }
 
-// besideInput is <input stem><infix><input ext> (x.csv.gz:
-// x<infix>.csv.gz; no extension: .csv), or forStdin for "-".
-func besideInput(input, infix, forStdin string) string {
+// besideInput is <input stem>[.<sheet>]<infix><input ext> (x.csv.gz:
+// x<infix>.csv.gz; no extension: .csv), or forStdin (with the sheet
+// before its first dot) for "-".
+func besideInput(input, sheet, infix, forStdin string) string {
+	if sheet != "" {
+		sheet = "." + formats.SafeFileName(sheet)
+	}
 	if input == "-" || input == "" {
-		return forStdin
+		stem, rest, _ := strings.Cut(forStdin, ".")
+		return stem + sheet + "." + rest
 	}
 	stem, ext := formats.SplitExt(input)
 	if ext == "" {
 		ext = ".csv"
 	}
-	return stem + infix + ext
+	return stem + sheet + infix + ext
 }
 
 // reportWriter writes outcomes under the report header. Only one goroutine
@@ -287,6 +297,24 @@ func (s *Summary) WriteJSON(w io.Writer) error {
 // AbortedError says the run stopped part way (403, --max-errors, a fatal
 // server condition). The report is still complete.
 type AbortedError struct{ Reason string }
+
+// ReadError is an input that turned unreadable after rows were read (a
+// damaged workbook, binary data after a good header): the rows before
+// were reported, the rest of the input was not read. It is not a failure
+// to write the report.
+type ReadError struct{ Err error }
+
+// Error names the input and the place.
+func (e *ReadError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// IsReadError reports whether err is a *ReadError.
+func IsReadError(err error) bool {
+	var re *ReadError
+	return errors.As(err, &re)
+}
 
 // Error returns why the run stopped.
 func (e *AbortedError) Error() string { return e.Reason }

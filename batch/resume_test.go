@@ -36,7 +36,7 @@ func TestValidateThenImportStillRefused(t *testing.T) {
 	}
 	// Even with the report itself gone (deleted, or replaced by another
 	// tool), the record beside it still says what was created.
-	os.Remove(DefaultReportPath(in))
+	os.Remove(DefaultReportPath(in, ""))
 	if _, err := Import(context.Background(), cfg); !IsInputError(err) {
 		t.Fatalf("import with the report deleted: %v, want refused", err)
 	}
@@ -120,7 +120,7 @@ func TestResumeSendsAnEditedRow(t *testing.T) {
 	if len(phones) != 2 || phones["ana@example.com"] != "+1 555 9999" {
 		t.Errorf("server holds %v, want Ana's new phone and two customers", phones)
 	}
-	rep := readReport(t, DefaultReportPath(in))
+	rep := readReport(t, DefaultReportPath(in, ""))
 	if rep[0]["_result"] != "updated" || !strings.Contains(rep[0]["_changes"], "+1 555 9999") || rep[1]["_result"] != "skipped" {
 		t.Errorf("report rows: %v / %v; counts %v", rep[0], rep[1], sum.Counts)
 	}
@@ -154,7 +154,7 @@ func TestResumeResolvesInDoubtRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report := DefaultReportPath(in)
+	report := DefaultReportPath(in, "")
 	killedJournal(t, report, 30*time.Second,
 		journalEntry{Row: 2, Intent: intentCreate, Email: "ana@example.com"},
 		journalEntry{Row: 3, Intent: intentCreate, Email: "bo@example.com"})
@@ -197,7 +197,7 @@ func TestResumeWithoutInFlightCreatesDoesNotWait(t *testing.T) {
 	in := writeFile(t, dir, "c.csv", "name,email", "Ana,ana@example.com", "Bo,bo@example.com")
 	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
 	ana, _ := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Ana", "email": "ana@example.com"}, "")
-	report := DefaultReportPath(in)
+	report := DefaultReportPath(in, "")
 	killedJournal(t, report, time.Hour,
 		journalEntry{Row: 2, Intent: intentCreate, Email: "ana@example.com"},
 		journalEntry{Row: 2, Result: ResultCreated, ID: ana.ID, Hash: cellsHash([]string{"Ana", "ana@example.com"})})
@@ -221,7 +221,7 @@ func TestResumeInDoubtDeleteIsDeleted(t *testing.T) {
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	dir := t.TempDir()
 	in := writeFile(t, dir, "d.csv", "id,action", "0000000000000000000a0123,delete")
-	report := DefaultReportPath(in)
+	report := DefaultReportPath(in, "")
 	killedJournal(t, report, time.Second, journalEntry{Row: 2, Intent: intentDelete, ID: "0000000000000000000a0123"})
 	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
 	cfg.Resume, cfg.Settle = true, 0
@@ -270,7 +270,7 @@ func TestImportFatalInputKeepsWhatWasSent(t *testing.T) {
 		t.Fatalf("got %v, want the run to fail part way", err)
 	}
 	created := 0
-	for _, r := range readReport(t, DefaultReportPath("-")) {
+	for _, r := range readReport(t, DefaultReportPath("-", "")) {
 		if r["_result"] == "created" {
 			created++
 		}
@@ -287,7 +287,7 @@ func TestResumeStoppedWhileSettlingKeepsTheDoubt(t *testing.T) {
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	dir := t.TempDir()
 	in := writeFile(t, dir, "c.csv", "name,email", "Ana,ana@example.com")
-	report := DefaultReportPath(in)
+	report := DefaultReportPath(in, "")
 	killedJournal(t, report, time.Hour, journalEntry{Row: 2, Intent: intentCreate, Email: "ana@example.com"})
 	cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
 	cfg.Resume, cfg.Settle = true, -1

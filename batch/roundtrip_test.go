@@ -43,7 +43,7 @@ func TestFormulaLikeValuesRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			if sum.Counts[ResultUnchanged] != len(values) {
-				for _, r := range readReport(t, DefaultReportPath(p)) {
+				for _, r := range readReport(t, DefaultReportPath(p, "")) {
 					if r["_result"] != "unchanged" {
 						t.Errorf("row %s: %s %s", r["_row"], r["_result"], r["_changes"])
 					}

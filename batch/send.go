@@ -81,7 +81,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		return nil, inputErr("no API client configured")
 	}
 	if cfg.DryRun && cfg.Report == "" {
-		cfg.Report = DefaultDryRunReportPath(cfg.Path)
+		cfg.Report = DefaultDryRunReportPath(cfg.Path, cfg.ReportSheet())
 	}
 	in, release, err := openInputCtx(ctx, &cfg.InputConfig)
 	if err != nil {
@@ -441,7 +441,7 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", im.cfg.Path, err)
+			return &ReadError{Err: fmt.Errorf("reading %s: %w", im.cfg.Path, err)}
 		}
 		select {
 		case slots <- struct{}{}:

@@ -34,7 +34,7 @@ type ValidateConfig struct {
 func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	start := time.Now()
 	if cfg.Report == "" {
-		cfg.Report = DefaultValidateReportPath(cfg.Path)
+		cfg.Report = DefaultValidateReportPath(cfg.Path, cfg.ReportSheet())
 	}
 	in, release, err := openInputCtx(ctx, &cfg.InputConfig)
 	if err != nil {
@@ -104,7 +104,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 				break
 			}
 			if err != nil {
-				readErr = fmt.Errorf("reading %s: %w", cfg.Path, err)
+				readErr = &ReadError{Err: fmt.Errorf("reading %s: %w", cfg.Path, err)}
 				break
 			}
 			lastRow = row.Num

@@ -174,3 +174,18 @@ func TestValidateInputErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOnProblemCounts: OnProblem gets the invalid and the failed rows
+// apart (messy.csv has 8 invalid rows and validate fails none).
+func TestOnProblemCounts(t *testing.T) {
+	var invalid, failed, calls int
+	_, err := Validate(context.Background(), ValidateConfig{InputConfig: InputConfig{
+		Path: filepath.Join("..", "testdata", "messy.csv"), Report: filepath.Join(t.TempDir(), "r.csv"),
+		OnProblem: func(i, f int) { invalid, failed, calls = i, f, calls+1 }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if invalid != 8 || failed != 0 || calls != 8 {
+		t.Errorf("last OnProblem(%d invalid, %d failed) after %d calls, want (8, 0) after 8", invalid, failed, calls)
+	}
+}

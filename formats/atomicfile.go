@@ -31,7 +31,20 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("cannot create a file in %s: %w", dir, err)
+		// The message names the file the user asked for, never the
+		// temporary name, which means nothing to them.
+		cause, dir := err, filepath.Clean(dir)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			cause = pe.Err
+		}
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("cannot write %s: the directory %s does not exist; create it or give another path: %w", path, dir, os.ErrNotExist)
+		case errors.Is(err, os.ErrPermission):
+			return nil, fmt.Errorf("cannot write %s: no permission to create files in the directory %s; give another path: %w", path, dir, os.ErrPermission)
+		}
+		return nil, fmt.Errorf("cannot write %s: cannot create a file in the directory %s: %v", path, dir, cause)
 	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()

@@ -51,6 +51,9 @@ type csvReader struct {
 	pendingErr error
 	blankGap   bool // blank lines came before the row next returned
 	warn       func(string)
+	// binary stops reading after maxBinaryRows rows in a row that look
+	// binary (a device, a binary file after a good header).
+	binary binaryRun
 }
 
 // maxFooterLines is how many one-cell lines after a blank line the reader
@@ -316,6 +319,12 @@ func (r *csvReader) next() (Row, error) {
 		row := Row{Num: r.recLine, Cells: r.cells()}
 		if r.problem != nil {
 			row.Err = r.problem
+		}
+		// The cells of the whole record, cut or not, tell binary input;
+		// row.Cells is cut to the header width.
+		binary := binaryCells(row.Cells) || len(r.ends) > r.width && binaryText(string(r.rec))
+		if err := r.binary.see(row.Num, binary, row.Err == nil, "a CSV file"); err != nil {
+			return Row{}, err
 		}
 		return row, nil
 	}

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // wantRow is one expected row: its number, cells, and a fragment of its
@@ -271,7 +273,7 @@ func TestOpenReaderErrors(t *testing.T) {
 		{name: "blank lines only", path: "testdata/blank-lines-only.csv", wantErr: "the file is empty"},
 		{name: "missing file", path: filepath.Join(dir, "nope.csv"), wantErr: "does not exist"},
 		{name: "directory", path: dir, opts: ReaderOptions{Format: "csv"}, wantErr: "is a directory"},
-		{name: "unknown extension", path: "testdata/customers.txt", wantErr: "give --format csv, tsv, xlsx or ndjson"},
+		{name: "unknown extension", path: "testdata/customers.dat", wantErr: "give --format csv, tsv, xlsx or ndjson"},
 		{name: "unknown encoding", path: "testdata/semicolon.csv", opts: ReaderOptions{Encoding: "ebcdic"}, wantErr: `unknown encoding "ebcdic"`},
 		{name: "bad delimiter", path: "testdata/semicolon.csv", opts: ReaderOptions{Delimiter: '"'}, wantErr: "cannot be used"},
 		{name: "unknown format", path: "testdata/semicolon.csv", opts: ReaderOptions{Format: "xml"}, wantErr: `unknown format "xml"`},
@@ -450,10 +452,59 @@ func TestEncodingSniffBoundary(t *testing.T) {
 	}
 }
 
-func TestUTF16Refused(t *testing.T) {
-	_, err := NewReader(bytes.NewReader([]byte{0xFF, 0xFE, 'n', 0, 'a', 0}), ReaderOptions{Format: FormatCSV})
-	if err == nil || !strings.Contains(err.Error(), "UTF-16") {
-		t.Errorf("err = %v, want a UTF-16 message", err)
+// TestUTF16Read: Excel's "Unicode Text" (UTF-16LE with a BOM, tab
+// separated, CRLF) reads in one go under --encoding auto, and so does
+// UTF-16BE; a forced other encoding is refused with a message that says
+// to leave it out.
+func TestUTF16Read(t *testing.T) {
+	text := "Name\tE-mail\tNotes\r\nJürgen Größer\tj@example.de\t\"a\tb\"\r\n陈 Mei\tm@example.com\t😀\r\n"
+	encode := func(big bool) []byte {
+		out := []byte{0xFF, 0xFE}
+		if big {
+			out = []byte{0xFE, 0xFF}
+		}
+		for _, u := range utf16.Encode([]rune(text)) {
+			if big {
+				out = append(out, byte(u>>8), byte(u))
+			} else {
+				out = append(out, byte(u), byte(u>>8))
+			}
+		}
+		return out
+	}
+	for _, big := range []bool{false, true} {
+		r, err := NewReader(bytes.NewReader(encode(big)), ReaderOptions{Format: FormatCSV})
+		if err != nil {
+			t.Fatalf("big-endian %v: %v", big, err)
+		}
+		if h := r.Header(); !slices.Equal(h, []string{"Name", "E-mail", "Notes"}) {
+			t.Errorf("big-endian %v: header %q", big, h)
+		}
+		var got [][]string
+		for {
+			row, err := r.Next()
+			if err != nil {
+				break
+			}
+			if row.Err != nil {
+				t.Errorf("row %d: %v", row.Num, row.Err)
+			}
+			got = append(got, row.Cells)
+		}
+		want := [][]string{{"Jürgen Größer", "j@example.de", "a\tb"}, {"陈 Mei", "m@example.com", "😀"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("big-endian %v: rows %q, want %q", big, got, want)
+		}
+		if d, _ := InputDialect(r); d.Delimiter != '\t' || !d.BOM {
+			t.Errorf("big-endian %v: dialect %+v, want tab with a BOM for the report", big, d)
+		}
+	}
+	_, err := NewReader(bytes.NewReader(encode(false)), ReaderOptions{Format: FormatCSV, Encoding: "windows-1252"})
+	if err == nil || !strings.Contains(err.Error(), "UTF-16") || !strings.Contains(err.Error(), "leave out --encoding") {
+		t.Errorf("forced windows-1252: err = %v, want a UTF-16 message", err)
+	}
+	if f, err := DetectFormat("Kunden.TXT"); f != FormatCSV || err != nil {
+		t.Errorf("DetectFormat(.txt) = %q, %v; want csv (delimiter sniffed)", f, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package formats
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,6 +186,10 @@ type Conflict struct {
 	// and in none of the others.
 	Only   []int
 	Peeked int
+	// Several is how many of the Peeked rows have a value in two or more
+	// of the columns, and Differ how many of those have two different
+	// values (compared as written, trimmed).
+	Several, Differ int
 	// Suggest is the --map value that takes the first non-blank of them
 	// ("PhoneNumber,MobileNumber=phone"), or "" when a name cannot be
 	// given to --map (a control character, "=", ",").
@@ -257,7 +262,9 @@ func (c *Conflict) message() string {
 		verb = "both hold"
 	}
 	fmt.Fprintf(&b, "columns %s %s %s", joinAnd(names), verb, c.Field)
-	if c.Peeked > 0 {
+	if c.Peeked > 0 && slices.Max(c.Only) == 0 {
+		b.WriteString(": " + c.noneOnly())
+	} else if c.Peeked > 0 {
 		only := make([]string, len(c.Names))
 		for k, n := range c.Names {
 			count := "none"
@@ -283,6 +290,56 @@ func (c *Conflict) message() string {
 	return b.String()
 }
 
+// heldSentence says that unknown column u is closest to a field that the
+// column named holder feeds already, and how to take u instead; a field
+// of which a row has one value (id, action) is switched over, any other
+// is taken from both (the first non-blank), which a name with a comma
+// cannot be listed for.
+func heldSentence(u UnknownColumn, holder string) string {
+	s := fmt.Sprintf("%s is closest to %s, which column %s holds already: ", quoteName(u.Name), u.Closest, quoteName(holder))
+	switch {
+	case u.Closest == FieldID || u.Closest == FieldAction:
+		return s + fmt.Sprintf("to read %s from %s instead, give --map %s --map %s.", u.Closest, quoteName(u.Name),
+			shellQuote(u.Name+"="+string(u.Closest)), shellQuote(holder+"=-"))
+	case strings.Contains(u.Name, ","):
+		return s + fmt.Sprintf("to take the first non-blank of both, rename %s in the file without the comma (in --map \"A,B=%s\" a comma separates the columns) and list both in one --map.", quoteName(u.Name), u.Closest)
+	}
+	return s + fmt.Sprintf("to read it from %s instead, give --map %s --map %s.", quoteName(u.Name),
+		shellQuote(u.Name+"="+string(u.Closest)), shellQuote(holder+"=-"))
+}
+
+// noneOnly words what the first rows show when no row has a value in
+// one of the columns only: whether any row has a value at all, whether
+// those that do have it in every column, and whether the values differ
+// (then the order of the --map list decides which is kept).
+func (c *Conflict) noneOnly() string {
+	rows := plural(c.Peeked, "row")
+	if c.Several == 0 {
+		if len(c.Names) == 2 {
+			return fmt.Sprintf("the first %s have no value in either", rows)
+		}
+		return fmt.Sprintf("the first %s have no value in any of them", rows)
+	}
+	var s string
+	switch {
+	case len(c.Names) > 2:
+		s = fmt.Sprintf("of the first %s, none has a value in only one of them", rows)
+	case c.Several == c.Peeked && c.Peeked == 1:
+		s = "both are filled in the first row"
+	case c.Several == c.Peeked:
+		s = fmt.Sprintf("both are filled in each of the first %s", rows)
+	default:
+		s = fmt.Sprintf("of the first %s, the %d with a value in either have one in both", rows, c.Several)
+	}
+	switch {
+	case c.Differ == 0:
+		return s + ", with the same value in each"
+	case c.Differ == c.Several:
+		return s + ", with different values in each"
+	}
+	return s + fmt.Sprintf(", with different values in %d of them", c.Differ)
+}
+
 // joinAnd joins words as "a, b and c".
 func joinAnd(words []string) string {
 	if len(words) <= 1 {
@@ -302,10 +359,11 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 	} else {
 		fmt.Fprintf(&b, "the file has %d columns that match no customer field: ", n)
 	}
-	var maps, ignores, unnameable []string
-	closestTaken := false
+	var maps, ignores, unnameable, held []string
 	for i, u := range e.Unknown {
-		closestTaken = closestTaken || u.Closest != ""
+		if h, ok := e.Holders[u.Closest]; ok && u.Closest != "" && strings.HasSuffix(u.Suggest, "=-") && len(held) < maxListed {
+			held = append(held, heldSentence(u, h))
+		}
 		if i < maxListed {
 			if i > 0 {
 				b.WriteString(", ")
@@ -331,7 +389,11 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 		fmt.Fprintf(&b, " and %d more", n-maxListed)
 	}
 	b.WriteString(".\n")
-	ignoreList := "ignore them with " + strings.Join(ignores, " ") + ", "
+	them := "them"
+	if len(ignores) == 1 {
+		them = "it"
+	}
+	ignoreList := "ignore " + them + " with " + strings.Join(ignores, " ") + ", "
 	switch {
 	case len(ignores) == 0:
 		ignoreList = ""
@@ -346,16 +408,15 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 		fmt.Fprintf(&b, "Map them with %s … (%d in all), %sor ignore all of them with --ignore-unknown.", strings.Join(maps[:maxListed], " "), len(maps), ignoreList)
 	case len(maps) > 0:
 		fmt.Fprintf(&b, "Map them with %s, %sor ignore all of them with --ignore-unknown.", strings.Join(maps, " "), ignoreList)
-	case closestTaken:
-		var held []string
-		for _, f := range Fields {
-			if h, ok := e.Holders[f]; ok {
-				held = append(held, fmt.Sprintf("%s is in %s", f, quoteName(h)))
-			}
-		}
-		fmt.Fprintf(&b, "The fields they are closest to are held by other columns already (%s): to take one of them instead, map it with --map \"Column=field\" and the other with --map \"Column=-\"; %sor ignore all of them with --ignore-unknown.", strings.Join(held, ", "), ignoreList)
+	case len(held) > 0:
+		// Each column close to a field another column holds, with that
+		// column's name and the flags that take it instead.
+		fmt.Fprintf(&b, "%s Otherwise %sor ignore all unknown columns with --ignore-unknown.", strings.Join(held, " "), ignoreList)
 	default:
 		fmt.Fprintf(&b, "No column has an obvious match: map one with --map \"Column=field\" (fields: %s), %sor ignore all of them with --ignore-unknown.", validFieldList(), ignoreList)
+	}
+	if len(maps) > 0 && len(held) > 0 {
+		b.WriteString(" " + strings.Join(held, " "))
 	}
 	if len(unnameable) > 0 {
 		col, it := "Column "+unnameable[0]+" has a name", "it"
@@ -648,14 +709,30 @@ func newConflict(header []string, sample [][]string, f Field, cols []int) Confli
 		c.Names = append(c.Names, header[i])
 	}
 	for _, cells := range sample {
-		only, n := -1, 0
+		only, n, first, differ := -1, 0, "", false
 		for k, i := range cols {
-			if i < len(cells) && CellText(cells[i]) != "" {
-				only, n = k, n+1
+			if i >= len(cells) {
+				continue
 			}
+			v := CellText(cells[i])
+			if v == "" {
+				continue
+			}
+			if n == 0 {
+				first = v
+			} else if v != first {
+				differ = true
+			}
+			only, n = k, n+1
 		}
-		if n == 1 {
+		switch {
+		case n == 1:
 			c.Only[only]++
+		case n > 1:
+			c.Several++
+			if differ {
+				c.Differ++
+			}
 		}
 	}
 	if canMapList(header, cols...) {

@@ -133,7 +133,7 @@ func TestHeaderProblemsInOneMessage(t *testing.T) {
 	want := `columns 3 ("Telefon") and 4 ("Handy") both hold phone: of the first 3 rows, 1 has a value only in "Telefon" and 2 only in "Handy". ` +
 		`Take the first that is not blank, in this order, with --map "Telefon,Handy=phone" (list them the other way round to prefer "Handy"); the report's _changes says which column a value came from.` + "\n" +
 		`the file has 1 column that matches no customer field: "Kundennr.".` + "\n" +
-		`No column has an obvious match: map one with --map "Column=field" (fields: id, firstName, lastName, name, email, phone, status, type, value, autoPayment, notes, action), ignore them with --map "Kundennr.=-", or ignore all of them with --ignore-unknown.` + "\n" +
+		`No column has an obvious match: map one with --map "Column=field" (fields: id, firstName, lastName, name, email, phone, status, type, value, autoPayment, notes, action), ignore it with --map "Kundennr.=-", or ignore all of them with --ignore-unknown.` + "\n" +
 		`No column holds email, which a new customer (and --match email) needs; if a column holds it under another name, map it with --map "Column=email".` + "\n" +
 		`All together: --map "Telefon,Handy=phone" --ignore-unknown`
 	if err.Error() != want {
@@ -646,5 +646,65 @@ func TestZipAsCSV(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "XLSX workbook") || !strings.Contains(err.Error(), "--format xlsx") || strings.Contains(err.Error(), "PK") {
 			t.Errorf("%s: err = %v, want the XLSX hint", format, err)
 		}
+	}
+}
+
+// TestHeaderErrorClosestHeld: an unknown column close to a field that
+// another column holds is named with that column and the flags that take
+// it instead (a second action column), or how to take both (a name with
+// a comma cannot be listed in --map "A,B=field"); following the flags of
+// the first maps the header.
+func TestHeaderErrorClosestHeld(t *testing.T) {
+	header := []string{"name", "email", "action", "Aktion2", "notes", "Notes, old", "emial2"}
+	sample := [][]string{{"Ana", "ana@example.com", "create", "update", "n", "old note", "x"}}
+	_, err := mapHeader(header, sample, MapOptions{})
+	want := `the file has 3 columns that match no customer field: "Aktion2" (closest: action), "Notes, old" (closest: notes), "emial2".` + "\n" +
+		`"Aktion2" is closest to action, which column "action" holds already: to read action from "Aktion2" instead, give --map "Aktion2=action" --map "action=-". ` +
+		`"Notes, old" is closest to notes, which column "notes" holds already: to take the first non-blank of both, rename "Notes, old" in the file without the comma (in --map "A,B=notes" a comma separates the columns) and list both in one --map. ` +
+		`Otherwise ignore them with --map "Aktion2=-" --map "Notes, old=-" --map "emial2=-", or ignore all unknown columns with --ignore-unknown.`
+	if err == nil || err.Error() != want {
+		t.Errorf("message:\n%v\nwant:\n%s", err, want)
+	}
+	m, err := mapHeader(header, sample, MapOptions{Map: map[string]string{"Aktion2": "action", "action": "-"}, IgnoreUnknown: true})
+	if err != nil {
+		t.Fatalf("following the flags: %v", err)
+	}
+	if i, ok := m.Index[FieldAction]; !ok || header[i] != "Aktion2" {
+		t.Errorf("action is read from %v, want Aktion2", m.Index)
+	}
+}
+
+// TestConflictNoneOnly: when no row of the sample has a value in one
+// column only, the conflict says what the rows do show (both filled,
+// alike or not; no value at all) instead of "none have a value only in
+// A and none only in B", and still offers the --map list.
+func TestConflictNoneOnly(t *testing.T) {
+	header := []string{"name", "email", "Phone", "Mobile"}
+	tests := []struct {
+		name   string
+		sample [][]string
+		want   string
+	}{
+		{"all filled, different", [][]string{{"A", "a@x", "1", "2"}, {"B", "b@x", "3", "4"}},
+			`columns 3 ("Phone") and 4 ("Mobile") both hold phone: both are filled in each of the first 2 rows, with different values in each. Take the first that is not blank, in this order, with --map "Phone,Mobile=phone"`},
+		{"all filled, alike", [][]string{{"A", "a@x", "1", " 1"}},
+			`both hold phone: both are filled in the first row, with the same value in each. Take the first`},
+		{"some rows", [][]string{{"A", "a@x", "1", "1"}, {"B", "b@x", "", ""}, {"C", "c@x", "2", "3"}},
+			`both hold phone: of the first 3 rows, the 2 with a value in either have one in both, with different values in 1 of them. Take the first`},
+		{"no values", [][]string{{"A", "a@x", "", ""}, {"B", "b@x", "", ""}},
+			`both hold phone: the first 2 rows have no value in either. Take the first`},
+		{"one only", [][]string{{"A", "a@x", "1", ""}, {"B", "b@x", "2", "3"}},
+			`both hold phone: of the first 2 rows, 1 has a value only in "Phone" and none only in "Mobile". Take the first`},
+	}
+	for _, tt := range tests {
+		_, err := mapHeader(header, tt.sample, MapOptions{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: message\n%v\nlacks\n%s", tt.name, err, tt.want)
+		}
+	}
+	three := []string{"name", "email", "Phone", "Mobile", "Telefon"}
+	_, err := mapHeader(three, [][]string{{"A", "a@x", "1", "2", "2"}}, MapOptions{})
+	if want := `all hold phone: of the first 1 row, none has a value in only one of them, with different values in each.`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("three columns: message\n%v\nlacks\n%s", err, want)
 	}
 }

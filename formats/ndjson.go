@@ -35,6 +35,9 @@ type ndjsonReader struct {
 	// window is >0 when the header came from the first window lines of a
 	// stream, so that a key seen later is a row error.
 	window int
+	// binary stops reading after maxBinaryRows lines in a row that look
+	// binary.
+	binary binaryRun
 }
 
 type ndLine struct {
@@ -255,6 +258,11 @@ func (r *ndjsonReader) Next() (Row, error) {
 			row.Err = &RowError{Row: l.num, Err: err}
 		case problem != nil:
 			row.Err = problem
+		}
+		// A line that is no JSON object and holds control characters or
+		// invalid UTF-8 looks binary (a device, a binary file).
+		if berr := r.binary.see(l.num, err != nil && binaryText(string(l.data)), row.Err == nil, "an NDJSON file"); berr != nil {
+			return Row{}, berr
 		}
 		return row, nil
 	}

@@ -11,7 +11,10 @@ import (
 )
 
 // DetectFormat returns the Format* name for path from its extension
-// (.csv, .tsv, .xlsx, .ndjson or .jsonl, in any case). For any other
+// (.csv, .tsv, .xlsx, .ndjson or .jsonl, in any case; .txt is CSV, whose
+// delimiter is sniffed: Excel saves "Unicode Text" and "Text (Tab
+// delimited)" as .txt, tab-separated, so that such a file reads without
+// flags, and a report named after it is written in its dialect). For any other
 // extension it returns an error that tells the user to give --format.
 // A .gz after the extension (x.csv.gz) means gzip-compressed: the format
 // is the inner one (IsGzip).
@@ -21,7 +24,7 @@ func DetectFormat(path string) (string, error) {
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	switch ext {
-	case ".csv":
+	case ".csv", ".txt":
 		return FormatCSV, nil
 	case ".tsv":
 		return FormatTSV, nil
@@ -71,7 +74,8 @@ func ParseFormat(format string) (string, error) {
 // whole file is read as Windows-1252 and opts.Warn says so; "utf-8"
 // forces UTF-8, and a record with invalid bytes is a row error whose
 // cells carry U+FFFD in their place; "windows-1252" and "latin1" force
-// those. UTF-16 is refused with a message. Line ends may be CRLF, LF or
+// those. UTF-16 with a byte order mark (Excel's "Unicode Text") is
+// decoded under "auto" and refused, with a message, under the others. Line ends may be CRLF, LF or
 // CR, mixed; inside a quoted cell they read as "\n".
 //
 // CSV/TSV: the delimiter is opts.Delimiter, else tab for TSV, else an

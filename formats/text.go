@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // Input limits (SPEC §4, §11): a hostile or broken file costs a row error,
@@ -152,10 +153,20 @@ func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error)
 		return nil, fmt.Errorf("cannot read the input: %w", err)
 	}
 	atEOF := err != nil
-	if enc == encAuto || enc == encUTF8 {
-		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
-			return nil, errors.New("the file is UTF-16 text; save it as UTF-8 (in Excel: \"CSV UTF-8\") and try again")
+	if utf16LE, utf16BE := bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}); utf16LE || utf16BE {
+		if enc != encAuto {
+			return nil, fmt.Errorf("the file is UTF-16 text (it starts with a UTF-16 byte order mark), not %s; leave out --encoding (auto reads UTF-16), or save it as UTF-8", enc)
 		}
+		// Excel's "Unicode Text" (.txt): UTF-16LE with a byte order mark,
+		// tab-separated. It is decoded here (the decoder takes the BOM
+		// off; a lone surrogate reads as U+FFFD), so that it reads in one
+		// go; the delimiter is sniffed as for any CSV.
+		order := unicode.LittleEndian
+		if utf16BE {
+			order = unicode.BigEndian
+		}
+		r := unicode.UTF16(order, unicode.ExpectBOM).NewDecoder().Reader(br)
+		return &textSource{r: &newlineReader{r: r}, wantBOM: true}, nil
 	}
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		return nil, errors.New("the file is a zip archive, most likely an XLSX workbook saved under another extension; read it with --format xlsx (or rename it to .xlsx)")
@@ -209,3 +220,74 @@ func validUTF8Prefix(head []byte, atEOF bool) bool {
 
 // kib rounds a byte count up to KiB for messages.
 func kib(n int) int { return (n + 1023) >> 10 }
+
+// maxBinaryRows is how many rows that look binary may come with no
+// readable row between them before reading stops (a variable so that
+// tests can lower it). A text file damaged in places has a few such rows,
+// each a row error; a binary file, a device (/dev/urandom) or a stream of
+// garbage after a good header has nothing else, and would otherwise
+// stream row errors without end. Rows that are merely unreadable (ragged,
+// not JSON) but text neither count nor start the count again: random
+// bytes make short lines of that kind too, and a file whose every row is
+// ragged text is read to the end, each row an error.
+var maxBinaryRows = 100
+
+// binaryRun counts the rows that look binary (binaryCells, binaryText)
+// since the last readable row, and gives the fatal error that stops the
+// reader.
+type binaryRun struct {
+	n, first int
+}
+
+// see records row num: binary says whether it looks binary, readable
+// whether it was read as a row (no Row.Err). It returns the error that
+// ends reading once maxBinaryRows binary rows came since the last
+// readable one.
+func (b *binaryRun) see(num int, binary, readable bool, kind string) error {
+	switch {
+	case readable && !binary:
+		b.n = 0
+		return nil
+	case !binary:
+		return nil
+	}
+	if b.n == 0 {
+		b.first = num
+	}
+	if b.n++; b.n < maxBinaryRows {
+		return nil
+	}
+	return fmt.Errorf("lines %d to %d are not text (%d of them have NUL or other control characters, or bytes that are not valid UTF-8, and none can be read as a row): this looks like a binary file or a device, not %s; reading stopped at line %d. Check that it is the right file and --format", b.first, num, b.n, kind, num)
+}
+
+// binaryText reports whether s holds a character no text cell has: a
+// C0 control other than tab, line feed and carriage return, DEL, a C1
+// control (bytes 0x80-0x9F read as Latin-1), or U+FFFD (a byte that was
+// not valid UTF-8).
+func binaryText(s string) bool {
+	for _, c := range s {
+		switch {
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r',
+			c >= 0x7F && c <= 0x9F,
+			c == utf8.RuneError:
+			return true
+		}
+	}
+	return false
+}
+
+// binaryCells reports whether most of a row's non-blank cells (at least
+// half, and at least one) look binary.
+func binaryCells(cells []string) bool {
+	filled, binary := 0, 0
+	for _, c := range cells {
+		if strings.TrimSpace(c) == "" {
+			continue
+		}
+		filled++
+		if binaryText(c) {
+			binary++
+		}
+	}
+	return binary > 0 && 2*binary >= filled
+}

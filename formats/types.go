@@ -87,9 +87,10 @@ type ReaderOptions struct {
 	// Warn, when set, receives non-fatal notices (such as the encoding
 	// fallback) as one sentence each.
 	Warn func(msg string)
-	// HeaderRow is the CSV/TSV line of the header (--header-row); 0 means
+	// HeaderRow is the CSV/TSV line, or the XLSX sheet row, of the header
+	// (--header-row); the lines or rows before it are left out. 0 means
 	// the first line, or past a preamble of one-cell lines the first line
-	// whose cells name fields.
+	// whose cells name fields (CSV/TSV), or the first non-blank row (XLSX).
 	HeaderRow int
 	// FooterRows is how many rows at the end of a CSV/TSV file are a
 	// footer, left out (--footer-rows); 0 means one-cell lines after a

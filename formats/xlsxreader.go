@@ -56,6 +56,9 @@ type xlsxReader struct {
 	header []string
 	width  int
 	rowNum int
+	// headerRow is --header-row: the sheet row that holds the header (the
+	// rows before it are left out); 0 means the first non-blank row.
+	headerRow int
 	// numberWarn[i] is true for a phone column not yet warned about
 	// numbers; warn is ReaderOptions.Warn.
 	numberWarn []bool
@@ -74,7 +77,7 @@ type xlsxReader struct {
 // openXLSX opens the workbook at p. spool, when not "", is a temporary
 // file that Close (or a failed open) removes.
 func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err error) {
-	r := &xlsxReader{spool: spool, warn: opts.Warn}
+	r := &xlsxReader{spool: spool, warn: opts.Warn, headerRow: opts.HeaderRow}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -142,6 +145,11 @@ func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err er
 			return nil, r.emptyFirstSheet(wb, err)
 		}
 		return nil, err
+	}
+	if opts.Sheet == "" && r.warn != nil {
+		if msg := r.otherSheetsNotice(wb); msg != "" {
+			r.warn(msg)
+		}
 	}
 	return r, nil
 }
@@ -519,17 +527,30 @@ func (r *xlsxReader) seekSheetData() error {
 // text is empty so that it adds nothing to the message.
 var errEmptySheet = errors.New("")
 
-// readHeader takes the first row with a non-blank cell as the header.
+// readHeader takes the first row with a non-blank cell as the header,
+// or with --header-row N the first at or after sheet row N (the rows
+// before it, a title or notes above the table, are left out unread, as
+// the lines before a CSV's --header-row are).
 func (r *xlsxReader) readHeader() error {
+	skipped := 0
 	for {
 		r.cells = r.cells[:0]
 		r.width = -1 // collect every cell
 		num, err := r.readRow()
+		if errors.Is(err, io.EOF) && r.headerRow > 0 && skipped > 0 {
+			return fmt.Errorf("--header-row %d: sheet %q has no row with a value from row %d on (its last is row %d)", r.headerRow, r.sheet, r.headerRow, r.rowNum)
+		}
 		if errors.Is(err, io.EOF) {
 			return fmt.Errorf("sheet %q is empty: it has no header row; the first row must name the columns, for example name and email%w", r.sheet, errEmptySheet)
 		}
 		if err != nil {
 			return err
+		}
+		if num < r.headerRow {
+			if !r.blank || r.problem != nil {
+				skipped++
+			}
+			continue
 		}
 		if r.blank {
 			continue

@@ -2,10 +2,14 @@ package formats
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // allocDuring returns the bytes allocated while fn runs.
@@ -231,5 +235,102 @@ func TestXLSXPhoneNumbersWarnOnce(t *testing.T) {
 	want := `the column "Phone Number" of sheet "S" holds phone numbers stored as numbers (the first in cell B2): leading zeros and + may already be lost; format the column as text`
 	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], want) {
 		t.Errorf("warnings = %q, want one starting %q", warnings, want)
+	}
+}
+
+// TestOtherSheetsCount: the other-sheets notice counts a sheet by a
+// bounded scan (never past otherSheetScan+1 rows), unless its <dimension>
+// declares more rows than that, which is taken without reading its rows.
+// A one-cell dimension (excelize's stream writer) is not trusted.
+func TestOtherSheetsCount(t *testing.T) {
+	defer func(n int) { otherSheetScan = n }(otherSheetScan)
+	otherSheetScan = 3
+	rows := func(n int) [][]any {
+		out := [][]any{{"name", "email"}}
+		for i := 1; i < n; i++ {
+			out = append(out, []any{fmt.Sprint("P", i), fmt.Sprintf("p%d@example.com", i)})
+		}
+		return out
+	}
+	f := excelize.NewFile()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(f.SetSheetName("Sheet1", "First"))
+	for _, sh := range []struct {
+		name string
+		n    int
+	}{{"First", 2}, {"Small", 3}, {"Declared", 6}, {"Blank", 0}} {
+		name, n := sh.name, sh.n
+		if name != "First" {
+			_, err := f.NewSheet(name)
+			must(err)
+		}
+		for i, row := range rows(n) {
+			if n == 0 {
+				break
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			must(f.SetSheetRow(name, cell, &row))
+		}
+	}
+	// excelize declares "A1" unless told, as Excel would declare it.
+	must(f.SetSheetDimension("Declared", "A1:B6"))
+	// Streamed: excelize leaves its dimension at A1, so 5 rows are
+	// scanned, and the scan stops past 3.
+	sw, err := func() (*excelize.StreamWriter, error) {
+		if _, err := f.NewSheet("Streamed"); err != nil {
+			return nil, err
+		}
+		return f.NewStreamWriter("Streamed")
+	}()
+	must(err)
+	for i, row := range rows(5) {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		must(sw.SetRow(cell, row))
+	}
+	must(sw.Flush())
+	p := filepath.Join(t.TempDir(), "book.xlsx")
+	must(f.SaveAs(p))
+	f.Close()
+
+	var warnings []string
+	r, err := OpenReader(p, ReaderOptions{Warn: func(m string) { warnings = append(warnings, m) }})
+	must(err)
+	r.Close()
+	want := `only the first sheet "First" was read; the workbook has other sheets with data: "Small" (3 rows, the header included), "Declared" (about 6 rows, by the size the sheet declares), "Streamed" (more than 3 rows); read one with --sheet NAME`
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], want) {
+		t.Errorf("warnings = %q\nwant one starting %q", warnings, want)
+	}
+
+	warnings = nil
+	r, err = OpenReader(p, ReaderOptions{Sheet: "small", Warn: func(m string) { warnings = append(warnings, m) }})
+	must(err)
+	r.Close()
+	if len(warnings) != 0 {
+		t.Errorf("with --sheet: warnings %q, want none", warnings)
+	}
+	if got := SheetName(p, " declared "); got != "Declared" {
+		t.Errorf("SheetName = %q, want the workbook's spelling Declared", got)
+	}
+}
+
+func TestSafeFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"Sheet2":                 "Sheet2",
+		"Q1 list <EU>":           "Q1_list__EU_",
+		"../../etc":              "_.._etc",
+		"..":                     "sheet",
+		"Kunden 2024/ä":          "Kunden_2024_ä",
+		"a\x00b":                 "a_b",
+		"":                       "sheet",
+		strings.Repeat("x", 100): strings.Repeat("x", 64),
+	} {
+		if got := SafeFileName(in); got != want {
+			t.Errorf("SafeFileName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

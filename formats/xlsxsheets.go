@@ -8,6 +8,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // SheetInfo is one sheet of a workbook, for --list-sheets.
@@ -130,4 +133,149 @@ func (r *xlsxReader) emptyFirstSheet(wb *workbookInfo, err error) error {
 		what = "sheets " + strings.Join(names, ", ") + " hold"
 	}
 	return fmt.Errorf("the first sheet %q is empty (it has no header row), but %s data: read it with --sheet %s (aivabatch validate --list-sheets FILE lists the sheets)", r.sheet, what, names[0])
+}
+
+// otherSheetScan is how many rows of another sheet the notice of
+// otherSheetsNotice reads at most (a variable so that tests can lower it).
+var otherSheetScan = 10000
+
+// otherSheetsNotice is the notice of a workbook read without --sheet whose
+// other worksheets hold data: it names each with its row count, or ""
+// when none does. The first sheet is read in full by the run itself; the
+// others are counted cheaply, never parsed through:
+//   - a sheet whose <dimension> (the used range Excel, LibreOffice and
+//     openpyxl write at its top) spans more than otherSheetScan rows is
+//     given that declared size, without reading its rows;
+//   - any other sheet is counted by a bounded scan of at most
+//     otherSheetScan+1 rows (a missing or one-cell dimension, as
+//     excelize's stream writer leaves, may hide rows, so it is not
+//     trusted for "empty"); past that it is "more than otherSheetScan".
+func (r *xlsxReader) otherSheetsNotice(wb *workbookInfo) string {
+	var parts, names []string
+	for _, sh := range wb.sheets {
+		if !sh.worksheet || sh.name == r.sheet {
+			continue
+		}
+		var what string
+		if d := r.declaredRows(sh); d > otherSheetScan {
+			what = fmt.Sprintf("about %d rows, by the size the sheet declares", d)
+		} else {
+			n, err := r.countRows(sh, otherSheetScan+1)
+			switch {
+			case err != nil || n == 0:
+				continue
+			case n > otherSheetScan:
+				what = fmt.Sprintf("more than %d rows", otherSheetScan)
+			case n == 1:
+				what = "1 row"
+			default:
+				what = fmt.Sprintf("%d rows, the header included", n)
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%q (%s)", sh.name, what))
+		names = append(names, sh.name)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	if len(parts) == 1 {
+		return fmt.Sprintf("only the first sheet %q was read; the workbook has another sheet with data: %s; read it with --sheet %q (each sheet's report gets its own name)", r.sheet, parts[0], names[0])
+	}
+	return fmt.Sprintf("only the first sheet %q was read; the workbook has other sheets with data: %s; read one with --sheet NAME (each sheet's report gets its own name)", r.sheet, strings.Join(parts, ", "))
+}
+
+// declaredRows is the row count a worksheet declares in its <dimension
+// ref="A1:H942"> (942 - 1 + 1), or 0 when it has none, or a one-cell one.
+// It reads only the elements before <sheetData>.
+func (r *xlsxReader) declaredRows(sh wbSheet) int {
+	zf := zipFile(r.zr, sh.path)
+	if zf == nil {
+		return 0
+	}
+	part, err := zf.Open()
+	if err != nil {
+		return 0
+	}
+	defer part.Close()
+	lim := newXMLLimitReader(part)
+	dec := xml.NewDecoder(lim)
+	for {
+		lim.StartToken()
+		tok, err := dec.RawToken()
+		if err != nil {
+			return 0
+		}
+		t, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch t.Name.Local {
+		case "sheetData":
+			return 0
+		case "dimension":
+			for _, a := range t.Attr {
+				if a.Name.Local != "ref" {
+					continue
+				}
+				from, to, ok := strings.Cut(a.Value, ":")
+				if !ok {
+					return 0
+				}
+				_, r1, err1 := excelize.CellNameToCoordinates(strings.ReplaceAll(from, "$", ""))
+				_, r2, err2 := excelize.CellNameToCoordinates(strings.ReplaceAll(to, "$", ""))
+				if err1 != nil || err2 != nil || r2 < r1 {
+					return 0
+				}
+				return r2 - r1 + 1
+			}
+			return 0
+		}
+	}
+}
+
+// SheetName returns the name the workbook at path gives the sheet that
+// --sheet name selects (matched ignoring case, as the reader does), or
+// name itself when the workbook cannot be read or has no such sheet (the
+// reader then says why). It reads only the workbook part.
+func SheetName(path, name string) string {
+	name = strings.TrimSpace(name)
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return name
+	}
+	defer zr.Close()
+	wb, err := readWorkbook(zr)
+	if err != nil {
+		return name
+	}
+	for _, sh := range wb.sheets {
+		if strings.EqualFold(sh.name, name) {
+			return sh.name
+		}
+	}
+	return name
+}
+
+// SafeFileName turns a sheet name into a part of a file name: characters
+// that are not letters, digits, '-', '_' or '.' (path separators, spaces,
+// quotes, *, ?, :, control characters) become '_', dots at either end are
+// dropped, and it is cut to 64 bytes. An empty result is "sheet".
+func SafeFileName(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case unicode.IsLetter(c) || unicode.IsDigit(c) || c == '-' || c == '_' || c == '.':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('_')
+		}
+		if b.Len() >= 64 {
+			break
+		}
+	}
+	out := strings.Trim(b.String(), ".")
+	if out == "" {
+		return "sheet"
+	}
+	return out
 }
