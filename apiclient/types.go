@@ -1,5 +1,3 @@
-// Package apiclient is a typed client for the Aivapad Customers API with
-// retries, rate limiting and streaming list decoding.
 package apiclient
 
 import "encoding/json"
