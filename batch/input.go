@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -44,6 +45,10 @@ type InputConfig struct {
 	// so that a --resume without them finishes the file; validate leaves
 	// them out of its report and counts them in Summary.LeftOut.
 	Skip, Limit int
+
+	// special is the pipe a named pipe or device input is read through
+	// (openSpecial), or nil.
+	special io.Reader
 }
 
 // window says why the data row at index seq (0-based, in file order) is
@@ -108,12 +113,21 @@ func openInput(cfg *InputConfig) (*input, error) {
 		r   formats.RowReader
 		err error
 	)
-	if cfg.Path == "-" {
+	switch {
+	case cfg.Path == "-":
 		if cfg.Reader.Format == "" {
 			return nil, inputErr("reading from stdin needs --format csv|tsv|xlsx|ndjson")
 		}
 		r, err = formats.NewReader(cfg.Stdin, cfg.Reader)
-	} else {
+	case cfg.special != nil:
+		opts := cfg.Reader
+		if opts.Format == "" {
+			if opts.Format, err = formats.DetectFormat(cfg.Path); err != nil {
+				return nil, &InputError{Err: err}
+			}
+		}
+		r, err = formats.NewReader(cfg.Stdin, opts)
+	default:
 		r, err = formats.OpenReader(cfg.Path, cfg.Reader)
 	}
 	if err != nil {
@@ -148,7 +162,7 @@ func openInput(cfg *InputConfig) (*input, error) {
 // pipe, and the goroutine, if still blocked on stdin, ends with the
 // process. It returns the function that ends the watch.
 func (cfg *InputConfig) closeStdinOn(ctx context.Context) func() {
-	if cfg.Path != "-" || cfg.Stdin == nil {
+	if cfg.Path != "-" && cfg.special == nil || cfg.Stdin == nil {
 		return func() {}
 	}
 	pr, pw := io.Pipe()
@@ -165,10 +179,36 @@ func (cfg *InputConfig) closeStdinOn(ctx context.Context) func() {
 	}
 }
 
+// openSpecial makes a named pipe or a device given as the input read
+// like stdin: opened and copied by a goroutine into a pipe that
+// closeStdinOn closes when ctx ends. Opening a named pipe blocks until a
+// writer comes, and a blocked open or read cannot be cancelled; through
+// the pipe, Ctrl-C and SIGTERM still end the run at once.
+func (cfg *InputConfig) openSpecial() {
+	if cfg.Path == "-" || cfg.special != nil || formats.IsGzip(cfg.Path) {
+		return
+	}
+	fi, err := os.Stat(cfg.Path)
+	if err != nil || fi.Mode().IsRegular() || fi.IsDir() {
+		return
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		f, err := os.Open(cfg.Path)
+		if err == nil {
+			_, err = io.Copy(pw, f)
+			f.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	cfg.special, cfg.Stdin = pr, pr
+}
+
 // openInputCtx is openInput for a run under ctx: a read of stdin ends
 // when ctx does (closeStdinOn), and an open that fails because of that
 // returns ctx's error. release closes the reader and ends the watch.
 func openInputCtx(ctx context.Context, cfg *InputConfig) (in *input, release func(), err error) {
+	cfg.openSpecial()
 	stop := cfg.closeStdinOn(ctx)
 	in, err = openInput(cfg)
 	if err != nil {
