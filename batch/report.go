@@ -304,7 +304,7 @@ func (im *importer) record(j *job) error {
 		res = j.plan.result
 	}
 	if confirmed(res) && !im.cfg.DryRun && !j.journaled {
-		if err := im.journal.add(journalEntry{Row: o.Num, Result: res, ID: o.CustomerID, Hash: j.hash}); err != nil {
+		if err := im.journal.add(journalEntry{Row: o.Num, Key: j.key, Result: res, ID: o.CustomerID, Hash: j.hash}); err != nil {
 			return fmt.Errorf("writing the journal: %w", err)
 		}
 	}

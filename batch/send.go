@@ -106,8 +106,13 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		}
 	}
 	if cfg.Resume {
-		if prev, err = loadPrevious(in.report); err != nil {
+		if prev, err = loadPrevious(in.report, reportKeyer{m: in.m, json: cfg.isJSON()}); err != nil {
 			return nil, &InputError{Err: err}
+		}
+		for _, w := range prev.warnings {
+			if cfg.Notice != nil {
+				cfg.Notice(w)
+			}
 		}
 	}
 	rw, err := openReport(in.report, in.r)
@@ -185,7 +190,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	complete := runErr == nil && rerr == nil
 	// A run stopped during its settle wait resolved nothing: the journal
 	// must stay, with the interrupted run's intents, for the next resume.
-	keepDoubt := prev != nil && prev.creates > 0 && !im.settled
+	keepDoubt := prev != nil && (prev.creates > 0 || prev.damaged > 0) && !im.settled
 	if jerr := jr.close(complete && !keepDoubt); jerr != nil && runErr == nil {
 		runErr = fmt.Errorf("writing the journal: %w", jerr)
 	}
@@ -249,6 +254,8 @@ type job struct {
 	seq  int
 	rec  *Record
 	hash string
+	// key is what a later resume finds the row's outcome by (rowKey).
+	key  string
 	plan plan
 	out  Outcome
 	// journaled: the worker wrote the outcome to the journal already.
@@ -282,7 +289,7 @@ func (im *importer) noMoreSends() bool {
 // sent and need no wait; updates and deletes are idempotent.
 func (im *importer) settle() {
 	p := im.prev
-	if p == nil || p.creates == 0 {
+	if p == nil || p.creates == 0 && p.damaged == 0 {
 		return
 	}
 	defer func() { im.settled = im.ctx.Err() == nil }()
@@ -302,7 +309,13 @@ func (im *importer) settle() {
 		if p.creates == 1 {
 			what = "create of the interrupted run was"
 		}
-		im.cfg.Notice(fmt.Sprintf("%d %s in flight; waiting %s for the server to finish them (--settle to change)", p.creates, what, wait.Round(time.Second)))
+		msg := fmt.Sprintf("%d %s in flight; waiting %s for the server to finish them (--settle to change)", p.creates, what, wait.Round(time.Second))
+		if p.creates == 0 {
+			// What the unreadable lines said is unknown: they may have
+			// been creates the server is still finishing.
+			msg = fmt.Sprintf("the journal is damaged, so creates of the interrupted run may be in flight; waiting %s for the server to finish them (--settle to change)", wait.Round(time.Second))
+		}
+		im.cfg.Notice(msg)
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -417,6 +430,7 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 			return err
 		}
 		j := &job{seq: seq, rec: rec, hash: cellsHashOf(rec.Cells, im.rw.keep)}
+		j.key = rowKey(rec, j.hash)
 		j.out = Outcome{Num: rec.Num, Cells: rec.Cells}
 		seq++
 		out := jobs
@@ -536,7 +550,7 @@ func (im *importer) create(ctx context.Context, j *job) {
 // reached the server. When the journal cannot be written the row is not
 // sent and the run stops: without the intent a kill could duplicate it.
 func (im *importer) intent(j *job, what string) bool {
-	e := journalEntry{Row: j.rec.Num, Intent: what, ID: j.plan.id, Hash: j.hash}
+	e := journalEntry{Row: j.rec.Num, Key: j.key, Intent: what, ID: j.plan.id, Hash: j.hash}
 	if what == intentCreate {
 		e.Email = j.rec.EmailKey
 	}
@@ -552,7 +566,7 @@ func (im *importer) intent(j *job, what string) bool {
 // not when the report reaches it: fewer rows in doubt after a kill.
 func (im *importer) journalDone(j *job) {
 	o := &j.out
-	e := journalEntry{Row: o.Num, Result: o.Result, ID: o.CustomerID, Hash: j.hash}
+	e := journalEntry{Row: o.Num, Key: j.key, Result: o.Result, ID: o.CustomerID, Hash: j.hash}
 	switch {
 	case confirmed(o.Result):
 	case o.Result == ResultFailed && j.refused:
