@@ -56,14 +56,28 @@ func writePeople(t testing.TB, path string, ps []person) string {
 	return path
 }
 
+// ids maps the tenant's emails to customer ids.
+func ids(sb *sandboxtest.Server) map[string]string {
+	m := map[string]string{}
+	for _, c := range sb.Customers(sandbox.TenantDemo) {
+		m[c.Email] = c.ID
+	}
+	return m
+}
+
 // checkTenant: the tenant holds exactly one customer per person of want,
 // each with that person's data: nothing created twice, no customer with
-// another row's data.
-func checkTenant(t testing.TB, what string, sb *sandboxtest.Server, want map[string]person) {
+// another row's data; and the customers of before (email → id) kept
+// their email (no row handed to another row's customer, even when every
+// row ends with some customer holding its data).
+func checkTenant(t testing.TB, what string, sb *sandboxtest.Server, want map[string]person, before map[string]string) {
 	t.Helper()
 	got := map[string]int{}
 	for _, c := range sb.Customers(sandbox.TenantDemo) {
 		got[c.Email]++
+		if id, ok := before[c.Email]; ok && id != c.ID {
+			t.Errorf("%s: %s is now customer %s, was %s", what, c.Email, c.ID, id)
+		}
 		p, ok := want[c.Email]
 		switch {
 		case !ok:
@@ -137,6 +151,7 @@ func TestResumeFollowsRowsByKey(t *testing.T) {
 				if _, err := Import(context.Background(), cfg); err != nil {
 					t.Fatal(err)
 				}
+				before := ids(sb)
 				want := map[string]person{}
 				for _, p := range ps[:5] {
 					want[p.email] = p
@@ -150,7 +165,7 @@ func TestResumeFollowsRowsByKey(t *testing.T) {
 				if _, err := Import(context.Background(), cfg); err != nil {
 					t.Fatal(err)
 				}
-				checkTenant(t, name, sb, want)
+				checkTenant(t, name, sb, want, before)
 				checkReportRows(t, name, DefaultReportPath(in), cur)
 			})
 		}
@@ -207,6 +222,7 @@ func TestResumeAfterKillWithRowsSorted(t *testing.T) {
 		ps := people(80, "S")
 		in := writePeople(t, filepath.Join(dir, "c.csv"), ps)
 		killedRun(t, sb, in, match, 30)
+		before := ids(sb)
 		cur := slices.Clone(ps)
 		cur[10].phone = "+1 555 4242"
 		slices.SortFunc(cur, func(a, b person) int { return strings.Compare(b.phone, a.phone) })
@@ -221,7 +237,7 @@ func TestResumeAfterKillWithRowsSorted(t *testing.T) {
 			want[p.email] = p
 		}
 		what := fmt.Sprintf("match=%v", match)
-		checkTenant(t, what, sb, want)
+		checkTenant(t, what, sb, want, before)
 		checkReportRows(t, what, DefaultReportPath(in), cur)
 	}
 }
@@ -247,6 +263,7 @@ func TestResumeAfterJournalCut(t *testing.T) {
 		ps := people(60, fmt.Sprintf("T%d", round))
 		in := writePeople(t, filepath.Join(dir, "c.csv"), ps)
 		report, journal := killedRun(t, sb, in, match, 10+rng.IntN(30))
+		before := ids(sb)
 		cut := rng.IntN(len(journal) + 1)
 		if err := os.WriteFile(JournalPath(report), journal[:cut], 0o600); err != nil {
 			t.Fatal(err)
@@ -263,7 +280,7 @@ func TestResumeAfterJournalCut(t *testing.T) {
 			want[p.email] = p
 		}
 		what := fmt.Sprintf("round %d (match=%v, journal cut at byte %d of %d)", round, match, cut, len(journal))
-		checkTenant(t, what, sb, want)
+		checkTenant(t, what, sb, want, before)
 		checkReportRows(t, what, report, ps)
 		tail := journal[strings.LastIndexByte(string(journal[:cut]), '\n')+1 : cut]
 		torn := len(tail) > 0 && json.Unmarshal(tail, new(journalEntry)) != nil
@@ -326,7 +343,7 @@ func TestTornJournalThenAnotherRun(t *testing.T) {
 	for _, p := range ps {
 		want[p.email] = p
 	}
-	checkTenant(t, "after the torn journal", sb, want)
+	checkTenant(t, "after the torn journal", sb, want, nil)
 }
 
 // TestResumeReadsAnOlderJournal: a journal written by the version before
@@ -368,7 +385,7 @@ func TestResumeReadsAnOlderJournal(t *testing.T) {
 	for _, p := range ps {
 		want[p.email] = p
 	}
-	checkTenant(t, "older journal", sb, want)
+	checkTenant(t, "older journal", sb, want, nil)
 	rep := readReport(t, report)
 	if rep[2]["_result"] != "skipped" || rep[2]["_customer_id"] != ids[1] || rep[3]["_result"] != "skipped" || rep[3]["_customer_id"] != ids[0] ||
 		rep[1]["_result"] != "created" || rep[1]["_customer_id"] != ids[2] || rep[0]["_result"] != "created" {
