@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,6 +57,12 @@ type ImportConfig struct {
 	// Notice, when set, is told things the user should know while the run
 	// goes on (the settle wait).
 	Notice func(msg string)
+
+	// reconEvery and reconBatch override, for tests, how often the
+	// resolver may list (30 s) and how many rows in doubt make it list
+	// sooner (1,000).
+	reconEvery time.Duration
+	reconBatch int
 }
 
 // Import runs the import pipeline (SPEC §5–§8): reader → validate → plan →
@@ -171,7 +178,12 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 			im.idCol = i
 		}
 	}
-	im.recon = &reconciler{client: cfg.Client, attempts: cfg.Retries + 1}
+	batchMax := cfg.reconBatch
+	if batchMax <= 0 {
+		batchMax = reconBatch
+	}
+	// Rows in doubt keep their slot of the window: list before they fill it.
+	im.recon = newResolver(im, cfg.reconEvery, min(batchMax, max(1, cfg.Window/2)), cfg.Workers)
 
 	im.settle()
 	runErr := im.run()
@@ -229,7 +241,7 @@ type importer struct {
 	sum     *Summary
 	undo    *undoWriter
 	journal *journal
-	recon   *reconciler
+	recon   *resolver
 
 	ctx, reqCtx context.Context
 
@@ -265,6 +277,13 @@ type job struct {
 	refused bool
 	// leftOut: --skip or --limit left the row out (not_attempted).
 	leftOut bool
+	// lost is the error of a create whose outcome is unknown: the row
+	// waits for the resolver. attempts counts the creates sent.
+	lost     error
+	attempts int
+	// doubt marks a stand-in the report goroutine gets for a row handed
+	// to the resolver: the row itself comes later, settled.
+	doubt bool
 }
 
 // abort stops the run: short says why in a few words for the rows not
@@ -356,10 +375,24 @@ func (im *importer) run() error {
 		readErr = im.produce(gctx, jobs, results, slots)
 		return nil
 	})
+	var senders sync.WaitGroup
 	for range im.cfg.Workers {
+		senders.Add(1)
 		g.Go(func() error {
+			defer senders.Done()
 			for j := range jobs {
 				im.send(j)
+				if j.lost != nil {
+					// In doubt: the report holds its place, the resolver
+					// settles it with others, and this worker goes on.
+					select {
+					case results <- &job{seq: j.seq, doubt: true}:
+					case <-gctx.Done():
+						return nil
+					}
+					im.recon.park(j)
+					continue
+				}
 				im.journalDone(j)
 				select {
 				case results <- j:
@@ -370,18 +403,54 @@ func (im *importer) run() error {
 			return nil
 		})
 	}
+	im.recon.deliver = func(j *job) {
+		im.journalDone(j)
+		select {
+		case results <- j:
+		case <-gctx.Done():
+		}
+	}
+	g.Go(func() error {
+		senders.Wait()
+		im.recon.close()
+		return nil
+	})
+	g.Go(func() error {
+		im.recon.run(gctx, func(f func()) { g.Go(func() error { f(); return nil }) })
+		return nil
+	})
 	go func() { g.Wait(); close(results) }()
 
 	// The report goroutine: this one. It owns the report, the summary,
 	// the journal order and the undo file, and writes rows in input order.
+	// A row in doubt keeps its place (and its slot) while the rows after
+	// it wait in the backlog, on disk, until the resolver settles it.
 	pending := make(map[int]*job)
+	inBacklog := make(map[int]bool) // rows in doubt whose place is in the backlog
+	settled := make(map[int]*job)   // such rows, settled
+	bl := &backlog{undo: im.undo != nil}
+	defer bl.close()
 	next := 0
 	var recordErr error
+	recordOne := func(j *job) {
+		if err := im.record(j); err != nil {
+			recordErr = err
+			stop()
+		}
+	}
 	for j := range results {
 		if recordErr != nil {
 			continue // drain so that the senders can return
 		}
-		pending[j.seq] = j
+		switch {
+		case j.doubt:
+			pending[j.seq] = j
+		case inBacklog[j.seq]:
+			delete(inBacklog, j.seq)
+			settled[j.seq] = j
+		default:
+			pending[j.seq] = j // new, or settled before its turn came
+		}
 		for recordErr == nil {
 			j, ok := pending[next]
 			if !ok {
@@ -389,12 +458,46 @@ func (im *importer) run() error {
 			}
 			delete(pending, next)
 			next++
-			if err := im.record(j); err != nil {
-				recordErr = err
-				stop()
+			switch {
+			case j.doubt:
+				inBacklog[j.seq] = true
+				bl.pushDoubt(j.seq)
+				continue // its slot is freed when it is recorded
+			case bl.empty():
+				recordOne(j)
+			default:
+				if err := bl.pushJob(j); err != nil {
+					recordErr = err
+					stop()
+				}
 			}
 			<-slots
 		}
+		for recordErr == nil && !bl.empty() {
+			if e := bl.front(); !e.disk {
+				j, ok := settled[e.seq]
+				if !ok {
+					break
+				}
+				delete(settled, e.seq)
+				bl.pop()
+				recordOne(j)
+				<-slots
+				continue
+			}
+			j, err := bl.popJob()
+			if err != nil {
+				recordErr = err
+				stop()
+				break
+			}
+			recordOne(j)
+		}
+	}
+	if recordErr == nil && (!bl.empty() || len(pending) > 0) {
+		// Cannot happen: every row in doubt is settled before results
+		// closes. Said rather than leaving rows out of the report silently.
+		recordErr = fmt.Errorf("internal error: %d rows were not reported", len(bl.entries)-bl.head+len(pending))
 	}
 	// results is closed after every sender returned: readErr is settled.
 	if recordErr != nil {
@@ -465,7 +568,7 @@ func (im *importer) send(j *job) {
 	p := &j.plan
 	switch p.op {
 	case opCreate:
-		im.create(ctx, j)
+		im.createOnce(j)
 	case opUpdate:
 		if !im.intent(j, intentUpdate) {
 			return
@@ -507,41 +610,26 @@ func (im *importer) send(j *job) {
 	}
 }
 
-// create sends a POST and never blindly re-sends it: an unknown outcome is
-// reconciled by email against a fresh list first.
-func (im *importer) create(ctx context.Context, j *job) {
+// createOnce sends the row's POST. An unknown outcome (timeout,
+// connection lost, 5xx) leaves j.lost set: the create must not be blindly
+// re-sent, the resolver first looks the row up by email in a fresh list.
+func (im *importer) createOnce(j *job) {
 	o := &j.out
-	key := idempotencyKey(im.runID, j.rec.Num, j.hash)
-	tries := max(im.cfg.Retries, 1)
-	for attempt := 0; ; attempt++ {
-		if !im.intent(j, intentCreate) {
-			return
-		}
-		cust, err := im.cfg.Client.CreateCustomer(ctx, j.plan.fields, key)
-		if err == nil {
-			o.Result, o.CustomerID, o.HTTPStatus = ResultCreated, cust.ID, 201
-			return
-		}
-		if !errors.Is(err, apiclient.ErrOutcomeUnknown) {
-			// After an unknown outcome, an earlier attempt may still land.
-			j.refused = attempt == 0 && isRefused(err)
-			im.failed(o, err, "")
-			return
-		}
-		found, ok, lerr := im.recon.lookup(ctx, j.rec.EmailKey)
-		if lerr != nil {
-			im.failed(o, fmt.Errorf("%w; checking by email also failed (%v): run again with --resume, which looks it up by email before sending it again", err, lerr), "outcome unknown: ")
-			return
-		}
-		if ok {
-			o.Result, o.CustomerID = ResultCreated, found.ID
-			o.Changes = "confirmed by email after a lost response"
-			return
-		}
-		if attempt+1 >= tries || im.ctx.Err() != nil {
-			im.failed(o, err, "not created (a check by email found no such customer, so importing the row again is safe): ")
-			return
-		}
+	j.lost = nil
+	if !im.intent(j, intentCreate) {
+		return
+	}
+	j.attempts++
+	cust, err := im.cfg.Client.CreateCustomer(im.reqCtx, j.plan.fields, idempotencyKey(im.runID, j.rec.Num, j.hash))
+	switch {
+	case err == nil:
+		o.Result, o.CustomerID, o.HTTPStatus = ResultCreated, cust.ID, 201
+	case errors.Is(err, apiclient.ErrOutcomeUnknown):
+		j.lost = err
+	default:
+		// After an unknown outcome, an earlier attempt may still land.
+		j.refused = j.attempts == 1 && isRefused(err)
+		im.failed(o, err, "")
 	}
 }
 
