@@ -39,7 +39,6 @@ type resolver struct {
 	resends  int  // re-sent creates not answered yet
 	closed   bool // the senders are done: no new row will be handed over
 	wake     chan struct{}
-	lists    int // lists made, for tests
 	resendCh chan struct{}
 }
 
@@ -97,7 +96,6 @@ func (r *resolver) run(ctx context.Context, spawn func(func())) {
 			r.mu.Lock()
 			batch := r.waiting
 			r.waiting = nil
-			r.lists++
 			r.mu.Unlock()
 			last = time.Now()
 			r.settle(batch, spawn)
