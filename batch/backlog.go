@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -27,6 +28,7 @@ type backlog struct {
 	entries []backlogEntry
 	head    int
 	undo    bool // keep what the undo file needs (plan.cur)
+	enc     []byte
 }
 
 type backlogEntry struct {
@@ -34,15 +36,112 @@ type backlogEntry struct {
 	disk bool // a finished row in the file; else a row in doubt
 }
 
-// spilledJob is what record needs of a finished job.
-type spilledJob struct {
-	Seq        int
-	Out        Outcome
-	Key, Hash  string
-	PlanResult Result              `json:",omitempty"`
-	Journaled  bool                `json:",omitempty"`
-	LeftOut    bool                `json:",omitempty"`
-	Cur        *apiclient.Customer `json:",omitempty"`
+// A finished row is held as what record needs of it: the outcome, its key
+// and hash, what the plan settled, and (for the undo file) the customer
+// it found. Strings and numbers are length- or varint-prefixed: JSON
+// cost several times as much for every row behind a row in doubt.
+func appendJob(buf []byte, j *job, undo bool) ([]byte, error) {
+	str := func(s string) {
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = append(buf, s...)
+	}
+	o := &j.out
+	buf = binary.AppendVarint(buf, int64(j.seq))
+	buf = binary.AppendVarint(buf, int64(o.Num))
+	buf = binary.AppendUvarint(buf, uint64(len(o.Cells)))
+	for _, c := range o.Cells {
+		str(c)
+	}
+	str(string(o.Result))
+	str(o.CustomerID)
+	buf = binary.AppendVarint(buf, int64(o.HTTPStatus))
+	str(o.Error)
+	str(o.Changes)
+	str(j.key)
+	str(j.hash)
+	str(string(j.plan.result))
+	var flags byte
+	if j.journaled {
+		flags |= 1
+	}
+	if j.leftOut {
+		flags |= 2
+	}
+	var cur []byte
+	if undo && j.plan.cur != nil {
+		flags |= 4
+		var err error
+		if cur, err = json.Marshal(j.plan.cur); err != nil {
+			return nil, err
+		}
+	}
+	buf = append(buf, flags)
+	if flags&4 != 0 {
+		str(string(cur))
+	}
+	return buf, nil
+}
+
+// readJob decodes what appendJob wrote.
+func readJob(b []byte) (*job, error) {
+	bad := errors.New("reading back rows held behind a row in doubt: the file is damaged")
+	num := func() int64 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			b = nil
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	str := func() string {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			b = nil
+			return ""
+		}
+		s := string(b[n : n+int(l)])
+		b = b[n+int(l):]
+		return s
+	}
+	j := &job{seq: int(num())}
+	o := &j.out
+	o.Num = int(num())
+	nc, n := binary.Uvarint(b)
+	if n <= 0 || nc > uint64(len(b)) {
+		return nil, bad
+	}
+	b = b[n:]
+	o.Cells = make([]string, nc)
+	for i := range o.Cells {
+		o.Cells[i] = str()
+	}
+	o.Result = Result(str())
+	o.CustomerID = str()
+	o.HTTPStatus = int(num())
+	o.Error, o.Changes = str(), str()
+	j.key, j.hash = str(), str()
+	j.plan.result = Result(str())
+	if len(b) == 0 {
+		return nil, bad
+	}
+	flags := b[0]
+	b = b[1:]
+	j.journaled, j.leftOut = flags&1 != 0, flags&2 != 0
+	if flags&4 != 0 {
+		cur := str()
+		if b == nil {
+			return nil, bad
+		}
+		j.plan.cur = new(apiclient.Customer)
+		if err := json.Unmarshal([]byte(cur), j.plan.cur); err != nil {
+			return nil, bad
+		}
+	}
+	if b == nil {
+		return nil, bad
+	}
+	return j, nil
 }
 
 func (b *backlog) empty() bool { return b.head == len(b.entries) }
@@ -77,14 +176,11 @@ func (b *backlog) pushJob(j *job) error {
 		b.f, b.ow = f, &offsetWriter{f: f}
 		b.w = bufio.NewWriterSize(b.ow, 64<<10)
 	}
-	s := spilledJob{Seq: j.seq, Out: j.out, Key: j.key, Hash: j.hash, PlanResult: j.plan.result, Journaled: j.journaled, LeftOut: j.leftOut}
-	if b.undo {
-		s.Cur = j.plan.cur
-	}
-	data, err := json.Marshal(&s)
+	data, err := appendJob(b.enc[:0], j, b.undo)
 	if err != nil {
 		return err
 	}
+	b.enc = data
 	var n [4]byte
 	binary.LittleEndian.PutUint32(n[:], uint32(len(data)))
 	b.w.Write(n[:])
@@ -106,13 +202,12 @@ func (b *backlog) popJob() (*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	var s spilledJob
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("reading back rows held behind a row in doubt: %w", err)
+	j, err := readJob(data)
+	if err != nil {
+		return nil, err
 	}
 	b.pop()
-	return &job{seq: s.Seq, out: s.Out, key: s.Key, hash: s.Hash, journaled: s.Journaled, leftOut: s.LeftOut,
-		plan: plan{result: s.PlanResult, cur: s.Cur}}, nil
+	return j, nil
 }
 
 // read returns the next n bytes of the file (valid until the next read).

@@ -144,3 +144,39 @@ func TestInDoubtCreatesInBatches(t *testing.T) {
 		t.Errorf("undo file: %d deletes; counts %v", deletes, sum.Counts)
 	}
 }
+
+// TestBacklogRoundTrip: a row held behind a row in doubt reads back as it
+// was written, the customer the undo file needs included.
+func TestBacklogRoundTrip(t *testing.T) {
+	b := &backlog{undo: true}
+	defer b.close()
+	in := []*job{
+		{seq: 7, key: "e:zoë@example.com", hash: "89ab", journaled: true,
+			out:  Outcome{Num: 9, Cells: []string{"Zoë", "line one\nline two", ""}, Result: ResultUpdated, CustomerID: "c1", HTTPStatus: 200, Changes: "phone: 1 → 2"},
+			plan: plan{result: ResultUpdated, cur: &apiclient.Customer{ID: "c1", Name: "Zoë", Email: "zoë@example.com", Value: 12.5, AutoPayment: true}}},
+		{seq: 8, leftOut: true, out: Outcome{Num: 10, Result: ResultNotAttempted, Error: "not sent"}},
+	}
+	b.pushDoubt(6)
+	for _, j := range in {
+		if err := b.pushJob(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e := b.front(); e.disk || e.seq != 6 {
+		t.Fatalf("front %+v", e)
+	}
+	b.pop()
+	for _, want := range in {
+		got, err := b.popJob()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v %+v %v %v %s %s %v", got.out, got.plan.cur, got.journaled, got.leftOut, got.key, got.hash, got.seq) !=
+			fmt.Sprintf("%+v %+v %v %v %s %s %v", want.out, want.plan.cur, want.journaled, want.leftOut, want.key, want.hash, want.seq) || got.plan.result != want.plan.result {
+			t.Errorf("read back %+v, wrote %+v", got, want)
+		}
+	}
+	if !b.empty() || b.size != 0 {
+		t.Errorf("backlog not empty and reset after reading all: %d entries left, %d bytes", len(b.entries)-b.head, b.size)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -178,12 +179,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 			im.idCol = i
 		}
 	}
-	batchMax := cfg.reconBatch
-	if batchMax <= 0 {
-		batchMax = reconBatch
-	}
-	// Rows in doubt keep their slot of the window: list before they fill it.
-	im.recon = newResolver(im, cfg.reconEvery, min(batchMax, max(1, cfg.Window/2)), cfg.Workers)
+	im.recon = newResolver(im, cfg.reconEvery, cfg.reconBatch, cfg.Workers)
 
 	im.settle()
 	runErr := im.run()
@@ -423,8 +419,9 @@ func (im *importer) run() error {
 
 	// The report goroutine: this one. It owns the report, the summary,
 	// the journal order and the undo file, and writes rows in input order.
-	// A row in doubt keeps its place (and its slot) while the rows after
-	// it wait in the backlog, on disk, until the resolver settles it.
+	// A row in doubt keeps its place while the rows after it wait in the
+	// backlog, on disk, until the resolver settles it. Its slot of the
+	// window is freed: the resolver bounds how many rows wait with it.
 	pending := make(map[int]*job)
 	inBacklog := make(map[int]bool) // rows in doubt whose place is in the backlog
 	settled := make(map[int]*job)   // such rows, settled
@@ -438,7 +435,50 @@ func (im *importer) run() error {
 			stop()
 		}
 	}
-	for j := range results {
+	// drain records up to n rows from the front of the backlog, as far as
+	// they are settled; it reports whether it stopped for the limit.
+	drain := func(n int) bool {
+		for ; n > 0 && recordErr == nil && !bl.empty(); n-- {
+			if e := bl.front(); !e.disk {
+				j, ok := settled[e.seq]
+				if !ok {
+					return false
+				}
+				delete(settled, e.seq)
+				bl.pop()
+				recordOne(j)
+				continue
+			}
+			j, err := bl.popJob()
+			if err != nil {
+				recordErr = err
+				stop()
+				return false
+			}
+			recordOne(j)
+		}
+		return n == 0
+	}
+	more := false // the backlog's front is settled: rows to record
+	for {
+		var j *job
+		var ok bool
+		if more {
+			// Rows to record, but the senders come first: drain while
+			// nothing arrives, so that a list settling a thousand rows
+			// does not stall every worker while their rows are written.
+			select {
+			case j, ok = <-results:
+			default:
+				more = drain(256)
+				continue
+			}
+		} else {
+			j, ok = <-results
+		}
+		if !ok {
+			break
+		}
 		if recordErr != nil {
 			continue // drain so that the senders can return
 		}
@@ -462,7 +502,6 @@ func (im *importer) run() error {
 			case j.doubt:
 				inBacklog[j.seq] = true
 				bl.pushDoubt(j.seq)
-				continue // its slot is freed when it is recorded
 			case bl.empty():
 				recordOne(j)
 			default:
@@ -473,27 +512,9 @@ func (im *importer) run() error {
 			}
 			<-slots
 		}
-		for recordErr == nil && !bl.empty() {
-			if e := bl.front(); !e.disk {
-				j, ok := settled[e.seq]
-				if !ok {
-					break
-				}
-				delete(settled, e.seq)
-				bl.pop()
-				recordOne(j)
-				<-slots
-				continue
-			}
-			j, err := bl.popJob()
-			if err != nil {
-				recordErr = err
-				stop()
-				break
-			}
-			recordOne(j)
-		}
+		more = drain(8)
 	}
+	drain(math.MaxInt)
 	if recordErr == nil && (!bl.empty() || len(pending) > 0) {
 		// Cannot happen: every row in doubt is settled before results
 		// closes. Said rather than leaving rows out of the report silently.
