@@ -19,8 +19,13 @@ func JournalPath(report string) string { return report + ".journal" }
 // set: the row's call is about to leave) and outcomes (Result set). The
 // journal is appended to across a run and the runs that resume it, and
 // removed when a run finishes (the report then holds every outcome).
+//
+// Entries are found again by Key (see rowKey), never by Row: the row
+// number is kept for a person reading the journal. A journal of an older
+// version has no keys; its entries are found by Hash.
 type journalEntry struct {
 	Row    int    `json:"row,omitempty"`
+	Key    string `json:"key,omitempty"`
 	Result Result `json:"result,omitempty"`
 	ID     string `json:"id,omitempty"`
 	Hash   string `json:"hash,omitempty"`
@@ -51,11 +56,17 @@ type journal struct {
 }
 
 // openJournal opens the journal at path for appending (a resumed run
-// keeps what the runs before it wrote) and writes the run's header.
+// keeps what the runs before it wrote) and writes the run's header. A
+// journal that does not end with a line break (a kill -9 or a full disk
+// mid-line) gets one first, so that the header is a line of its own and
+// not glued to the fragment, where no resume could read it.
 func openJournal(path string, header journalEntry) (*journal, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err == nil {
 		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = endLine(f)
 	}
 	if err != nil {
 		if f != nil {
@@ -70,6 +81,23 @@ func openJournal(path string, header journalEntry) (*journal, error) {
 	}
 	go j.flusher()
 	return j, nil
+}
+
+// endLine appends a line break to f when its last byte is not one.
+func endLine(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], st.Size()-1); err != nil {
+		return err
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	_, err = f.Write([]byte{'\n'})
+	return err
 }
 
 func (j *journal) flusher() {

@@ -292,7 +292,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 // true), or fills j.plan for a sender.
 func (im *importer) plan(j *job) bool {
 	rec, o := j.rec, &j.out
-	done, hasDone := im.prevDone(rec.Num) // looked up once: a resume's hot path
+	done, hasDone := im.prevDone(j) // looked up once: a resume's hot path
 	if why := im.cfg.window(j.seq); why != "" {
 		if hasDone && done.Hash == j.hash {
 			// Done by an earlier run: still done, whatever this run takes.
@@ -343,7 +343,7 @@ func (im *importer) plan(j *job) bool {
 		// Ids are opaque: only the tenant can tell whether a row's id is
 		// one of its customers.
 		if cur = im.idx.id(id); cur == nil {
-			if e, ok := im.prev.inDoubt(rec.Num); ok && rec.Action == ActionDelete && e.Intent == intentDelete && e.ID == id {
+			if e, ok := im.prev.inDoubt(j.key, j.hash); ok && rec.Action == ActionDelete && e.Intent == intentDelete && e.ID == id {
 				o.Result, o.CustomerID = ResultDeleted, id
 				o.Changes = "deleted by the interrupted run (the customer is gone)"
 				j.plan = plan{op: opNone, result: ResultDeleted}
@@ -365,7 +365,7 @@ func (im *importer) plan(j *job) bool {
 		}
 		if len(cs) == 1 {
 			cur, id = cs[0], cs[0].ID
-			if c, how := im.createdEarlier(rec, done, hasDone); c != nil && c.ID == id {
+			if c, how := im.createdEarlier(j, done, hasDone); c != nil && c.ID == id {
 				earlier = how // the interrupted run's create, found by email
 			}
 		}
@@ -403,7 +403,7 @@ func (im *importer) plan(j *job) bool {
 			}
 		}
 		p.fields = createFields(rec)
-		if c, how := im.createdEarlier(rec, done, hasDone); c != nil {
+		if c, how := im.createdEarlier(j, done, hasDone); c != nil {
 			// An earlier run created this row's customer: never again.
 			// What the row holds now and the customer does not (the row
 			// was edited since, or the create landed without its
@@ -426,7 +426,7 @@ func (im *importer) plan(j *job) bool {
 			}
 		}
 	}
-	if e, ok := im.prev.inDoubt(rec.Num); ok && p.id != "" && e.ID == p.id {
+	if e, ok := im.prev.inDoubt(j.key, j.hash); ok && p.id != "" && e.ID == p.id {
 		// The interrupted run sent this update or delete, and no outcome
 		// came back. Both are idempotent: a second send is harmless, and
 		// when the server already shows the effect, the row is done.
@@ -471,12 +471,10 @@ func (im *importer) plan(j *job) bool {
 	return false
 }
 
-// prevDone returns the row's confirmed outcome of the previous runs.
-func (im *importer) prevDone(row int) (journalEntry, bool) {
-	if im.prev == nil {
-		return journalEntry{}, false
-	}
-	return im.prev.done.get(row)
+// prevDone returns the row's confirmed outcome of the previous runs,
+// found by the row's key (never by its position).
+func (im *importer) prevDone(j *job) (journalEntry, bool) {
+	return im.prev.get(j.key, j.hash)
 }
 
 // createdEarlier returns the customer a previous run created from this
@@ -484,7 +482,7 @@ func (im *importer) prevDone(row int) (journalEntry, bool) {
 // list (and the settle wait, so in-flight creates of the killed run have
 // landed).
 // d is the row's confirmed outcome, if hasDone.
-func (im *importer) createdEarlier(rec *Record, d journalEntry, hasDone bool) (*apiclient.Customer, string) {
+func (im *importer) createdEarlier(j *job, d journalEntry, hasDone bool) (*apiclient.Customer, string) {
 	p := im.prev
 	if p == nil || im.idx == nil {
 		return nil, ""
@@ -496,21 +494,18 @@ func (im *importer) createdEarlier(rec *Record, d journalEntry, hasDone bool) (*
 		// Deleted since: the row creates it again.
 		return nil, ""
 	}
-	if !p.intents {
-		// No record of what was sent (a finished report, or a journal of
-		// an older version): any create may have happened.
-		if c := im.idx.email(rec.EmailKey); c != nil {
-			return c, "found by email after the interrupted run"
-		}
+	// No confirmed create: the row may still have been sent (its intent
+	// in doubt, or lost with a cut or damaged journal, or the run
+	// confirmed it after the last flush), so it is looked up by email
+	// (SPEC §7: every create without a confirmed outcome).
+	c := im.idx.email(j.rec.EmailKey)
+	if c == nil {
 		return nil, ""
 	}
-	if e, ok := p.inDoubt(rec.Num); ok && e.Intent == intentCreate {
-		if c := im.idx.email(e.Email); c != nil {
-			return c, "created by the interrupted run (its response was lost; found by email)"
-		}
+	if e, ok := p.inDoubt(j.key, j.hash); ok && e.Intent == intentCreate {
+		return c, "created by the interrupted run (its response was lost; found by email)"
 	}
-	// Never sent (no intent), or sent and not landed: create.
-	return nil, ""
+	return c, "found by email after the interrupted run"
 }
 
 // emailPointsElsewhere says why a row's id and email disagree with the

@@ -3,89 +3,192 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"aivabatch/apiclient"
 )
 
-// reconciler answers "does a customer with this email exist now?" for
-// creates whose outcome is unknown. Lookups that arrive while a list is
-// running wait for the next one, which then serves all of them: one list
-// call for any number of pending rows, and never a list that started
-// before the create it must see. Safe for concurrent use.
-type reconciler struct {
-	client   *apiclient.Client
-	attempts int
+// Defaults of the resolver: at most one list every reconEvery, sooner when
+// reconBatch rows wait (SPEC §6: one list serves every in-doubt row); but
+// after a list that took d, the next waits until reconPace·d have passed
+// since it ended (unless reconMaxWaiting rows wait), so that listing a
+// huge tenant takes at most about a tenth of the run.
+const (
+	reconEvery      = 30 * time.Second
+	reconBatch      = 1000
+	reconPace       = 9
+	reconMaxWaiting = 10_000
+)
 
-	mu      sync.Mutex
-	waiting []*reconReq
-	running bool
+// resolver settles the creates whose outcome is unknown (timeout,
+// connection lost, 5xx) without holding up the run: the worker hands the
+// row over and goes on with the next one, and one list of the tenant
+// serves every row waiting. A list starts at most once every `every`,
+// sooner when `batch` rows wait or when the senders are done, and never
+// before the create it must see: a row waits for a list that starts after
+// it was handed over. A list of a huge tenant takes seconds (about 10 s
+// for 1,500,000 customers here): after one, the next waits nine times as
+// long, unless reconMaxWaiting rows wait (about 15 MB of rows held), so
+// that at 1 % of answers lost the lists do not eat the run. Found by email
+// means created with that id; absent means the create is sent again (with
+// the same idempotency key), up to --retries times. A large tenant with
+// lost answers thus costs one list per batch, not one per lost answer.
+type resolver struct {
+	im      *importer
+	every   time.Duration
+	batch   int
+	deliver func(*job) // hands a settled row to the report
+
+	mu       sync.Mutex
+	waiting  []*job
+	resends  int  // re-sent creates not answered yet
+	closed   bool // the senders are done: no new row will be handed over
+	wake     chan struct{}
+	resendCh chan struct{}
 }
 
-type reconReq struct {
-	email string
-	ctx   context.Context
-	found apiclient.Customer
-	ok    bool
-	err   error
-	done  chan struct{}
-}
-
-// lookup blocks until a list that started after the call has been read.
-func (r *reconciler) lookup(ctx context.Context, email string) (apiclient.Customer, bool, error) {
-	req := &reconReq{email: strings.ToLower(email), ctx: ctx, done: make(chan struct{})}
-	r.mu.Lock()
-	r.waiting = append(r.waiting, req)
-	if !r.running {
-		r.running = true
-		go r.loop()
+func newResolver(im *importer, every time.Duration, batch, workers int) *resolver {
+	if every <= 0 {
+		every = reconEvery
 	}
-	r.mu.Unlock()
+	if batch <= 0 {
+		batch = reconBatch
+	}
+	return &resolver{im: im, every: every, batch: batch, wake: make(chan struct{}, 1), resendCh: make(chan struct{}, max(workers, 1))}
+}
+
+func (r *resolver) poke() {
 	select {
-	case <-req.done:
-		return req.found, req.ok, req.err
-	case <-ctx.Done():
-		return apiclient.Customer{}, false, ctx.Err()
+	case r.wake <- struct{}{}:
+	default:
 	}
 }
 
-func (r *reconciler) loop() {
+// park hands over a row whose create has an unknown outcome.
+func (r *resolver) park(j *job) {
+	r.mu.Lock()
+	r.waiting = append(r.waiting, j)
+	full := len(r.waiting) == r.batch || len(r.waiting) >= reconMaxWaiting
+	r.mu.Unlock()
+	if full {
+		r.poke()
+	}
+}
+
+// close says the senders are done: what waits is listed at once.
+func (r *resolver) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.poke()
+}
+
+// run lists and settles until the senders are done and no row waits, or
+// ctx ends (the report failed: nothing more is recorded). spawn runs a
+// re-send in the caller's errgroup.
+func (r *resolver) run(ctx context.Context, spawn func(func())) {
+	last := time.Now() // the last list's start
+	var rest time.Time // the last list's end plus reconPace times its length
+	t := time.NewTimer(r.every)
+	defer t.Stop()
 	for {
 		r.mu.Lock()
-		batch := r.waiting
-		r.waiting = nil
-		if len(batch) == 0 {
-			r.running = false
-			r.mu.Unlock()
+		n, closed, resends := len(r.waiting), r.closed, r.resends
+		r.mu.Unlock()
+		if n == 0 && closed && resends == 0 {
 			return
 		}
-		r.mu.Unlock()
-
-		want := make(map[string][]*reconReq, len(batch))
-		for _, q := range batch {
-			want[q.email] = append(want[q.email], q)
+		now := time.Now()
+		due := (n >= r.batch || now.Sub(last) >= r.every) && !now.Before(rest)
+		if n > 0 && (due || closed || n >= reconMaxWaiting) {
+			r.mu.Lock()
+			batch := r.waiting
+			r.waiting = nil
+			r.mu.Unlock()
+			last = now
+			r.settle(batch, spawn)
+			end := time.Now()
+			rest = end.Add(reconPace * end.Sub(last))
+			continue
 		}
-		err := listWithRetry(batch[0].ctx, r.client, r.attempts, func() {
-			for _, q := range batch {
-				q.ok = false
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
 			}
-		}, func(c *apiclient.Customer) {
-			if qs, ok := want[strings.ToLower(c.Email)]; ok {
-				for _, q := range qs {
-					if !q.ok {
-						q.found, q.ok = *c, true
-					}
-				}
-			}
-		})
-		for _, q := range batch {
-			if err != nil {
-				q.ok, q.err = false, err
-			}
-			close(q.done)
+		}
+		wake := last.Add(r.every)
+		if n >= r.batch || wake.Before(rest) {
+			wake = rest
+		}
+		t.Reset(max(time.Until(wake), time.Millisecond))
+		select {
+		case <-r.wake:
+		case <-t.C:
+		case <-ctx.Done():
+			return
 		}
 	}
+}
+
+// settle lists the tenant once for the rows of batch.
+func (r *resolver) settle(batch []*job, spawn func(func())) {
+	im := r.im
+	want := make(map[string][]*job, len(batch))
+	for _, j := range batch {
+		want[strings.ToLower(j.rec.EmailKey)] = append(want[strings.ToLower(j.rec.EmailKey)], j)
+	}
+	found := make(map[*job]apiclient.Customer, len(batch))
+	err := listWithRetry(im.reqCtx, im.cfg.Client, im.cfg.Retries+1, func() { clear(found) }, func(c *apiclient.Customer) {
+		for _, j := range want[strings.ToLower(c.Email)] {
+			if _, ok := found[j]; !ok {
+				found[j] = *c
+			}
+		}
+	})
+	for _, j := range batch {
+		o := &j.out
+		switch c, ok := found[j]; {
+		case err != nil:
+			im.failed(o, fmt.Errorf("%w; checking by email also failed (%v): run again with --resume, which looks it up by email before sending it again", j.lost, err), "outcome unknown: ")
+		case ok && c.ID == "":
+			im.noID(o, &NoIDError{What: "the customer list", Email: c.Email})
+		case ok:
+			o.Result, o.CustomerID, o.Error, o.HTTPStatus = ResultCreated, c.ID, "", 0
+			o.Changes = "confirmed by email after a lost response"
+		case j.attempts >= max(im.cfg.Retries, 1) || im.noMoreSends():
+			im.failed(o, j.lost, "not created (a check by email found no such customer, so importing the row again is safe): ")
+		default:
+			r.resend(j, spawn)
+			continue
+		}
+		r.deliver(j)
+	}
+}
+
+// resend sends the create again, at most as many at once as there are
+// workers; an unknown outcome hands it back.
+func (r *resolver) resend(j *job, spawn func(func())) {
+	r.mu.Lock()
+	r.resends++
+	r.mu.Unlock()
+	r.resendCh <- struct{}{}
+	spawn(func() {
+		r.im.createOnce(j)
+		<-r.resendCh
+		if j.lost != nil {
+			r.park(j)
+		} else {
+			r.deliver(j)
+		}
+		r.mu.Lock()
+		r.resends--
+		r.mu.Unlock()
+		r.poke()
+	})
 }
 
 // listWithRetry reads the whole customer list, starting over (after

@@ -373,7 +373,7 @@ func (im *importer) record(j *job) error {
 	// outcome is journaled, as a sent row has in journalDone.
 	im.addUndo(j)
 	if confirmed(res) && !im.cfg.DryRun && !j.journaled {
-		if err := im.journal.add(journalEntry{Row: o.Num, Result: res, ID: o.CustomerID, Hash: j.hash}); err != nil {
+		if err := im.journal.add(journalEntry{Row: o.Num, Key: j.key, Result: res, ID: o.CustomerID, Hash: j.hash}); err != nil {
 			return fmt.Errorf("writing the journal: %w", err)
 		}
 	}

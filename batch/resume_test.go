@@ -183,7 +183,7 @@ func TestResumeResolvesInDoubtRows(t *testing.T) {
 
 	// The default settle is the killed run's --timeout, from its journal;
 	// rows with no intent need no wait at all.
-	p, err := loadPrevious(report)
+	p, err := loadPrevious(report, reportKeyer{})
 	if err != nil || p.creates != 0 {
 		t.Fatalf("after a finished resume: %v, %d in doubt", err, p.creates)
 	}
@@ -199,8 +199,8 @@ func TestResumeWithoutInFlightCreatesDoesNotWait(t *testing.T) {
 	ana, _ := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Ana", "email": "ana@example.com"}, "")
 	report := DefaultReportPath(in, "")
 	killedJournal(t, report, time.Hour,
-		journalEntry{Row: 2, Intent: intentCreate, Email: "ana@example.com"},
-		journalEntry{Row: 2, Result: ResultCreated, ID: ana.ID, Hash: cellsHash([]string{"Ana", "ana@example.com"})})
+		journalEntry{Row: 2, Key: "e:ana@example.com", Intent: intentCreate, Email: "ana@example.com"},
+		journalEntry{Row: 2, Key: "e:ana@example.com", Result: ResultCreated, ID: ana.ID, Hash: cellsHash([]string{"Ana", "ana@example.com"})})
 	cfg := importCfg(in, c)
 	cfg.Resume, cfg.Settle = true, -1 // the killed run's timeout: an hour
 	cfg.Notice = func(m string) { t.Errorf("notice %q", m) }
@@ -296,7 +296,7 @@ func TestResumeStoppedWhileSettlingKeepsTheDoubt(t *testing.T) {
 	if _, err := Import(ctx, cfg); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want the interruption", err)
 	}
-	p, err := loadPrevious(report)
+	p, err := loadPrevious(report, reportKeyer{})
 	if err != nil || p.creates != 1 {
 		t.Fatalf("after an interrupted settle: %v, %d creates in doubt, want 1", err, p.creates)
 	}

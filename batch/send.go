@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,6 +58,12 @@ type ImportConfig struct {
 	// Notice, when set, is told things the user should know while the run
 	// goes on (the settle wait).
 	Notice func(msg string)
+
+	// reconEvery and reconBatch override, for tests, how often the
+	// resolver may list (30 s) and how many rows in doubt make it list
+	// sooner (1,000).
+	reconEvery time.Duration
+	reconBatch int
 }
 
 // Import runs the import pipeline (SPEC §5–§8): reader → validate → plan →
@@ -115,8 +123,13 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		}
 	}
 	if cfg.Resume {
-		if prev, err = loadPrevious(in.report); err != nil {
+		if prev, err = loadPrevious(in.report, reportKeyer{m: in.m, json: cfg.isJSON()}); err != nil {
 			return nil, &InputError{Err: err}
+		}
+		for _, w := range prev.warnings {
+			if cfg.Notice != nil {
+				cfg.Notice(w)
+			}
 		}
 	}
 	var idx *custIndex
@@ -189,7 +202,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 			im.idCol = i
 		}
 	}
-	im.recon = &reconciler{client: cfg.Client, attempts: cfg.Retries + 1}
+	im.recon = newResolver(im, cfg.reconEvery, cfg.reconBatch, cfg.Workers)
 
 	im.settle()
 	runErr := im.run()
@@ -214,7 +227,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	complete := runErr == nil && rerr == nil && im.undoFailed() == nil
 	// A run stopped during its settle wait resolved nothing: the journal
 	// must stay, with the interrupted run's intents, for the next resume.
-	keepDoubt := prev != nil && prev.creates > 0 && !im.settled
+	keepDoubt := prev != nil && (prev.creates > 0 || prev.damaged > 0) && !im.settled
 	if complete && !keepDoubt && !cfg.DryRun {
 		rec := runRecord{Finished: time.Now().UTC(), Input: cfg.Path, Fingerprint: fp, Rows: sum.Rows, Counts: sum.Counts}
 		if err := appendRun(in.report, rec); err != nil {
@@ -257,7 +270,7 @@ type importer struct {
 	sum     *Summary
 	undo    *undoWriter
 	journal *journal
-	recon   *reconciler
+	recon   *resolver
 
 	ctx, reqCtx context.Context
 
@@ -283,6 +296,8 @@ type job struct {
 	seq  int
 	rec  *Record
 	hash string
+	// key is what a later resume finds the row's outcome by (rowKey).
+	key  string
 	plan plan
 	out  Outcome
 	// journaled: the worker wrote the outcome to the journal already.
@@ -294,6 +309,13 @@ type job struct {
 	refused bool
 	// leftOut: --skip or --limit left the row out (not_attempted).
 	leftOut bool
+	// lost is the error of a create whose outcome is unknown: the row
+	// waits for the resolver. attempts counts the creates sent.
+	lost     error
+	attempts int
+	// doubt marks a stand-in the report goroutine gets for a row handed
+	// to the resolver: the row itself comes later, settled.
+	doubt bool
 }
 
 // abort stops the run: short says why in a few words for the rows not
@@ -318,7 +340,7 @@ func (im *importer) noMoreSends() bool {
 // sent and need no wait; updates and deletes are idempotent.
 func (im *importer) settle() {
 	p := im.prev
-	if p == nil || p.creates == 0 {
+	if p == nil || p.creates == 0 && p.damaged == 0 {
 		return
 	}
 	defer func() { im.settled = im.ctx.Err() == nil }()
@@ -338,7 +360,13 @@ func (im *importer) settle() {
 		if p.creates == 1 {
 			what = "create of the interrupted run was"
 		}
-		im.cfg.Notice(fmt.Sprintf("%d %s in flight; waiting %s for the server to finish them (--settle to change)", p.creates, what, wait.Round(time.Second)))
+		msg := fmt.Sprintf("%d %s in flight; waiting %s for the server to finish them (--settle to change)", p.creates, what, wait.Round(time.Second))
+		if p.creates == 0 {
+			// What the unreadable lines said is unknown: they may have
+			// been creates the server is still finishing.
+			msg = fmt.Sprintf("the journal is damaged, so creates of the interrupted run may be in flight; waiting %s for the server to finish them (--settle to change)", wait.Round(time.Second))
+		}
+		im.cfg.Notice(msg)
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -379,10 +407,24 @@ func (im *importer) run() error {
 		readErr = im.produce(gctx, jobs, results, slots)
 		return nil
 	})
+	var senders sync.WaitGroup
 	for range im.cfg.Workers {
+		senders.Add(1)
 		g.Go(func() error {
+			defer senders.Done()
 			for j := range jobs {
 				im.send(j)
+				if j.lost != nil {
+					// In doubt: the report holds its place, the resolver
+					// settles it with others, and this worker goes on.
+					select {
+					case results <- &job{seq: j.seq, doubt: true}:
+					case <-gctx.Done():
+						return nil
+					}
+					im.recon.park(j)
+					continue
+				}
 				im.journalDone(j)
 				select {
 				case results <- j:
@@ -393,18 +435,98 @@ func (im *importer) run() error {
 			return nil
 		})
 	}
+	im.recon.deliver = func(j *job) {
+		im.journalDone(j)
+		select {
+		case results <- j:
+		case <-gctx.Done():
+		}
+	}
+	g.Go(func() error {
+		senders.Wait()
+		im.recon.close()
+		return nil
+	})
+	g.Go(func() error {
+		im.recon.run(gctx, func(f func()) { g.Go(func() error { f(); return nil }) })
+		return nil
+	})
 	go func() { g.Wait(); close(results) }()
 
 	// The report goroutine: this one. It owns the report, the summary,
 	// the journal order and the undo file, and writes rows in input order.
+	// A row in doubt keeps its place while the rows after it wait in the
+	// backlog, on disk, until the resolver settles it. Its slot of the
+	// window is freed: the resolver bounds how many rows wait with it.
 	pending := make(map[int]*job)
+	inBacklog := make(map[int]bool) // rows in doubt whose place is in the backlog
+	settled := make(map[int]*job)   // such rows, settled
+	bl := &backlog{undo: im.undo != nil}
+	defer bl.close()
 	next := 0
 	var recordErr error
-	for j := range results {
+	recordOne := func(j *job) {
+		if err := im.record(j); err != nil {
+			recordErr = err
+			stop()
+		}
+	}
+	// drain records up to n rows from the front of the backlog, as far as
+	// they are settled; it reports whether it stopped for the limit.
+	drain := func(n int) bool {
+		for ; n > 0 && recordErr == nil && !bl.empty(); n-- {
+			if e := bl.front(); !e.disk {
+				j, ok := settled[e.seq]
+				if !ok {
+					return false
+				}
+				delete(settled, e.seq)
+				bl.pop()
+				recordOne(j)
+				continue
+			}
+			j, err := bl.popJob()
+			if err != nil {
+				recordErr = err
+				stop()
+				return false
+			}
+			recordOne(j)
+		}
+		return n == 0
+	}
+	more := false // the backlog's front is settled: rows to record
+	for {
+		var j *job
+		var ok bool
+		if more {
+			// Rows to record, but the senders come first: drain while
+			// nothing arrives, so that a list settling a thousand rows
+			// does not stall every worker while their rows are written.
+			select {
+			case j, ok = <-results:
+			default:
+				more = drain(256)
+				continue
+			}
+		} else {
+			j, ok = <-results
+		}
+		if !ok {
+			break
+		}
 		if recordErr != nil {
 			continue // drain so that the senders can return
 		}
-		pending[j.seq] = j
+		switch {
+		case j.doubt:
+			pending[j.seq] = j
+		case inBacklog[j.seq]:
+			delete(inBacklog, j.seq)
+			settled[j.seq] = j
+		default:
+			pending[j.seq] = j // new, or settled before its turn came
+		}
 		for recordErr == nil {
 			j, ok := pending[next]
 			if !ok {
@@ -412,12 +534,27 @@ func (im *importer) run() error {
 			}
 			delete(pending, next)
 			next++
-			if err := im.record(j); err != nil {
-				recordErr = err
-				stop()
+			switch {
+			case j.doubt:
+				inBacklog[j.seq] = true
+				bl.pushDoubt(j.seq)
+			case bl.empty():
+				recordOne(j)
+			default:
+				if err := bl.pushJob(j); err != nil {
+					recordErr = err
+					stop()
+				}
 			}
 			<-slots
 		}
+		more = drain(8)
+	}
+	drain(math.MaxInt)
+	if recordErr == nil && (!bl.empty() || len(pending) > 0) {
+		// Cannot happen: every row in doubt is settled before results
+		// closes. Said rather than leaving rows out of the report silently.
+		recordErr = fmt.Errorf("internal error: %d rows were not reported", len(bl.entries)-bl.head+len(pending))
 	}
 	// results is closed after every sender returned: readErr is settled.
 	if recordErr != nil {
@@ -453,6 +590,7 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 			return err
 		}
 		j := &job{seq: seq, rec: rec, hash: cellsHashOf(rec.Cells, im.rw.keep)}
+		j.key = rowKey(rec, j.hash)
 		j.out = Outcome{Num: rec.Num, Cells: rec.Cells, From: rec.source()}
 		seq++
 		out := jobs
@@ -487,7 +625,7 @@ func (im *importer) send(j *job) {
 	p := &j.plan
 	switch p.op {
 	case opCreate:
-		im.create(ctx, j)
+		im.createOnce(j)
 	case opUpdate:
 		if !im.intent(j, intentUpdate) {
 			return
@@ -529,49 +667,28 @@ func (im *importer) send(j *job) {
 	}
 }
 
-// create sends a POST and never blindly re-sends it: an unknown outcome is
-// reconciled by email against a fresh list first.
-func (im *importer) create(ctx context.Context, j *job) {
+// createOnce sends the row's POST. An unknown outcome (timeout,
+// connection lost, 5xx) leaves j.lost set: the create must not be blindly
+// re-sent, the resolver first looks the row up by email in a fresh list.
+func (im *importer) createOnce(j *job) {
 	o := &j.out
-	key := idempotencyKey(im.runID, j.rec.Num, j.hash)
-	tries := max(im.cfg.Retries, 1)
-	for attempt := 0; ; attempt++ {
-		if !im.intent(j, intentCreate) {
-			return
-		}
-		cust, err := im.cfg.Client.CreateCustomer(ctx, j.plan.fields, key)
-		if err == nil && cust.ID == "" {
-			im.noID(o, &NoIDError{What: "the answer to a create (201)", Email: cust.Email})
-			return
-		}
-		if err == nil {
-			o.Result, o.CustomerID, o.HTTPStatus = ResultCreated, cust.ID, 201
-			return
-		}
-		if !errors.Is(err, apiclient.ErrOutcomeUnknown) {
-			// After an unknown outcome, an earlier attempt may still land.
-			j.refused = attempt == 0 && isRefused(err)
-			im.failed(o, err, "")
-			return
-		}
-		found, ok, lerr := im.recon.lookup(ctx, j.rec.EmailKey)
-		if lerr != nil {
-			im.failed(o, fmt.Errorf("%w; checking by email also failed (%v): run again with --resume, which looks it up by email before sending it again", err, lerr), "outcome unknown: ")
-			return
-		}
-		if ok && found.ID == "" {
-			im.noID(o, &NoIDError{What: "the customer list", Email: found.Email})
-			return
-		}
-		if ok {
-			o.Result, o.CustomerID = ResultCreated, found.ID
-			o.Changes = "confirmed by email after a lost response"
-			return
-		}
-		if attempt+1 >= tries || im.ctx.Err() != nil {
-			im.failed(o, err, "not created (a check by email found no such customer, so importing the row again is safe): ")
-			return
-		}
+	j.lost = nil
+	if !im.intent(j, intentCreate) {
+		return
+	}
+	j.attempts++
+	cust, err := im.cfg.Client.CreateCustomer(im.reqCtx, j.plan.fields, idempotencyKey(im.runID, j.rec.Num, j.hash))
+	switch {
+	case err == nil && cust.ID == "":
+		im.noID(o, &NoIDError{What: "the answer to a create (201)", Email: cust.Email})
+	case err == nil:
+		o.Result, o.CustomerID, o.HTTPStatus = ResultCreated, cust.ID, 201
+	case errors.Is(err, apiclient.ErrOutcomeUnknown):
+		j.lost = err
+	default:
+		// After an unknown outcome, an earlier attempt may still land.
+		j.refused = j.attempts == 1 && isRefused(err)
+		im.failed(o, err, "")
 	}
 }
 
@@ -591,7 +708,7 @@ func (im *importer) noID(o *Outcome, err *NoIDError) {
 // reached the server. When the journal cannot be written the row is not
 // sent and the run stops: without the intent a kill could duplicate it.
 func (im *importer) intent(j *job, what string) bool {
-	e := journalEntry{Row: j.rec.Num, Intent: what, ID: j.plan.id, Hash: j.hash}
+	e := journalEntry{Row: j.rec.Num, Key: j.key, Intent: what, ID: j.plan.id, Hash: j.hash}
 	if what == intentCreate {
 		e.Email = j.rec.EmailKey
 	}
@@ -608,7 +725,7 @@ func (im *importer) intent(j *job, what string) bool {
 func (im *importer) journalDone(j *job) {
 	o := &j.out
 	im.addUndo(j) // before the journal line: see undoWriter
-	e := journalEntry{Row: o.Num, Result: o.Result, ID: o.CustomerID, Hash: j.hash}
+	e := journalEntry{Row: o.Num, Key: j.key, Result: o.Result, ID: o.CustomerID, Hash: j.hash}
 	switch {
 	case confirmed(o.Result):
 	case o.Result == ResultFailed && j.refused:
