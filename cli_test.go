@@ -200,3 +200,47 @@ func TestExcelUnicodeText(t *testing.T) {
 		t.Errorf("report is not tab-separated UTF-8 with a BOM:\n%q", report)
 	}
 }
+
+// TestTopUsage: aivabatch --help, drawn from the command table, reads
+// as it always has.
+func TestTopUsage(t *testing.T) {
+	want := `aivabatch moves customer records between files and the Aivapad Customers API.
+
+Usage:
+  aivabatch import FILE      create/update/delete customers from FILE ("-" = stdin, needs --format)
+  aivabatch validate FILE    offline dry run: parse and validate only, never touches the network
+  aivabatch export           list customers into a CSV, XLSX or NDJSON file
+  aivabatch sandbox          run a local emulator of the Customers API
+  aivabatch version
+
+Run "aivabatch COMMAND --help" for a command's flags and an example.
+`
+	if got := topUsage(); got != want {
+		t.Errorf("aivabatch --help:\n%s\nwant:\n%s", got, want)
+	}
+	io, out, _ := testIO(nil)
+	if code := run(context.Background(), []string{"help", "version"}, io); code != exitOK || !strings.HasPrefix(out.String(), "Usage: aivabatch version\n") {
+		t.Errorf("help version: exit %d\n%s", code, out)
+	}
+}
+
+// TestFlagSyntax: the flag package's syntax, with flags after the
+// arguments and "--" ending the flags.
+func TestFlagSyntax(t *testing.T) {
+	var workers int
+	var quiet bool
+	var report string
+	c := lookupCommand("import").flags(&IO{})
+	c.fs.IntVar(&workers, "workers", 4, "")
+	c.fs.BoolVar(&quiet, "quiet", false, "")
+	c.fs.StringVar(&report, "report", "", "")
+	pos, err := c.parse([]string{"a.csv", "-workers=8", "--quiet", "b", "--report", "--x", "-", "--", "--quiet"})
+	if err != nil || workers != 8 || !quiet || report != "--x" || strings.Join(pos, " ") != "a.csv b - --quiet" {
+		t.Errorf("pos %q err %v workers %d quiet %v report %q", pos, err, workers, quiet, report)
+	}
+	for _, args := range [][]string{{"---x"}, {"-=x"}} {
+		if _, err := lookupCommand("import").flags(&IO{}).parse(args); err == nil || !strings.HasPrefix(err.Error(), "bad flag syntax: "+args[0]) {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+}
