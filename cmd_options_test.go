@@ -19,6 +19,7 @@ func sp(a ...any) string { return strings.TrimSuffix(fmt.Sprintln(a...), "\n") }
 // (the GitHub CLI's first test layer): what a command line turns into.
 
 func TestImportFlagsToOptions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "c.csv"), "name,email", "Ana,ana@example.com")
 	tests := []struct {
@@ -78,6 +79,7 @@ func TestImportFlagsToOptions(t *testing.T) {
 }
 
 func TestValidateFlagsToOptions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "c.csv"), "name,email", "Ana,ana@example.com")
 	io, _, _ := testIO(nil)
@@ -97,6 +99,7 @@ func TestValidateFlagsToOptions(t *testing.T) {
 }
 
 func TestExportFlagsToOptions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
 	io, _, _ := testIO(nil)

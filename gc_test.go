@@ -10,6 +10,7 @@ import (
 // with are chosen from its parsed flags (a job file's too), not from
 // words of the command line; help and a bad command line change nothing.
 func TestTuningFollowsTheFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	job := writeLines(t, filepath.Join(dir, "nightly.toml"), `o = "out.xlsx"`)
 	csvJob := writeLines(t, filepath.Join(dir, "csv.toml"), `o = "out.csv"`)
