@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -20,13 +21,24 @@ import (
 // TestKillThenResumeAtOnce is the sequence a supervisor types: an import
 // killed with SIGKILL at a random moment, and `--resume` started the
 // instant it died, against a server (`aivabatch sandbox` in its own
-// process) that goes on with the writes whose client is gone. Ten rounds;
+// process) that goes on with the writes whose client is gone. Ten rounds
+// (two with -short), all at once, each with its own file and emails;
 // after each the tenant holds exactly one customer per row and the report
-// has every row once.
+// has every row once. The kill times come from a seed that the test
+// logs: -kill-seed N replays them.
 func TestKillThenResumeAtOnce(t *testing.T) {
+	t.Parallel()
 	url := startSandbox(t, "--latency", "100ms", "--latency-jitter", "100ms")
-	const rounds, n = 10, 500
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	rounds, n := 10, 500
+	if testing.Short() {
+		rounds = 2
+	}
+	seed := *killSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("kill times from -kill-seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 7))
 	kills := make([]time.Duration, rounds)
 	for i := range kills {
 		kills[i] = 200*time.Millisecond + time.Duration(rng.Int64N(int64(2800*time.Millisecond)))
@@ -37,14 +49,10 @@ func TestKillThenResumeAtOnce(t *testing.T) {
 		waited int
 		wg     sync.WaitGroup
 	)
-	// Two rounds at a time, each with its own file and emails.
-	sem := make(chan struct{}, 2)
 	for r := range rounds {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
 			lines := []string{"name,email"}
 			for i := 1; i <= n; i++ {
 				lines = append(lines, fmt.Sprintf("Round%d Person%d,r%d.p%d@example.com", r, i, r, i))
@@ -66,7 +74,7 @@ func TestKillThenResumeAtOnce(t *testing.T) {
 			resume := aivabatchCmd(url, append(args, "--resume")...)
 			resume.Stderr = &errOut
 			if err := resume.Run(); err != nil {
-				t.Errorf("round %d (killed after %v): resume: %v\n%s", r, kills[r], err, errOut.String())
+				t.Errorf("round %d (killed after %v, -kill-seed %d): resume: %v\n%s", r, kills[r], seed, err, errOut.String())
 				return
 			}
 			if strings.Contains(errOut.String(), "in flight; waiting") {
@@ -74,15 +82,17 @@ func TestKillThenResumeAtOnce(t *testing.T) {
 				waited++
 				mu.Unlock()
 			}
-			checkOnePerRow(t, fmt.Sprintf("round %d (killed after %v)", r, kills[r]), url, fmt.Sprintf("r%d.", r), n,
+			checkOnePerRow(t, fmt.Sprintf("round %d (killed after %v, -kill-seed %d)", r, kills[r], seed), url, fmt.Sprintf("r%d.", r), n,
 				strings.TrimSuffix(in, ".csv")+".report.csv")
 		}()
 	}
 	wg.Wait()
 	if waited == 0 {
-		t.Errorf("no round met a create in flight at the kill: the test did not try the window it is for (kill times %v)", kills)
+		t.Errorf("no round met a create in flight at the kill: the test did not try the window it is for (kill times %v, -kill-seed %d)", kills, seed)
 	}
 }
+
+var killSeed = flag.Uint64("kill-seed", 0, "the seed of TestKillThenResumeAtOnce's kill times (0: from the clock; the test logs the one it used)")
 
 func aivabatchCmd(url string, args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], args...)
