@@ -41,6 +41,7 @@ func (g *garbageStdin) Read(p []byte) (int, error) {
 // that are not text, the report holds the rows read before, and import
 // created the one valid customer and nothing else.
 func TestEndlessGarbageStdin(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()

@@ -18,6 +18,7 @@ import (
 // TestHelp: every way of asking for a command's help prints that
 // command's help on stdout and exits 0, with nothing on stderr.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range []string{"import", "validate", "export", "sandbox"} {
 		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {"help", cmd}, {cmd, "FILE", "--help"}} {
 			t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -45,6 +46,7 @@ func TestHelp(t *testing.T) {
 // TestHelpFlagNames: flags appear as they are typed (-o, --output), and
 // an alias shares its flag's line.
 func TestHelpFlagNames(t *testing.T) {
+	t.Parallel()
 	io, out, _ := testIO(nil)
 	run(context.Background(), []string{"export", "--help"}, io)
 	help := out.String()
@@ -70,6 +72,7 @@ func TestHelpFlagNames(t *testing.T) {
 // TestFlagMistakes: a mistyped flag is one line on stderr, with the
 // closest flag and where the flags are listed; exit 2, no help dump.
 func TestFlagMistakes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string // the whole of stderr
@@ -102,6 +105,7 @@ func TestFlagMistakes(t *testing.T) {
 }
 
 func TestVersionString(t *testing.T) {
+	t.Parallel()
 	vcs := []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-01-31T10:00:00Z"}, {Key: "vcs.modified", Value: "false"}}
 	tests := []struct {
 		name, ldflags string
@@ -170,6 +174,7 @@ func TestPathMistakes(t *testing.T) {
 // report beside it (x.report.txt) in the input's dialect, tab-separated
 // UTF-8 with a BOM.
 func TestExcelUnicodeText(t *testing.T) {
+	t.Parallel()
 	text := "Name\tE-mail Address\tPhone\r\nJürgen Größer\tj@example.de\t+49 89 1234567\r\n陈 Mei\tm@example.com\t\r\n"
 	data := []byte{0xFF, 0xFE}
 	for _, u := range utf16.Encode([]rune(text)) {
@@ -198,5 +203,51 @@ func TestExcelUnicodeText(t *testing.T) {
 	must(t, err)
 	if !bytes.HasPrefix(report, []byte("\ufeff_row\t_result\t")) || !bytes.Contains(report, []byte("Jürgen Größer")) {
 		t.Errorf("report is not tab-separated UTF-8 with a BOM:\n%q", report)
+	}
+}
+
+// TestTopUsage: aivabatch --help, drawn from the command table, reads
+// as it always has.
+func TestTopUsage(t *testing.T) {
+	t.Parallel()
+	want := `aivabatch moves customer records between files and the Aivapad Customers API.
+
+Usage:
+  aivabatch import FILE      create/update/delete customers from FILE ("-" = stdin, needs --format)
+  aivabatch validate FILE    offline dry run: parse and validate only, never touches the network
+  aivabatch export           list customers into a CSV, XLSX or NDJSON file
+  aivabatch sandbox          run a local emulator of the Customers API
+  aivabatch version
+
+Run "aivabatch COMMAND --help" for a command's flags and an example.
+`
+	if got := topUsage(); got != want {
+		t.Errorf("aivabatch --help:\n%s\nwant:\n%s", got, want)
+	}
+	io, out, _ := testIO(nil)
+	if code := run(context.Background(), []string{"help", "version"}, io); code != exitOK || !strings.HasPrefix(out.String(), "Usage: aivabatch version\n") {
+		t.Errorf("help version: exit %d\n%s", code, out)
+	}
+}
+
+// TestFlagSyntax: the flag package's syntax, with flags after the
+// arguments and "--" ending the flags.
+func TestFlagSyntax(t *testing.T) {
+	t.Parallel()
+	var workers int
+	var quiet bool
+	var report string
+	c := lookupCommand("import").flags(&IO{})
+	c.fs.IntVar(&workers, "workers", 4, "")
+	c.fs.BoolVar(&quiet, "quiet", false, "")
+	c.fs.StringVar(&report, "report", "", "")
+	pos, err := c.parse([]string{"a.csv", "-workers=8", "--quiet", "b", "--report", "--x", "-", "--", "--quiet"})
+	if err != nil || workers != 8 || !quiet || report != "--x" || strings.Join(pos, " ") != "a.csv b - --quiet" {
+		t.Errorf("pos %q err %v workers %d quiet %v report %q", pos, err, workers, quiet, report)
+	}
+	for _, args := range [][]string{{"---x"}, {"-=x"}} {
+		if _, err := lookupCommand("import").flags(&IO{}).parse(args); err == nil || !strings.HasPrefix(err.Error(), "bad flag syntax: "+args[0]) {
+			t.Errorf("%q: %v", args, err)
+		}
 	}
 }

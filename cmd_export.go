@@ -30,18 +30,19 @@ type exportOptions struct {
 	summaryJSON       string
 }
 
-func runExport(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
-	o, err := parseExport(args, io, time.Now())
+func runExport(ctx context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error) {
+	o, err := parseExport(cmd, args, io, time.Now())
 	if err != nil {
 		return nil, err
 	}
+	io.tune(streamTuning(o.cfg.Format == formats.FormatXLSX || isXLSX(o.cfg.Output)))
 	return o.run(ctx, io)
 }
 
 // parseExport reads the export command's flags into options; durations
 // back from now (--updated-since 24h) count from now. It makes no
 // connection.
-func parseExport(args []string, io *IO, now time.Time) (*exportOptions, error) {
+func parseExport(cmd *Command, args []string, io *IO, now time.Time) (*exportOptions, error) {
 	var (
 		cf                               connFlags
 		output, format, columns          string
@@ -51,7 +52,7 @@ func parseExport(args []string, io *IO, now time.Time) (*exportOptions, error) {
 		state                            string
 		full                             bool
 	)
-	c := newCommand(io, "export", "aivabatch export [-o FILE] [flags]", exportExample)
+	c := cmd.flags(io)
 	cf.register(c.fs, false)
 	c.fs.StringVar(&output, "o", "-", `output file; its extension picks the format ("-" = stdout)`)
 	c.alias(&output, "output", "o")
@@ -107,7 +108,7 @@ func parseExport(args []string, io *IO, now time.Time) (*exportOptions, error) {
 			if col = strings.TrimSpace(col); col != "" {
 				cfg.Columns = append(cfg.Columns, col)
 				if !batch.ExportColumnKnown(col) && !quiet {
-					io.logger().warn(fmt.Sprintf("--columns %q is not a customer field (%s); it is filled from the fields the API returns, and empty where it has none", col, strings.Join(batch.DefaultExportColumns, ",")))
+					io.log().Warn(fmt.Sprintf("--columns %q is not a customer field (%s); it is filled from the fields the API returns, and empty where it has none", col, strings.Join(batch.DefaultExportColumns, ",")))
 				}
 			}
 		}
@@ -128,12 +129,12 @@ func parseExport(args []string, io *IO, now time.Time) (*exportOptions, error) {
 	}
 
 	if output == "-" || output == "" {
-		io.setNotice(notice{
+		io.setNotice(signalNotice{
 			first:  "interrupted; stopping the list (press Ctrl-C again to stop at once)",
 			second: "stopped at once; what went to stdout is incomplete: run the export again",
 		})
 	} else {
-		io.setNotice(notice{
+		io.setNotice(signalNotice{
 			first:  fmt.Sprintf("interrupted; stopping the list, %s is not replaced (press Ctrl-C again to stop at once)", output),
 			second: fmt.Sprintf("stopped at once; %s was not replaced, but a temporary .%s.tmp-* file may be left beside it", output, filepath.Base(output)),
 		})

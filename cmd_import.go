@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -31,17 +30,18 @@ type importOptions struct {
 	undo string
 }
 
-func runImport(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
-	o, err := parseImport(args, io)
+func runImport(ctx context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error) {
+	o, err := parseImport(cmd, args, io)
 	if err != nil {
 		return nil, err
 	}
+	io.tune(importTuning)
 	return o.run(ctx, io)
 }
 
 // parseImport reads the import command's flags into options; it reads no
 // file and makes no connection.
-func parseImport(args []string, io *IO) (*importOptions, error) {
+func parseImport(cmd *Command, args []string, io *IO) (*importOptions, error) {
 	var (
 		f                inputFlags
 		win              windowFlags
@@ -51,7 +51,7 @@ func parseImport(args []string, io *IO) (*importOptions, error) {
 		undo             string
 		settle           time.Duration
 	)
-	c := newCommand(io, "import", "aivabatch import FILE [flags]", importExample)
+	c := cmd.flags(io)
 	f.register(c.fs)
 	win.register(c.fs, "import")
 	cf.register(c.fs, true)
@@ -79,18 +79,18 @@ func parseImport(args []string, io *IO) (*importOptions, error) {
 		return nil, err
 	}
 	if dryRun {
-		io.setNotice(notice{
+		io.setNotice(signalNotice{
 			first:  "interrupted; stopping, then writing the dry-run report (press Ctrl-C again to stop at once)",
 			second: "stopped at once; the dry-run report is incomplete and nothing was changed: run the dry run again",
 		})
 	} else if cf.useSandbox {
 		// The embedded sandbox saves its state only when it stops.
-		io.setNotice(notice{
+		io.setNotice(signalNotice{
 			first:  "interrupted; finishing the requests in flight, then writing the report (press Ctrl-C again to stop at once)",
 			second: "stopped at once; the embedded sandbox did not save this run's changes, so --resume would skip customers it no longer has: delete the report and its .journal and import again",
 		})
 	} else {
-		io.setNotice(notice{
+		io.setNotice(signalNotice{
 			first:  "interrupted; finishing the requests in flight, then writing the report (press Ctrl-C again to stop at once)",
 			second: "stopped at once; the journal beside the report holds every confirmed result: run the same command again with --resume",
 		})
@@ -136,7 +136,7 @@ func (o *importOptions) run(ctx context.Context, io *IO) (*batch.Summary, error)
 	cfg, f, cf, undo, in := o.cfg, o.in, o.conn, o.undo, o.cfg.InputConfig
 	cfg.Notice = func(msg string) {
 		if !f.quiet {
-			io.logger().notice(slog.LevelInfo, msg)
+			notice(io.log(), slog.LevelInfo, msg)
 		}
 	}
 	conn, err := cf.connect(ctx, io)
@@ -146,8 +146,8 @@ func (o *importOptions) run(ctx context.Context, io *IO) (*batch.Summary, error)
 	defer conn.close()
 	cfg.Client = conn.client
 
-	var warnings []string
-	cfg.Reader.Warn = func(msg string) { warnings = append(warnings, msg) }
+	var warnings readerWarnings
+	cfg.Reader.Warn = warnings.add
 	// Rows done against the file's line count (a close upper bound: quoted
 	// line breaks count too), so the bar shows rows/s and an ETA; a
 	// spinner with rows/s where lines say nothing (XLSX, stdin).
@@ -160,13 +160,13 @@ func (o *importOptions) run(ctx context.Context, io *IO) (*batch.Summary, error)
 	cfg.OnProblem = bar.problems
 	sum, err := batch.Import(ctx, cfg)
 	bar.done()
+	warnings.attach(io, sum, f.quiet)
 	if sum != nil {
-		sum.Warnings = append(sum.Warnings, warnings...)
 		if !f.quiet {
 			printSummary(io, sum, err)
 			printLeftOut(io, sum)
 			if undo != "" && sum.Rows > 0 && sum.UndoError == "" {
-				io.logger().info(fmt.Sprintf("undo: %s (to reverse this run: aivabatch import %s --blank clear%s)", undo, undo, conn.flagHint), slog.String("undo", undo))
+				io.log().Info(fmt.Sprintf("undo: %s (to reverse this run: aivabatch import %s --blank clear%s)", undo, undo, conn.flagHint), slog.String("undo", undo))
 			}
 		}
 		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {
@@ -174,11 +174,4 @@ func (o *importOptions) run(ctx context.Context, io *IO) (*batch.Summary, error)
 		}
 	}
 	return sum, err
-}
-
-// flagSet reports whether the flag was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }

@@ -14,7 +14,15 @@ import (
 	"aivabatch/batch"
 )
 
-func runSandbox(ctx context.Context, args []string, io *IO) error {
+const sandboxExample = `  aivabatch sandbox --addr 127.0.0.1:8080
+  AIVA_API_URL=http://127.0.0.1:8080/api/external/v1 AIVA_TOKEN=<printed token> aivabatch import customers.csv
+  Serves the Customers API on loopback with fixed tokens; Ctrl-C saves the state and exits.`
+
+func runSandbox(ctx context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error) {
+	return nil, serveSandbox(ctx, cmd, io, args)
+}
+
+func serveSandbox(ctx context.Context, cmd *Command, io *IO, args []string) error {
 	var (
 		addr, data, idStyle           string
 		reset, listNoID, createNoID   bool
@@ -25,9 +33,7 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 		failRate, rateLimit, dropRate float64
 	)
 	def, derr := sandboxDataFile(io)
-	c := newCommand(io, "sandbox", "aivabatch sandbox [flags]", `  aivabatch sandbox --addr 127.0.0.1:8080
-  AIVA_API_URL=http://127.0.0.1:8080/api/external/v1 AIVA_TOKEN=<printed token> aivabatch import customers.csv
-  Serves the Customers API on loopback with fixed tokens; Ctrl-C saves the state and exits.`)
+	c := cmd.flags(io)
 	c.fs.StringVar(&addr, "addr", "127.0.0.1:8080", "loopback address to listen on (port 0 picks a free one)")
 	c.fs.StringVar(&data, "data", def, "state file (the same one import/export --sandbox use)")
 	c.fs.BoolVar(&reset, "reset", false, "start empty: delete the state file first")
@@ -60,7 +66,7 @@ func runSandbox(ctx context.Context, args []string, io *IO) error {
 			return usagef("%s must be between 0 and 1", name)
 		}
 	}
-	io.setNotice(notice{
+	io.setNotice(signalNotice{
 		first:  "interrupted; saving the sandbox state and stopping (press Ctrl-C again to stop at once)",
 		second: "stopped at once without saving: the changes since the sandbox started are lost, " + data + " is as it was",
 	})

@@ -9,6 +9,15 @@ import (
 	"aivabatch/formats"
 )
 
+const validateExample = `  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-"
+  Reads and checks every row offline (no token, no network) and writes samples/crm-export.validate.xlsx
+  with _result valid or invalid and, for invalid rows, every problem by column.
+  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --write-job crm.toml
+  Keeps the flags that worked in crm.toml: aivabatch import --job crm.toml samples/crm-export.xlsx runs with them.
+  aivabatch validate --job crm.toml samples/crm-export.xlsx --log-format json   (every stderr line one JSON object)
+  aivabatch validate samples/customers.csv --skip 2 --limit 3    (checks data rows 3 to 5 only)
+  aivabatch validate --list-sheets samples/crm-export.xlsx    (the sheets and their rows, for --sheet)`
+
 // validateOptions is what the validate command's flags say (the flags →
 // options layer; see cmd_options_test.go).
 type validateOptions struct {
@@ -16,35 +25,34 @@ type validateOptions struct {
 	in         inputFlags
 	cmd        *command // for --write-job after the run
 	path       string
+	report     string // the report's path, given or not
 	listSheets bool
 }
 
-func runValidate(ctx context.Context, args []string, io *IO) (*batch.Summary, error) {
-	o, err := parseValidate(args, io)
+func runValidate(ctx context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error) {
+	o, err := parseValidate(cmd, args, io)
 	if err != nil {
 		return nil, err
 	}
 	if o.listSheets {
 		return nil, printSheets(io, o.path)
 	}
+	io.tune(streamTuning(o.xlsx()))
 	return o.run(ctx, io)
+}
+
+// xlsx reports whether the run reads or writes XLSX (see streamTuning).
+func (o *validateOptions) xlsx() bool {
+	return o.cfg.Reader.Format == formats.FormatXLSX || isXLSX(o.path) || isXLSX(o.report)
 }
 
 // parseValidate reads the validate command's flags into options; it
 // reads no file.
-func parseValidate(args []string, io *IO) (*validateOptions, error) {
+func parseValidate(cmd *Command, args []string, io *IO) (*validateOptions, error) {
 	var f inputFlags
 	var win windowFlags
 	var listSheets bool
-	c := newCommand(io, "validate", "aivabatch validate FILE [flags]",
-		`  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-"
-  Reads and checks every row offline (no token, no network) and writes samples/crm-export.validate.xlsx
-  with _result valid or invalid and, for invalid rows, every problem by column.
-  aivabatch validate samples/crm-export.xlsx --map "Lifetime Value=value" --map "Customer Since=-" --write-job crm.toml
-  Keeps the flags that worked in crm.toml: aivabatch import --job crm.toml samples/crm-export.xlsx runs with them.
-  aivabatch validate --job crm.toml samples/crm-export.xlsx --log-format json   (every stderr line one JSON object)
-  aivabatch validate samples/customers.csv --skip 2 --limit 3    (checks data rows 3 to 5 only)
-  aivabatch validate --list-sheets samples/crm-export.xlsx    (the sheets and their rows, for --sheet)`)
+	c := cmd.flags(io)
 	f.register(c.fs)
 	win.register(c.fs, "validate")
 	c.fs.BoolVar(&listSheets, "list-sheets", false, "print the sheets of an XLSX workbook with their row counts (one a line, on stdout) and stop: which one to give --sheet")
@@ -75,18 +83,18 @@ func parseValidate(args []string, io *IO) (*validateOptions, error) {
 	if err := c.checkWriteJob(batch.NamedPath{Name: "the input", Path: in.Path}, batch.NamedPath{Name: "the report", Path: report, Flag: "--report"}, in.Outputs[0]); err != nil {
 		return nil, err
 	}
-	io.setNotice(notice{
+	io.setNotice(signalNotice{
 		first:  "interrupted; stopping, then closing the report (press Ctrl-C again to stop at once)",
 		second: "stopped at once; the report is incomplete (validate keeps no journal): run validate again",
 	})
-	return &validateOptions{cfg: in, in: f, cmd: c, path: pos[0]}, nil
+	return &validateOptions{cfg: in, in: f, cmd: c, path: pos[0], report: report}, nil
 }
 
 // run validates the file as the options say.
 func (o *validateOptions) run(ctx context.Context, io *IO) (*batch.Summary, error) {
 	in, f, c, pos := o.cfg, o.in, o.cmd, []string{o.path}
-	var warnings []string
-	in.Reader.Warn = func(msg string) { warnings = append(warnings, msg) }
+	var warnings readerWarnings
+	in.Reader.Warn = warnings.add
 	// Rows, not bytes, where the file's size says nothing of the text
 	// read (XLSX, gzip).
 	byRows := isXLSX(pos[0]) || in.Reader.Format == "xlsx" || formats.IsGzip(pos[0])
@@ -100,8 +108,8 @@ func (o *validateOptions) run(ctx context.Context, io *IO) (*batch.Summary, erro
 	in.OnProblem = bar.problems
 	sum, err := batch.Validate(ctx, batch.ValidateConfig{InputConfig: in})
 	bar.done()
+	warnings.attach(io, sum, f.quiet)
 	if sum != nil {
-		sum.Warnings = append(sum.Warnings, warnings...)
 		if !f.quiet {
 			printSummary(io, sum, err)
 			printLeftOut(io, sum)
@@ -114,13 +122,32 @@ func (o *validateOptions) run(ctx context.Context, io *IO) (*batch.Summary, erro
 			if job, jerr := c.writeJob(); jerr != nil {
 				err = jerr
 			} else if job != "" && !f.quiet {
-				io.logger().info(fmt.Sprintf("job: %s (run it with: aivabatch import --job %s %s)", job, job, pos[0]), slog.String("job", job))
+				io.log().Info(fmt.Sprintf("job: %s (run it with: aivabatch import --job %s %s)", job, job, pos[0]), slog.String("job", job))
 			}
-		}
-	} else if len(warnings) > 0 && !f.quiet {
-		for _, w := range warnings {
-			io.logger().warn(w)
 		}
 	}
 	return sum, err
+}
+
+// printSheets is validate --list-sheets: each sheet's name and row count
+// on a line of stdout, tab-separated, so that a script can cut it.
+func printSheets(io *IO, path string) error {
+	if !isXLSX(path) {
+		return usagef("--list-sheets reads an XLSX workbook; %s is not .xlsx", path)
+	}
+	sheets, err := formats.ListSheets(path)
+	if err != nil {
+		return &batch.InputError{Err: fmt.Errorf("%s: %w", path, err)}
+	}
+	for _, s := range sheets {
+		switch {
+		case s.Chart:
+			fmt.Fprintf(io.Out, "%s\tchart (no cells)\n", s.Name)
+		case s.Rows == 0:
+			fmt.Fprintf(io.Out, "%s\tempty\n", s.Name)
+		default:
+			fmt.Fprintf(io.Out, "%s\t%d rows (a header and %d data rows)\n", s.Name, s.Rows, s.Rows-1)
+		}
+	}
+	return nil
 }

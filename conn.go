@@ -90,8 +90,8 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 		Limiter:      apiclient.NewLimiter(c.rate, max(c.burst, 1)),
 	}
 	if c.verbose {
-		lg := io.logger()
-		opts.Verbose = lg.debug
+		lg := io.log()
+		opts.Verbose = func(line string) { lg.Debug(line) }
 	}
 	conn := &connection{}
 	if c.useSandbox {

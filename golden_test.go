@@ -19,6 +19,7 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden files in testd
 // flags, and the report where validate gets that far, with golden copies
 // in testdata/golden (go test . -run Golden -update rewrites them).
 func TestValidateRealFilesGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, file string
 		args       []string // flags after the file

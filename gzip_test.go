@@ -51,6 +51,7 @@ func countRows(t *testing.T, path string) ([]string, int) {
 // by validate and import, their reports are gzip too (x.report.csv.gz),
 // and export -o x.csv.gz writes gzip.
 func TestGzipEveryFormat(t *testing.T) {
+	t.Parallel()
 	inputs := map[string]string{
 		"csv":    "name,email\nAna,ana@example.com\nBo,bo@example.com\n",
 		"tsv":    "name\temail\nAna\tana@example.com\nBo\tbo@example.com\n",
@@ -100,6 +101,7 @@ func TestGzipEveryFormat(t *testing.T) {
 // TestGzipFormatFlag: --format names the format inside the gzip when the
 // name does not tell it.
 func TestGzipFormatFlag(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := gzipFile(t, filepath.Join(dir, "data.gz"), []byte("name,email\nAna,ana@example.com\n"))
 	io, _, errOut := testIO(nil)
@@ -121,6 +123,7 @@ func TestGzipFormatFlag(t *testing.T) {
 // every text format, and import sends nothing; a file that is not gzip
 // at all says so.
 func TestGzipTruncated(t *testing.T) {
+	t.Parallel()
 	for _, ext := range []string{"csv", "tsv", "ndjson"} {
 		t.Run(ext, func(t *testing.T) {
 			var b strings.Builder
@@ -174,6 +177,7 @@ func TestGzipTruncated(t *testing.T) {
 
 // TestGzipResume: the report of a .gz input is read back by --resume.
 func TestGzipResume(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()

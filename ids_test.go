@@ -54,6 +54,7 @@ func readSummary(t *testing.T, path string) map[string]any {
 // the export, import it back (default flags): every row unchanged and one
 // request (the list); the tenant as it was.
 func TestCLIRoundTripEveryIDStyle(t *testing.T) {
+	t.Parallel()
 	for _, style := range []string{sandbox.IDUUID, sandbox.IDNumeric, sandbox.IDPrefixed} {
 		t.Run(style, func(t *testing.T) {
 			cache, dir := t.TempDir(), t.TempDir()
@@ -107,6 +108,7 @@ func profilesOf(cs []apiclient.Customer) string {
 // any write with a fix that matches by email; HubSpot's is an unknown
 // column. The verbose log shows every request path.
 func TestForeignKeysNeverSent(t *testing.T) {
+	t.Parallel()
 	cache := t.TempDir()
 	if code, errOut := sandboxRun(t, cache, "", "import", "--sandbox", "samples/customers.csv", "--report", filepath.Join(t.TempDir(), "r.csv"), "--no-progress", "--rate", "0"); code != exitOK {
 		t.Fatalf("seed: exit %d\n%s", code, errOut)

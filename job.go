@@ -42,48 +42,20 @@ func (c *command) jobFlags(write bool) {
 	}
 }
 
-// lastFlagValue finds the value of flag name in args before the flag
-// package parses them (-name V, --name V, --name=V; the last wins), or
-// "" and false. It stops at "--".
-func lastFlagValue(args []string, name string) (string, bool) {
-	val, found := "", false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			break
-		}
-		n, ok := strings.CutPrefix(a, "-")
-		if !ok {
-			continue
-		}
-		n = strings.TrimPrefix(n, "-")
-		if k, v, ok := strings.Cut(n, "="); ok {
-			if k == name {
-				val, found = v, true
-			}
-			continue
-		}
-		if n == name && i+1 < len(args) {
-			val, found = args[i+1], true
-			i++
-		}
-	}
-	return val, found
-}
-
-// applyJob sets the flags of the job file named by --job in args, if
-// any, through c.fs.Set: parse then lets the command line override them.
-func (c *command) applyJob(args []string) error {
+// applyJob sets the flags of the job file named by the last --job of
+// the command line, if any, through c.fs.Set: the command line's flags,
+// set after, override them.
+func (c *command) applyJob(flags []flagArg) error {
 	if c.fs.Lookup(jobFlag) == nil {
 		return nil
 	}
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
-			return nil // help even when the job file is broken
+	path := ""
+	for _, fa := range flags {
+		if fa.name == jobFlag && fa.set {
+			path = fa.value
 		}
 	}
-	path, ok := lastFlagValue(args, jobFlag)
-	if !ok || path == "" {
+	if path == "" {
 		return nil
 	}
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {

@@ -26,6 +26,7 @@ func jobInput(t *testing.T, dir string) string {
 // TestJobFileRoundTrip: the job validate --write-job keeps, given to
 // import --job, gives the same report as the flags it was written from.
 func TestJobFileRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := jobInput(t, dir)
 	job := filepath.Join(dir, "crm.toml")
@@ -80,6 +81,7 @@ func TestJobFileRoundTrip(t *testing.T) {
 // TestJobFileFlagsOverride: a flag on the command line wins over the
 // job file's; a --map of a column the file maps replaces the file's.
 func TestJobFileFlagsOverride(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := jobInput(t, dir)
 	job := writeLines(t, filepath.Join(dir, "job.toml"),
@@ -112,6 +114,7 @@ func TestJobFileFlagsOverride(t *testing.T) {
 }
 
 func TestJobFileErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := jobInput(t, dir)
 	token := sandbox.TokenReadWrite
@@ -162,6 +165,7 @@ func TestJobFileErrors(t *testing.T) {
 // TestWriteJobRefusesInput: --write-job never replaces the input or the
 // report.
 func TestWriteJobRefusesInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := jobInput(t, dir)
 	before, _ := os.ReadFile(in)

@@ -14,6 +14,7 @@ import (
 // refused at once, never read (/dev/zero would fill the memory, a FIFO
 // without a writer would wait for ever).
 func TestJobFileNotRegular(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := jobInput(t, dir)
 	fifo := filepath.Join(dir, "job.fifo")

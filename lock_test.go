@@ -22,6 +22,7 @@ import (
 // the dead pid), so the next --resume runs at once and the tenant ends
 // with each customer once.
 func TestReportLockAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	url := startSandbox(t, "--latency", "20ms")
 	dir := t.TempDir()
 	const n = 400

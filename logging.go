@@ -3,90 +3,187 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	stdio "io"
+	"io"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync"
 	"time"
-
-	"aivabatch/batch"
 )
 
-// logger is the one place what a command tells a person goes on
-// stderr: warnings, notices, --verbose lines, progress lines, the summary
-// and the closing error. As text (the default) each is the line users
-// have always seen; with --log-format json each is one JSON object with
-// level, msg and time and the facts as fields, for a scheduler or a log
-// platform. Both redact anything shaped like a token. Safe for
+// Everything a command tells a person goes to stderr through one
+// *slog.Logger: warnings, notices, --verbose lines, progress lines, the
+// summary and the closing error. With --log-format text (the default) a
+// record is the line users have always seen; with --log-format json it
+// is one JSON object with level, msg and time and the facts as fields,
+// for a scheduler or a log platform. Either way a redacting handler
+// hides every token-shaped word before the record is written. Safe for
 // concurrent use (workers log --verbose lines, a ticker progress lines).
-type logger struct {
-	mu sync.Mutex
-	w  stdio.Writer
-	sl *slog.Logger // nil: text
-}
+//
+// In the text format a record reads as its message, after "aivabatch: "
+// at level ERROR and "warning: " at WARN, unless it carries a textLine:
+// then that is the line (a notice, "aivabatch: …" at any level; a
+// progress line, whose message in json is "progress").
 
-func newLogger(w stdio.Writer, json bool) *logger {
-	l := &logger{w: w}
+// textLine is what the text format prints for a record in place of its
+// message; the JSON format leaves it out (its msg and fields say it).
+type textLine string
+
+const textLineKey = "text"
+
+// withText is the attribute that gives a record its text-format line.
+func withText(line string) slog.Attr { return slog.Any(textLineKey, textLine(line)) }
+
+// newLogger returns a logger that writes text or JSON records to w.
+func newLogger(w io.Writer, json bool) *slog.Logger {
+	var h slog.Handler
 	if json {
-		l.sl = slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{
+		h = slog.NewJSONHandler(w, &slog.HandlerOptions{
 			Level: slog.LevelDebug,
 			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-				if a.Value.Kind() == slog.KindString {
-					a.Value = slog.StringValue(redactTokens(a.Value.String()))
+				if _, ok := a.Value.Any().(textLine); ok {
+					return slog.Attr{}
 				}
 				return a
 			},
-		}))
+		})
+	} else {
+		h = &textHandler{mu: new(sync.Mutex), w: w}
 	}
-	return l
+	return slog.New(redactHandler{h})
 }
 
-// logger is the command's logger: text on ErrOut until --log-format
-// says otherwise.
-func (io *IO) logger() *logger {
-	if l := io.lg.Load(); l != nil {
+// textHandler writes each record as the one human line (or block) it
+// stands for, without time, level or fields.
+type textHandler struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (h *textHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *textHandler) Handle(_ context.Context, r slog.Record) error {
+	var line string
+	switch {
+	case r.Level >= slog.LevelError:
+		line = "aivabatch: " + r.Message
+	case r.Level >= slog.LevelWarn:
+		line = "warning: " + r.Message
+	default:
+		line = r.Message
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if t, ok := a.Value.Any().(textLine); ok {
+			line = string(t)
+			return false
+		}
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	// A write error (stderr gone: EPIPE) is not the run's concern.
+	_, _ = io.WriteString(h.w, strings.TrimSuffix(line, "\n")+"\n")
+	return nil
+}
+
+// WithAttrs drops attrs: a text line holds no fields.
+func (h *textHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *textHandler) WithGroup(string) slog.Handler      { return h }
+
+// redactHandler hides token-shaped words (a token pasted into a cell,
+// echoed by an error or a URL) in the message and every attribute before
+// the record reaches the handler that writes it.
+type redactHandler struct{ next slog.Handler }
+
+func (h redactHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.next.Enabled(ctx, l)
+}
+
+func (h redactHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, redactTokens(r.Message), r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(redactAttr(a))
+		return true
+	})
+	return h.next.Handle(ctx, out)
+}
+
+func (h redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	red := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		red[i] = redactAttr(a)
+	}
+	return redactHandler{h.next.WithAttrs(red)}
+}
+
+func (h redactHandler) WithGroup(name string) slog.Handler {
+	return redactHandler{h.next.WithGroup(name)}
+}
+
+func redactAttr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, redactTokens(v.String()))
+	case slog.KindGroup:
+		g := v.Group()
+		red := make([]any, len(g))
+		for i, ga := range g {
+			red[i] = redactAttr(ga)
+		}
+		return slog.Group(a.Key, red...)
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case textLine:
+			return slog.Any(a.Key, textLine(redactTokens(string(x))))
+		case error:
+			return slog.String(a.Key, redactTokens(x.Error()))
+		}
+		// Lists and maps (first_errors, counts) as the JSON they are
+		// written as, redacted.
+		b, err := json.Marshal(v.Any())
+		if err != nil {
+			return slog.String(a.Key, redactTokens(fmt.Sprint(v.Any())))
+		}
+		if red := redactTokens(string(b)); red != string(b) {
+			if !json.Valid([]byte(red)) {
+				return slog.String(a.Key, red)
+			}
+			return slog.Any(a.Key, json.RawMessage(red))
+		}
+	}
+	return slog.Attr{Key: a.Key, Value: v}
+}
+
+// logState is the logger of a command and its format.
+type logState struct {
+	*slog.Logger
+	json bool
+}
+
+// log is the command's logger: text on ErrOut until --log-format says
+// otherwise.
+func (o *IO) log() *slog.Logger { return o.logState().Logger }
+
+// jsonLogs reports whether --log-format json was given.
+func (o *IO) jsonLogs() bool { return o.logState().json }
+
+func (o *IO) logState() *logState {
+	if l := o.lg.Load(); l != nil {
 		return l
 	}
-	io.lg.CompareAndSwap(nil, newLogger(io.ErrOut, false))
-	return io.lg.Load()
+	o.lg.CompareAndSwap(nil, &logState{Logger: newLogger(o.ErrOut, false)})
+	return o.lg.Load()
 }
 
-func (l *logger) isJSON() bool { return l.sl != nil }
-
-// print writes text as is (text format), or msg at level with attrs
-// (json format).
-func (l *logger) print(level slog.Level, text, msg string, attrs ...slog.Attr) {
-	if l.sl != nil {
-		l.sl.LogAttrs(context.Background(), level, redactTokens(msg), attrs...)
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprint(l.w, redactTokens(strings.TrimSuffix(text, "\n"))+"\n")
+func (o *IO) setLogFormat(json bool) {
+	o.lg.Store(&logState{Logger: newLogger(o.ErrOut, json), json: json})
 }
 
-// errorf is the closing "aivabatch: …" line of a run that failed.
-func (l *logger) errorf(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	l.print(slog.LevelError, "aivabatch: "+msg, msg)
-}
-
-// notice is an "aivabatch: …" line the user should see while the run goes on.
-func (l *logger) notice(level slog.Level, msg string) {
-	l.print(level, "aivabatch: "+msg, msg)
-}
-
-func (l *logger) warn(msg string) { l.print(slog.LevelWarn, "warning: "+msg, msg) }
-
-// debug is a --verbose line (requests, responses, retry decisions).
-func (l *logger) debug(line string) { l.print(slog.LevelDebug, line, line) }
-
-// info is a line of the outcome, with its facts as fields in json.
-func (l *logger) info(text string, attrs ...slog.Attr) {
-	l.print(slog.LevelInfo, text, text, attrs...)
+// notice logs an "aivabatch: …" line the user should see while the run
+// goes on (the library's notices, what a signal does).
+func notice(lg *slog.Logger, level slog.Level, msg string) {
+	lg.LogAttrs(context.Background(), level, msg, withText("aivabatch: "+msg))
 }
 
 // logFormat is the --log-format flag: setting it switches the IO's
@@ -108,7 +205,7 @@ func (f *logFormat) Set(s string) error {
 	switch v := strings.ToLower(s); v {
 	case "text", "json":
 		f.v = v
-		f.io.lg.Store(newLogger(f.io.ErrOut, v == "json"))
+		f.io.setLogFormat(v == "json")
 		return nil
 	}
 	return fmt.Errorf("text or json")
@@ -125,113 +222,3 @@ func (c *command) logFlags() {
 	c.fs.Var(&logFormat{io: c.io}, logFormatFlag, `stderr as text or json: with json every line is one JSON object (level, msg, time and fields), e.g. --log-format json 2> run.log`)
 	c.fs.DurationVar(&c.io.progressEvery, progressEveryFlag, defaultProgressGap, "when stderr is not a terminal (cron, CI), a progress line this often (rows, rows/s, failures, elapsed); 0 = none, e.g. --progress-every 1m")
 }
-
-// presetLogFormat applies --log-format before anything else in args is
-// looked at, so that an error in an earlier flag or the job file comes
-// out in that format too.
-func (c *command) presetLogFormat(args []string) {
-	if c.fs.Lookup(logFormatFlag) == nil {
-		return
-	}
-	if v, ok := lastFlagValue(args, logFormatFlag); ok {
-		_ = c.fs.Lookup(logFormatFlag).Value.Set(v) // a bad value is reported by parse
-	}
-}
-
-// tickerFunc starts a ticker: its channel and the function that stops it.
-type tickerFunc func(d time.Duration) (<-chan time.Time, func())
-
-func realTicker(d time.Duration) (<-chan time.Time, func()) {
-	t := time.NewTicker(d)
-	return t.C, t.Stop
-}
-
-// startLines starts the progress lines, one every --progress-every
-// (none when it is 0), until done.
-func (p *progress) startLines(io *IO, desc string) {
-	if io.progressEvery <= 0 {
-		return
-	}
-	tick := io.Ticker
-	if tick == nil {
-		tick = realTicker
-	}
-	ticks, stopTicker := tick(io.progressEvery)
-	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
-	go progressLines(io.logger(), ticks, stopTicker, desc, p, time.Now(), p.stop, p.stopped)
-}
-
-// progressLines writes a progress line every tick until stop is closed,
-// then closes done.
-func progressLines(l *logger, ticks <-chan time.Time, stopTicker func(), desc string, p *progress, start time.Time, stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	defer stopTicker()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-ticks:
-		}
-		rows, invalid, failed := p.rows.Load(), p.invalid.Load(), p.failed.Load()
-		el := time.Since(start)
-		rate := 0.0
-		if el > 0 {
-			rate = float64(rows) / el.Seconds()
-		}
-		// Invalid rows (fix the file) and failed rows (the API) are
-		// different things: each is counted under its own word.
-		var counts string
-		attrs := []slog.Attr{slog.String("stage", desc), slog.Int64("rows", rows)}
-		if p.withInvalid {
-			counts += fmt.Sprintf(", %d invalid", invalid)
-			attrs = append(attrs, slog.Int64("invalid", invalid))
-		}
-		if p.withFailed {
-			counts += fmt.Sprintf(", %d failed", failed)
-			attrs = append(attrs, slog.Int64("failed", failed))
-		}
-		text := fmt.Sprintf("%s: %d rows%s, %.0f rows/s, %s elapsed", desc, rows, counts, rate, el.Round(time.Second))
-		attrs = append(attrs, slog.Float64("rows_per_second", rate), slog.Float64("elapsed_seconds", el.Seconds()))
-		l.print(slog.LevelInfo, text, "progress", attrs...)
-	}
-}
-
-// summaryJSON writes the summary as json records: each warning, then
-// one record whose fields are the summary's (command, rows, counts,
-// elapsed_seconds, report, …), the same as --summary-json's.
-func (l *logger) summaryJSON(s *batch.Summary, runErr error, extra ...slog.Attr) {
-	for _, w := range s.Warnings {
-		l.warn(w)
-	}
-	var fields map[string]any
-	b, err := json.Marshal(s)
-	if err == nil {
-		b = []byte(redactTokens(string(b)))
-		err = json.Unmarshal(b, &fields)
-	}
-	if err != nil {
-		fields = map[string]any{"command": s.Command, "rows": s.Rows}
-	}
-	delete(fields, "warnings")
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	attrs := make([]slog.Attr, 0, len(keys)+len(extra)+2)
-	for _, k := range keys {
-		attrs = append(attrs, slog.Any(k, fields[k]))
-	}
-	if cause := writeFailure(runErr); cause != "" && s.Report != "" {
-		attrs = append(attrs, slog.Bool("report_incomplete", true), slog.String("write_error", cause))
-		if jp := batch.JournalPath(s.Report); s.Command == "import" && fileExists(jp) {
-			attrs = append(attrs, slog.String("journal", jp), slog.String("next", "once that is fixed, run the same command again with --resume"))
-		} else {
-			attrs = append(attrs, slog.String("next", "once that is fixed, run the same command again"))
-		}
-	}
-	attrs = append(attrs, extra...)
-	l.print(slog.LevelInfo, "", summaryLine(s, runErr), attrs...)
-}
-
-var _ flag.Value = (*logFormat)(nil)

@@ -93,6 +93,7 @@ func flakyAPI(t *testing.T) string {
 // JSON object (the encoding warning, --verbose retries, the summary,
 // the closing error), and none holds the token.
 func TestJSONLogs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// Not UTF-8: read as Windows-1252, with a warning.
 	in := filepath.Join(dir, "latin.csv")
@@ -158,6 +159,7 @@ func TestJSONLogs(t *testing.T) {
 
 // TestTextLogsUnchanged: the default format is the lines users know.
 func TestTextLogsUnchanged(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "Ana,ana@example.com", ",nope")
 	io, _, errOut := testIO(nil)
@@ -174,6 +176,7 @@ func TestTextLogsUnchanged(t *testing.T) {
 // a tick on the third create and holds it until the line is written, so
 // the run is known to be in progress when it comes.
 func TestProgressLines(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	lines := []string{"name,email"}
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
@@ -268,6 +271,7 @@ func TestProgressLines(t *testing.T) {
 // TestHelpListsNewFlags: --help of import, validate and export lists
 // --job, --log-format and --progress-every, and shows them in use.
 func TestHelpListsNewFlags(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range []string{"import", "validate", "export"} {
 		io, out, errOut := testIO(nil)
 		if code := run(context.Background(), []string{cmd, "--help"}, io); code != exitOK {
@@ -296,6 +300,7 @@ func TestHelpListsNewFlags(t *testing.T) {
 // file's) and failed rows (the API's) each under its own word: import
 // shows both, validate only invalid (it fails none), export neither.
 func TestProgressLineCounts(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		desc, want, wantJSON string
 	}{

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,6 +26,11 @@ import (
 // TestMain lets the test binary act as the aivabatch binary when
 // AIVABATCH_AS_MAIN is set, so that tests can run it as a process (and
 // kill it) without a separate build.
+//
+// The tests of this package mostly wait (on the processes they run and
+// on the sandbox's latency), so that -parallel's default, GOMAXPROCS,
+// would leave the machine idle: unless -parallel is given, eight
+// parallel tests run at once.
 func TestMain(m *testing.M) {
 	if os.Getenv("AIVABATCH_AS_MAIN") == "1" {
 		if n, err := strconv.ParseUint(os.Getenv("AIVABATCH_TEST_FSIZE"), 10, 64); err == nil {
@@ -33,6 +40,12 @@ func TestMain(m *testing.M) {
 		}
 		main()
 		return
+	}
+	flag.Parse()
+	parallelGiven := false
+	flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
+	if !parallelGiven {
+		flag.Set("test.parallel", strconv.Itoa(max(8, runtime.GOMAXPROCS(0))))
 	}
 	os.Exit(m.Run())
 }
@@ -53,6 +66,7 @@ func writeLines(t *testing.T, path string, lines ...string) string {
 }
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	dir := t.TempDir()
 	good := writeLines(t, filepath.Join(dir, "good.csv"), "name,email", "Ana,ana@example.com", "Bo,bo@example.com")
@@ -182,6 +196,7 @@ func tenantCustomers(t *testing.T, url string) []apiclient.Customer {
 // SIGKILL part way through, and resumes: the tenant ends with exactly one
 // customer per valid row and the final report is complete.
 func TestKillAndResume(t *testing.T) {
+	t.Parallel()
 	url := startSandbox(t, "--latency", "2ms")
 	dir := t.TempDir()
 	const n = 3000
@@ -298,6 +313,7 @@ func startImport(t *testing.T, apiURL string, args []string, n int, noticed chan
 // requests in flight, writes a complete report and exits 130. Two signals
 // stop it at once, still exit 130, and leave the journal for --resume.
 func TestSignals(t *testing.T) {
+	t.Parallel()
 	for _, twice := range []bool{false, true} {
 		t.Run(fmt.Sprintf("twice=%v", twice), func(t *testing.T) {
 			// With two signals, requests in flight must still be running

@@ -59,6 +59,7 @@ func runCLI(t *testing.T, url string, args ...string) (int, string) {
 // imported into the same tenant with the tool's printed hint for another
 // tenant's ids (--map "id=-") creates nobody either.
 func TestRenamedCopyAndExportHint(t *testing.T) {
+	t.Parallel()
 	url := startSandbox(t, "--latency", "5ms")
 	dir := t.TempDir()
 	lines := []string{"name,email,phone"}
@@ -94,6 +95,7 @@ func TestRenamedCopyAndExportHint(t *testing.T) {
 // TestSharedEmailNeverPicked: two customers of the tenant share an email;
 // a row with that email (default flags) changes neither and names both.
 func TestSharedEmailNeverPicked(t *testing.T) {
+	t.Parallel()
 	url := startSandbox(t, "--latency", "5ms")
 	c, err := apiclient.New(apiclient.Options{BaseURL: url, Token: sandbox.TokenReadWrite, Retries: 3})
 	if err != nil {
@@ -117,6 +119,7 @@ func TestSharedEmailNeverPicked(t *testing.T) {
 // row is matched by guess or created twice; the undo file then holds no
 // id-less delete.
 func TestNoIDAnswersStopTheRun(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "A,a@example.com", "B,b@example.com")
 
@@ -150,6 +153,7 @@ func TestNoIDAnswersStopTheRun(t *testing.T) {
 // at once naming it (or, when the first was already done, finds nothing
 // left to do); the tenant holds each row's customer once.
 func TestKillThenTwoResumes(t *testing.T) {
+	t.Parallel()
 	url := startSandbox(t, "--latency", "10ms", "--latency-jitter", "10ms")
 	rounds := 10
 	if testing.Short() {
@@ -157,7 +161,7 @@ func TestKillThenTwoResumes(t *testing.T) {
 	}
 	const n = 120
 	dir := t.TempDir()
-	sem := make(chan struct{}, 5)
+	sem := make(chan struct{}, rounds)
 	var wg sync.WaitGroup
 	for r := range rounds {
 		wg.Add(1)

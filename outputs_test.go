@@ -143,6 +143,7 @@ func TestOutputsThatCannotBeWritten(t *testing.T) {
 // named pipe writes straight into it (the pipe's reader gets the rows,
 // the pipe stays a pipe); a pipe nobody reads is refused at once.
 func TestExportIntoDeviceOrPipe(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()
@@ -192,6 +193,7 @@ func TestExportIntoDeviceOrPipe(t *testing.T) {
 // exit 2 before anything is listed, naming the output and the missing
 // directory, never a temporary file.
 func TestExportIntoMissingDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out", "x.csv")
 	io, _, errOut := testIO(nil)

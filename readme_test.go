@@ -2,10 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -119,12 +119,16 @@ func shellWords(t *testing.T, line int, s string) (words []string, comment strin
 	return words, ""
 }
 
-// TestREADMECommands runs the README's commands in order, in process, in a
-// copy of samples/, with --sandbox state in a temporary cache dir and no
-// token in the environment (so a command that forgets --sandbox fails),
-// and checks each exit code. The standalone sandbox is stopped once it
-// says it is serving, and listens on a free loopback port.
+// TestREADMECommands runs the README's commands in order, each as a
+// process (the test binary as aivabatch) in a copy of samples/, as a user
+// types them in a shell: with --sandbox state in a temporary cache dir
+// (XDG_CACHE_HOME) and no AIVA_ variable in the environment (so a command
+// that forgets --sandbox fails), and checks each exit code. The standalone
+// sandbox is stopped with SIGINT once it says it is serving, and listens
+// on a free loopback port. It changes no directory of the test process,
+// so it runs beside the other tests.
 func TestREADMECommands(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	must(t, err)
 	cmds := readmeCommands(t, string(readme))
@@ -136,24 +140,30 @@ func TestREADMECommands(t *testing.T) {
 	}
 	dir := t.TempDir()
 	copyDir(t, "samples", filepath.Join(dir, "samples"))
-	cache := t.TempDir()
-	t.Chdir(dir)
+	env := []string{"AIVABATCH_AS_MAIN=1", "XDG_CACHE_HOME=" + t.TempDir()}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AIVA_") && !strings.HasPrefix(kv, "XDG_CACHE_HOME=") {
+			env = append(env, kv)
+		}
+	}
 	for _, c := range cmds {
 		name := fmt.Sprintf("README.md:%d %s", c.line, strings.Join(c.args, " "))
 		args := c.args
-		ctx, cancel := context.WithCancelCause(context.Background())
-		io, out, errOut := testIO(nil)
-		io.CacheDir = func() (string, error) { return cache, nil }
-		if len(args) > 0 && args[0] == "sandbox" {
-			if !containsFlag(args, "--addr") {
-				args = append(args, "--addr", "127.0.0.1:0")
-			}
-			io.Out = &stopOnWrite{w: out, marker: "Ctrl-C saves the state", stop: func() { cancel(errInterrupted) }}
+		if len(args) > 0 && args[0] == "sandbox" && !containsFlag(args, "--addr") {
+			args = append(args, "--addr", "127.0.0.1:0")
 		}
-		code := run(ctx, args, io)
-		cancel(nil)
-		if code != c.wantExit {
-			t.Errorf("%s: exit %d, README says %d\nstdout:\n%s\nstderr:\n%s", name, code, c.wantExit, out, errOut)
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Dir, cmd.Env = dir, env
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if len(args) > 0 && args[0] == "sandbox" {
+			cmd.Stdout = &stopOnWrite{w: &out, marker: "Ctrl-C saves the state", stop: func() { cmd.Process.Signal(os.Interrupt) }}
+		}
+		if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if code := cmd.ProcessState.ExitCode(); code != c.wantExit {
+			t.Errorf("%s: exit %d, README says %d\nstdout:\n%s\nstderr:\n%s", name, code, c.wantExit, &out, &errOut)
 		}
 	}
 }
@@ -214,6 +224,7 @@ func copyDir(t *testing.T, from, to string) {
 
 // TestREADMEParser checks the parser on the forms the README uses.
 func TestREADMEParser(t *testing.T) {
+	t.Parallel()
 	md := "text\n```sh\ngo run . import --sandbox samples/customers.csv   # the main job\ngo test ./...   # the tests\n```\n" +
 		"```sh\n# a comment\naivabatch validate x.xlsx --map \"Lifetime Value=value\" \\\n    --match email   # exit 1\nAIVABATCH_X=1 go test -run x .\n```\n```cron\nnot run\n```\n"
 	got := readmeCommands(t, md)
@@ -231,6 +242,7 @@ func TestREADMEParser(t *testing.T) {
 // samples/customers.csv; the README test that go test ./... then runs
 // must still start from the samples alone.
 func TestREADMEAfterARun(t *testing.T) {
+	t.Parallel()
 	names := func(dir string) map[string]bool {
 		ents, err := os.ReadDir(dir)
 		must(t, err)

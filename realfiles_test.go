@@ -42,6 +42,7 @@ type want struct{ name, phone string }
 // digit (from the second phone column when the first is blank), and no
 // ' marker.
 func TestFollowSuggestionsRealFiles(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file string
 		// wantFlags must be among the suggested flags.

@@ -41,6 +41,7 @@ func coverBook(t *testing.T) string {
 // rows, one a line on stdout; an empty first sheet names the sheet that
 // holds data and --sheet.
 func TestListSheets(t *testing.T) {
+	t.Parallel()
 	book := coverBook(t)
 	io, out, errOut := testIO(nil)
 	if code := run(context.Background(), []string{"validate", "--list-sheets", book}, io); code != exitOK {
@@ -108,6 +109,7 @@ func twoSheetBook(t *testing.T, dir string) string {
 // summary's warnings names every other sheet that holds data with its
 // row count (not the empty one); with --sheet there is none.
 func TestOtherSheetsNotice(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	book := twoSheetBook(t, dir)
 	sumPath := filepath.Join(dir, "sum.json")
@@ -145,6 +147,7 @@ func TestOtherSheetsNotice(t *testing.T) {
 // of the two sheets and of the default run are three files, each with
 // its own sheet's rows.
 func TestSheetReportNames(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	book := twoSheetBook(t, dir)
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
@@ -203,6 +206,7 @@ func TestSheetReportNames(t *testing.T) {
 // left out, the data rows keep their sheet numbers; a row past the
 // sheet's last row is an error naming both.
 func TestXLSXHeaderRow(t *testing.T) {
+	t.Parallel()
 	f := excelize.NewFile()
 	defer f.Close()
 	rows := map[string][]any{

@@ -22,6 +22,7 @@ import (
 // real import has a journal and --resume; validate's report is not
 // complete; export's file is not replaced.
 func TestInterruptMessages(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()
@@ -99,6 +100,7 @@ func TestInterruptMessages(t *testing.T) {
 // TestSandboxSecondSignal: the sandbox says that a second signal loses
 // what it has not saved.
 func TestSandboxSecondSignal(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errInterrupted)
 	io, _, errOut := testIO(nil)
@@ -123,6 +125,7 @@ func lastLine(s string) string {
 // SIGTERM: requests in flight finish, the report is complete, exit 130,
 // and the journal is gone.
 func TestHangup(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{Latency: 2 * time.Millisecond})
 	dir := t.TempDir()
 	const n = 2000

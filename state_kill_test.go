@@ -19,6 +19,7 @@ import (
 // were; the next run takes over the dead run's lock and exports the
 // same customers again.
 func TestIncrementalExportKilledBeforeRename(t *testing.T) {
+	t.Parallel()
 	url := startSandbox(t, "--latency", "2s")
 	env := map[string]string{"AIVA_API_URL": url, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()

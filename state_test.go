@@ -69,6 +69,7 @@ func exportedEmails(t *testing.T, env map[string]string, out string, args ...str
 // millisecond of the watermark; a run with no change exports none, and
 // --full exports every customer once.
 func TestIncrementalExport(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{t: time.Date(2026, 3, 1, 2, 15, 0, 0, time.UTC)}
 	sb := sandboxtest.NewServer(t, sandbox.Options{Now: clock.now})
 	must(t, sb.Seed(sandbox.TenantDemo, 5, func(i int) apiclient.Customer {
@@ -128,6 +129,7 @@ func TestIncrementalExport(t *testing.T) {
 // time fails (exit 3) before the rename: the output and the state are
 // as they were.
 func TestIncrementalExportFailureKeepsState(t *testing.T) {
+	t.Parallel()
 	good := sandboxtest.NewServer(t, sandbox.Options{})
 	seed := func(i int) apiclient.Customer {
 		return apiclient.Customer{Name: fmt.Sprintf("C %d", i), Email: fmt.Sprintf("c%d@example.com", i)}
@@ -164,6 +166,7 @@ func TestIncrementalExportFailureKeepsState(t *testing.T) {
 // another process holds the kernel lock, naming its pid; a lock file
 // left by a killed run (no process holds the lock) is simply taken.
 func TestIncrementalExportLock(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()

@@ -24,6 +24,7 @@ import (
 // is reached still fail; the closing line counts them as the summary
 // does.
 func TestMaxErrorsLineAgreesWithSummary(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{Latency: 20 * time.Millisecond})
 	sb.Seed(sandbox.TenantDemo, 64, func(i int) apiclient.Customer {
 		return apiclient.Customer{Name: fmt.Sprintf("P %d", i), Email: fmt.Sprintf("p%d@example.com", i)}
@@ -71,6 +72,7 @@ func goneOnWrite(t *testing.T, sb *sandboxtest.Server) string {
 
 // TestRateCountsRowsProcessed: rows never sent do not count in rows/s.
 func TestRateCountsRowsProcessed(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "A,a@example.com", "B,b@example.com")
@@ -108,6 +110,7 @@ func TestRateCountsRowsProcessed(t *testing.T) {
 // incomplete, why, and what to do. (A report that is a device, such as
 // /dev/full, is refused before the run.)
 func TestReportWriteFails(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	dir := t.TempDir()
 	lines := []string{"name,email,notes"}

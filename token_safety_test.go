@@ -17,6 +17,7 @@ import (
 // repeated by the refusal of plain http; a token pasted into a cell is
 // hidden in the report and in --summary-json as on stderr.
 func TestTokenNeverEchoed(t *testing.T) {
+	t.Parallel()
 	const tok = "aiva_rw_8f3c2a9d1e7b6054c3a2"
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email,notes", "Ana,ana@example.com,key "+tok+".")
@@ -53,6 +54,7 @@ func TestTokenNeverEchoed(t *testing.T) {
 // TestTokenFileFromNotepad: a token file saved by Notepad (a UTF-8 BOM,
 // CRLF) is read without them.
 func TestTokenFileFromNotepad(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	dir := t.TempDir()
 	tf := filepath.Join(dir, "token.txt")
@@ -71,6 +73,7 @@ func TestTokenFileFromNotepad(t *testing.T) {
 // row at once with a message naming --max-wait, instead of sleeping; the
 // limit is set by --max-wait or the job file's max-wait key.
 func TestMaxWait(t *testing.T) {
+	t.Parallel()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			w.Header().Set("Content-Type", "application/json")

@@ -23,6 +23,7 @@ import (
 // the tenant back exactly as it was (updated customers as before,
 // created ones gone).
 func TestUndoAcrossKill(t *testing.T) {
+	t.Parallel()
 	url := startSandbox(t, "--latency", "20ms")
 	env := map[string]string{"AIVA_API_URL": url, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	c, err := apiclient.New(apiclient.Options{BaseURL: url, Token: sandbox.TokenReadWrite, Retries: 3})

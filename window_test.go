@@ -54,6 +54,7 @@ func readReport(t *testing.T, path string) (results, ids map[string]string) {
 // not_attempted ("beyond --limit"), exit 0; --resume without it sends
 // the rest: every row once, no customer twice.
 func TestLimitThenResume(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()
@@ -117,6 +118,7 @@ func TestLimitThenResume(t *testing.T) {
 // TestSkipLimit checks which rows --skip and --limit take, through the
 // command, in import's report and validate's.
 func TestSkipLimit(t *testing.T) {
+	t.Parallel()
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()
@@ -169,6 +171,7 @@ func TestSkipLimit(t *testing.T) {
 // TestWindowLibrary checks Summary.LeftOut and Problems at the library
 // level: rows left out are not problems.
 func TestWindowLibrary(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", ",bad", "B,b@example.com")
 	sum, err := batch.Validate(context.Background(), batch.ValidateConfig{InputConfig: batch.InputConfig{Path: in, Skip: 1}})

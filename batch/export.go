@@ -112,7 +112,7 @@ func exportRetry(ctx context.Context, cfg ExportConfig, start time.Time) (*Summa
 
 // exportOnce is one attempt of Export; lerr is the list's error, if any.
 func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summary, error, error) {
-	sum := newSummary("export")
+	sum := newSummary(CommandExport)
 	toStdout := cfg.Output == "" || cfg.Output == "-"
 	format := strings.ToLower(cfg.Format)
 	if format == "" {

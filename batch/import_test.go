@@ -391,12 +391,16 @@ func TestImportInterruptedReportsEveryRow(t *testing.T) {
 	}
 }
 
-// TestImportFaultSoak sends 5,000 rows through a sandbox that fails,
-// throttles and drops connections: every row is reported once, the
-// tenant holds exactly one customer per valid row with that row's data,
-// and the server never had to deduplicate a re-sent create.
+// TestImportFaultSoak sends 5,000 rows (1,000 with -short) through a
+// sandbox that fails, throttles and drops connections: every row is
+// reported once, the tenant holds exactly one customer per valid row
+// with that row's data, and the server never had to deduplicate a
+// re-sent create.
 func TestImportFaultSoak(t *testing.T) {
-	const n = 5000
+	n := 5000
+	if testing.Short() {
+		n = 1000
+	}
 	sb := sandboxtest.NewServer(t, sandbox.Options{
 		FailRate: 0.10, ThrottleRate: 0.05, DropRate: 0.03, DropBeforeRate: 0.02, Seed: 42,
 	})

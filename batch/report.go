@@ -223,9 +223,22 @@ func (rw *reportWriter) Close() error {
 	return err
 }
 
+// Command is which run a Summary is of. Its text is the summary's
+// "command" (of --summary-json and the JSON log), which schedulers read:
+// the values below do not change.
+type Command string
+
+// The runs of the library.
+const (
+	CommandImport       Command = "import"
+	CommandImportDryRun Command = "import --dry-run"
+	CommandValidate     Command = "validate"
+	CommandExport       Command = "export"
+)
+
 // Summary is what a run did, for stderr and --summary-json.
 type Summary struct {
-	Command    string         `json:"command"`
+	Command    Command        `json:"command"`
 	Input      string         `json:"input,omitempty"`
 	Report     string         `json:"report,omitempty"`
 	Output     string         `json:"output,omitempty"`
@@ -256,7 +269,7 @@ type Summary struct {
 
 const maxFirstErrors = 10
 
-func newSummary(command string) *Summary {
+func newSummary(command Command) *Summary {
 	return &Summary{Command: command, Counts: make(map[Result]int)}
 }
 

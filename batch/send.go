@@ -165,9 +165,9 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		jr.setBeforeFlush(func() { undo.flush() })
 	}
 
-	sum := newSummary("import")
+	sum := newSummary(CommandImport)
 	if cfg.DryRun {
-		sum.Command = "import --dry-run"
+		sum.Command = CommandImportDryRun
 	}
 	sum.Input, sum.Report = cfg.Path, in.report
 	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr, idx: idx, listErr: listErr,

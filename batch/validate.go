@@ -41,7 +41,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 		return nil, err
 	}
 	defer release()
-	sum := newSummary("validate")
+	sum := newSummary(CommandValidate)
 	sum.Input, sum.Report = cfg.Path, in.report
 	v := NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})
 	defer v.Close()
