@@ -391,21 +391,20 @@ func (im *importer) run() error {
 	results := make(chan *job, im.cfg.Workers*2)
 	slots := make(chan struct{}, im.cfg.Window)
 
-	// The producer and the workers run in an errgroup. Its context ends
-	// when this goroutine cannot record a row (the journal or the undo
-	// file fails): then nobody hands on rows any more, and results is
-	// drained so that every sender can return.
-	stopCtx, stop := context.WithCancel(context.Background())
+	// The producer, the workers and the resolver run in an errgroup
+	// whose error is read from Wait. It has no group context on purpose:
+	// a read error ends the reading, not the run (the rows already read
+	// are sent and reported, else the server would hold customers the
+	// report does not show). What stops everyone is gctx, cancelled when
+	// this goroutine cannot record a row (the journal or the undo file
+	// fails): then nobody hands on rows any more, and results is drained
+	// so that every sender can return.
+	gctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	g, gctx := errgroup.WithContext(stopCtx)
-	// A read error ends the reading, not the run: the rows already read
-	// are sent and reported (else the server would hold customers the
-	// report does not show), then the error is returned.
-	var readErr error
+	var g errgroup.Group
 	g.Go(func() error {
 		defer close(jobs)
-		readErr = im.produce(gctx, jobs, results, slots)
-		return nil
+		return im.produce(gctx, jobs, results, slots)
 	})
 	var senders sync.WaitGroup
 	for range im.cfg.Workers {
@@ -451,7 +450,8 @@ func (im *importer) run() error {
 		im.recon.run(gctx, func(f func()) { g.Go(func() error { f(); return nil }) })
 		return nil
 	})
-	go func() { g.Wait(); close(results) }()
+	var readErr error // the group's error: the producer's; set before results closes
+	go func() { readErr = g.Wait(); close(results) }()
 
 	// The report goroutine: this one. It owns the report, the summary,
 	// the journal order and the undo file, and writes rows in input order.
@@ -556,7 +556,7 @@ func (im *importer) run() error {
 		// closes. Said rather than leaving rows out of the report silently.
 		recordErr = fmt.Errorf("internal error: %d rows were not reported", len(bl.entries)-bl.head+len(pending))
 	}
-	// results is closed after every sender returned: readErr is settled.
+	// results is closed after the group's Wait returned: readErr is set.
 	if recordErr != nil {
 		return recordErr
 	}
