@@ -110,7 +110,7 @@ func readJobFile(path string) (string, error) {
 		return "", usagef("--job %s: %v", path, err)
 	}
 	if !st.Mode().IsRegular() {
-		return "", usagef("--job %s is not a regular file (it is a %s); give the path of a TOML job file", path, fileKind(st.Mode()))
+		return "", usagef("--job %s is not a regular file (it is %s); give the path of a TOML job file", path, batch.FileKind(st.Mode()))
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -127,22 +127,6 @@ func readJobFile(path string) (string, error) {
 	return string(data), nil
 }
 
-// fileKind names what a non-regular file is, for a message.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	}
-	return "special file"
-}
 
 // tokenKeyWords are what a key that would hold the token looks like.
 var tokenKeyWords = []string{"token", "apikey", "secret", "password", "bearer", "authorization", "credential"}

@@ -125,7 +125,7 @@ func checkOutput(p NamedPath, direct bool) error {
 		if direct {
 			return nil
 		}
-		return inputErr("%s is not a regular file (%s): it must be a file the run can write and read back; give a file path", p.label(), fileKind(st.Mode()))
+		return inputErr("%s is not a regular file (%s): it must be a file the run can write and read back; give a file path", p.label(), FileKind(st.Mode()))
 	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return inputErr("%s: %v", p.label(), err)
 	}
@@ -145,9 +145,12 @@ func checkOutput(p NamedPath, direct bool) error {
 	return nil
 }
 
-// fileKind names what a file that is not regular is.
-func fileKind(m os.FileMode) string {
+// FileKind names what a file that is not regular is, with its article
+// ("a named pipe"), for a message.
+func FileKind(m os.FileMode) string {
 	switch {
+	case m.IsDir():
+		return "a directory"
 	case m&os.ModeNamedPipe != 0:
 		return "a named pipe"
 	case m&os.ModeCharDevice != 0:
