@@ -127,7 +127,6 @@ func readJobFile(path string) (string, error) {
 	return string(data), nil
 }
 
-
 // tokenKeyWords are what a key that would hold the token looks like.
 var tokenKeyWords = []string{"token", "apikey", "secret", "password", "bearer", "authorization", "credential"}
 
