@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -35,7 +33,7 @@ func TestMaxErrorsLineAgreesWithSummary(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("%s,Q %d,p%d@example.com", c.ID, i, i))
 	}
 	in := writeLines(t, filepath.Join(dir, "in.csv"), lines...)
-	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": goneOnWrite(t, sb), "AIVA_TOKEN": sandbox.TokenReadWrite})
+	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sandboxtest.GoneOnWrite(t, sb), "AIVA_TOKEN": sandbox.TokenReadWrite})
 	code := run(context.Background(), []string{"import", in, "--mode", "update", "--max-errors", "2", "--workers", "8", "--rate", "0", "--no-progress"}, io)
 	if code != exitAborted {
 		t.Fatalf("exit %d, want 3; stderr:\n%s", code, errOut)
@@ -51,23 +49,6 @@ func TestMaxErrorsLineAgreesWithSummary(t *testing.T) {
 	if !strings.Contains(lastLine(errOut.String()), "--resume") {
 		t.Errorf("the closing line does not say what to do:\n%s", errOut)
 	}
-}
-
-// goneOnWrite serves sb, except that every PUT and DELETE is answered 404,
-// as when the customers were deleted by someone else after the list. It
-// returns the API base URL.
-func goneOnWrite(t *testing.T, sb *sandboxtest.Server) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut || r.Method == http.MethodDelete {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			w.Write([]byte(`{"message":"customer not found"}`))
-			return
-		}
-		sb.Server.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + sandbox.BasePath
 }
 
 // TestRateCountsRowsProcessed: rows never sent do not count in rows/s.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -503,24 +502,14 @@ func TestImportMaxErrorsStops(t *testing.T) {
 	})
 	// Every customer is deleted after the list, by someone else: every
 	// status call gets 404.
-	gone := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut {
-			sb.Server.ServeHTTP(httptest.NewRecorder(), r) // counted
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			w.Write([]byte(`{"message":"customer not found"}`))
-			return
-		}
-		sb.Server.ServeHTTP(w, r)
-	}))
-	t.Cleanup(gone.Close)
+	gone := sandboxtest.GoneOnWrite(t, sb)
 	dir := t.TempDir()
 	lines := []string{"id,status"}
 	for _, c := range sb.Customers(sandbox.TenantDemo) {
 		lines = append(lines, c.ID+",blocked")
 	}
 	in := writeFile(t, dir, "upd.csv", lines...)
-	cfg := importCfg(in, newClient(t, gone.URL+sandbox.BasePath, sandbox.TokenReadWrite, nil))
+	cfg := importCfg(in, newClient(t, gone, sandbox.TokenReadWrite, nil))
 	cfg.Workers, cfg.MaxErrors = 2, 5
 	sum, err := Import(context.Background(), cfg)
 	var ae *AbortedError

@@ -4,6 +4,7 @@
 package sandboxtest
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -35,4 +36,24 @@ func NewServer(tb testing.TB, opts sandbox.Options) *Server {
 	ts.Start()
 	tb.Cleanup(ts.Close)
 	return &Server{Server: sb, HTTP: ts, URL: ts.URL + sandbox.BasePath}
+}
+
+// GoneOnWrite serves sb on another loopback port, except that every PUT
+// and DELETE is answered 404 after sb has counted (and applied) it: the
+// customers look deleted by someone else after the list. It returns the
+// API base URL to give clients.
+func GoneOnWrite(tb testing.TB, sb *Server) string {
+	tb.Helper()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut || r.Method == http.MethodDelete {
+			sb.Server.ServeHTTP(httptest.NewRecorder(), r)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"message":"customer not found"}`))
+			return
+		}
+		sb.Server.ServeHTTP(w, r)
+	}))
+	tb.Cleanup(ts.Close)
+	return ts.URL + sandbox.BasePath
 }
