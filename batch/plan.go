@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"aivabatch/apiclient"
 	"aivabatch/formats"
@@ -212,7 +213,9 @@ func (im *importer) listAll() error {
 	if im.idx != nil || im.listErr != nil {
 		return im.listErr
 	}
+	t0 := time.Now()
 	x, err := listIndex(im.reqCtx, im.cfg)
+	im.listTook = time.Since(t0)
 	if err != nil {
 		return err
 	}

@@ -134,11 +134,15 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	var idx *custIndex
 	var listErr error
+	var listTook time.Duration // how long the list at start took
 	if !cfg.Resume && needList(&cfg, in.m) {
 		// Listed before the report is opened, so that an id column of
 		// another system stops the run with nothing written. A resume
 		// lists after its settle wait instead.
-		if idx, listErr = listIndex(ctx, &cfg); listErr == nil {
+		t0 := time.Now()
+		idx, listErr = listIndex(ctx, &cfg)
+		listTook = time.Since(t0)
+		if listErr == nil {
 			if err := checkIDColumn(in, idx, &cfg); err != nil {
 				idx.close()
 				return nil, err
@@ -170,7 +174,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		sum.Command = CommandImportDryRun
 	}
 	sum.Input, sum.Report = cfg.Path, in.report
-	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr, idx: idx, listErr: listErr,
+	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr, idx: idx, listErr: listErr, listTook: listTook,
 		v: NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})}
 	defer im.v.Close()
 
@@ -277,6 +281,9 @@ type importer struct {
 	// Known customers, from the one list at start (nil when not listed).
 	idx     *custIndex
 	listErr error // the list before the report was opened failed
+	// listTook is how long the list at start took: the resolver paces
+	// its own lists by it.
+	listTook time.Duration
 
 	runID     string // random, per run: see idempotencyKey
 	reportErr error  // the report write that failed (report goroutine only)
