@@ -41,7 +41,7 @@ type ExportConfig struct {
 	// (case-insensitive), created / updated at or after these times.
 	Status, Types              []string
 	CreatedSince, UpdatedSince time.Time
-	// EscapeFormulas prefixes CSV cells a spreadsheet would run (SPEC §9).
+	// EscapeFormulas prefixes CSV cells a spreadsheet would run (EscapeFormula).
 	EscapeFormulas bool
 	// BOM starts a CSV with a UTF-8 byte order mark (for Excel).
 	BOM bool
@@ -191,8 +191,8 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 	}
 	// The list is read and decoded on one goroutine and written on this
 	// one, a batch at a time, so that the two costs overlap on two cores
-	// (the STYLE.md pipeline: bounded channel, sends that watch ctx, the
-	// producer's error returned after the batches it sent).
+	// (a bounded channel, sends that watch ctx, the producer's error
+	// returned after the batches it sent).
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p := &exportProducer{client: cfg.Client, filter: f, whole: whole, free: make(chan *exportBatch, exportQueue+2)}

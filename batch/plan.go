@@ -497,7 +497,8 @@ func (im *importer) createdEarlier(j *job, d journalEntry, hasDone bool) (*apicl
 	// No confirmed create: the row may still have been sent (its intent
 	// in doubt, or lost with a cut or damaged journal, or the run
 	// confirmed it after the last flush), so it is looked up by email
-	// (SPEC §7: every create without a confirmed outcome).
+	// (every create without a confirmed outcome is looked for before it is
+	// sent again).
 	c := im.idx.email(j.rec.EmailKey)
 	if c == nil {
 		return nil, ""

@@ -12,7 +12,7 @@ import (
 )
 
 // Defaults of the resolver: at most one list every reconEvery, sooner when
-// reconBatch rows wait (SPEC §6: one list serves every in-doubt row); but
+// reconBatch rows wait (one list serves every in-doubt row); but
 // after a list that took d, the next waits until reconPace·d have passed
 // since it ended (unless reconMaxWaiting rows wait), so that listing a
 // huge tenant takes at most about a tenth of the run.

@@ -21,7 +21,7 @@ import (
 // else the normalised (trimmed, lower-case) email, else a hash of its
 // cells. Never its position: rows inserted, deleted, sorted or edited
 // between runs keep their key, so one row's outcome never goes to
-// another row (SPEC §7).
+// another row.
 func rowKey(rec *Record, hash string) string {
 	switch {
 	case rec.ID != "":

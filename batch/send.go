@@ -66,7 +66,7 @@ type ImportConfig struct {
 	reconBatch int
 }
 
-// Import runs the import pipeline (SPEC §5–§8): reader → validate → plan →
+// Import runs the import pipeline: reader → validate → plan →
 // Workers senders sharing the client's limiter → one goroutine that writes
 // the report in input order, the journal and the undo file.
 //
@@ -110,7 +110,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 
 	var prev *previous
-	if jp := JournalPath(in.report); !cfg.Resume && !cfg.DryRun && fileExists(jp) {
+	if jp := PendingJournal(in.report); !cfg.Resume && !cfg.DryRun && jp != "" {
 		// Starting over would drop what the unfinished run confirmed and
 		// send its creates again.
 		return nil, inputErr("the previous run with this report did not finish (%s is there): add --resume to continue it without duplicates, or delete that file to start over", jp)

@@ -214,7 +214,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	return sum, err
 }
 
-// Action is what a row asks for (SPEC §5).
+// Action is what a row asks for: its action column, or --mode.
 type Action string
 
 // Actions.
@@ -565,7 +565,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			}
 		case pValue:
 			switch {
-			case isDecimal(s):
+			case isPlainDecimal(s):
 				if _, err := strconv.ParseFloat(s, 64); err != nil {
 					v.problem(r, f, "%q is out of range", s)
 					continue
@@ -766,9 +766,11 @@ func ungroup(s string) string {
 	return b.String()
 }
 
-// isDecimal reports whether s is a plain decimal: optional sign, digits
-// with at most one dot, at least one digit (1234.5, -3, .5, 7.).
-func isDecimal(s string) bool {
+// isPlainDecimal reports whether s is a plain decimal: optional sign, digits
+// with at most one dot, at least one digit (1234.5, -3, .5, 7.), and no
+// exponent: a customer's value is written out in full (1e5 is refused).
+// The table writers' isDecimalOrExponent (formats) also takes 1e5.
+func isPlainDecimal(s string) bool {
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		s = s[1:]
 	}

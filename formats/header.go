@@ -130,7 +130,7 @@ func localField(norm string, f Field, hasFirst, hasLast bool) Field {
 // imported: the API sets them.
 var readOnlyNames = map[string]bool{"createdat": true, "updatedat": true}
 
-// reportColumns are the report's own columns (SPEC §7), matched exactly
+// reportColumns are the report's own columns (_row, _result, ...), matched exactly
 // (ignoring case) because "_customer_id" normalises like "Customer Id".
 var reportColumns = map[string]bool{
 	"_row": true, "_result": true, "_customer_id": true, "_http_status": true, "_error": true, "_changes": true,

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// Input limits (SPEC §4, §11): a hostile or broken file costs a row error,
+// Input limits: a hostile or broken file costs a row error,
 // never the machine.
 const (
 	maxCellBytes   = 64 << 10 // one cell

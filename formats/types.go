@@ -141,7 +141,7 @@ type WriterOptions struct {
 	// nil means all text.
 	Types []ColumnType
 	// EscapeFormulas prefixes with ' the CSV cells a spreadsheet would run
-	// as formulas (SPEC §9), and, in CSV and XLSX, the cells that start
+	// as formulas (=, +, -, @, tab, CR; see EscapeFormula), and, in CSV and XLSX, the cells that start
 	// with ' themselves, so that import's text-marker rule gives them back.
 	EscapeFormulas bool
 	// BOM writes a UTF-8 byte order mark first (CSV).
