@@ -41,8 +41,8 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.match, "match", "email", `"email": rows without an id find their customer by email (a create whose email the tenant holds is refused); "none": every such row creates (for tenants that allow several customers per email)`)
 }
 
-func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
-	cfg := batch.InputConfig{Path: path, Stdin: io.In, Report: f.report,
+func (f *inputFlags) config(path string, stdio *IO) (batch.InputConfig, error) {
+	cfg := batch.InputConfig{Path: path, Stdin: stdio.In, Report: f.report,
 		Outputs: []batch.NamedPath{{Name: "--summary-json", Path: f.summaryJSON, Flag: "--summary-json"}}}
 	if err := checkPaths(path, f.report, f.format != ""); err != nil {
 		return cfg, err
