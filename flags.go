@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"aivabatch/formats"
+	"aivabatch/batch/customer"
 )
 
 var errHelp = errors.New("help shown")
@@ -247,7 +247,7 @@ func closestWord(words []string, w string) string {
 func nearest(words []string, w string, limit int) string {
 	best, bestD := "", limit
 	for _, c := range words {
-		if d := formats.EditDistance(strings.ToLower(w), c); d < bestD {
+		if d := customer.EditDistance(strings.ToLower(w), c); d < bestD {
 			best, bestD = c, d
 		}
 	}

@@ -8,7 +8,8 @@
 //	import:   input ─▶ validate ─▶ plan ─▶ send (N workers) ─▶ report
 //	           │          │          │        │                  │
 //	       read+map   row rules   tenant   rate-limited      in input order,
-//	       (formats)  + dups      index    API calls         journal, undo
+//	      (formats,   + dups      index    API calls         journal, undo
+//	       customer)
 //
 //	validate: input ─▶ validate ─▶ report           (no network)
 //	export:   list (streamed) ─▶ filter ─▶ writer ─▶ atomic rename
@@ -31,6 +32,13 @@
 // outcome by the row's key (id, else email, else a hash of its cells), so
 // sorting or editing the file between runs cannot send one row's data to
 // another row's customer.
+//
+// # Layout
+//
+//	formats          table I/O: CSV, TSV, XLSX, NDJSON, gzip; peeking; atomic files
+//	batch/customer   the customer vocabulary: fields, aliases, header mapping, cell text
+//	batch            the pipelines (this package)
+//	apiclient        the Customers API client and its rate limiter
 //
 // # Words
 //

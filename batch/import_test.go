@@ -17,6 +17,7 @@ import (
 	"aivabatch/apiclient"
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -598,9 +599,9 @@ func TestUpdateByIDChangesOnlyWhatChanged(t *testing.T) {
 	rec := &Record{Num: 2, ID: ana.ID, Action: ActionUpdate}
 	for i, f := range profileFields {
 		switch f {
-		case formats.FieldName:
+		case customer.FieldName:
 			rec.vals[i], rec.has = "Ana", rec.has|1<<i
-		case formats.FieldPhone:
+		case customer.FieldPhone:
 			rec.vals[i], rec.has = "2", rec.has|1<<i
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"aivabatch/apiclient"
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -34,9 +35,9 @@ type plan struct {
 // clearable are the profile fields --blank clear may empty: the API
 // requires name and email, and status, value and autoPayment have no
 // empty value.
-var clearable = map[formats.Field]bool{
-	formats.FieldFirstName: true, formats.FieldLastName: true,
-	formats.FieldPhone: true, formats.FieldType: true, formats.FieldNotes: true,
+var clearable = map[customer.Field]bool{
+	customer.FieldFirstName: true, customer.FieldLastName: true,
+	customer.FieldPhone: true, customer.FieldType: true, customer.FieldNotes: true,
 }
 
 // createFields is the POST body: every non-blank field, status included.
@@ -50,19 +51,19 @@ func createFields(r *Record) apiclient.Fields {
 	return f
 }
 
-func typed(f formats.Field, v string) any {
+func typed(f customer.Field, v string) any {
 	switch f {
-	case formats.FieldValue:
+	case customer.FieldValue:
 		x, _ := strconv.ParseFloat(v, 64)
 		return x
-	case formats.FieldAutoPayment:
+	case customer.FieldAutoPayment:
 		return v == "true"
 	}
 	return v
 }
 
 // currentValue renders a customer's field as the text a row would hold.
-func currentValue(c *apiclient.Customer, f formats.Field) string {
+func currentValue(c *apiclient.Customer, f customer.Field) string {
 	v, _ := fieldText(c, string(f))
 	return v
 }
@@ -106,12 +107,12 @@ func fieldText(c *apiclient.Customer, name string) (string, bool) {
 // the current one as it is: a server value with spaces or line breaks
 // around it is not changed by a row with the same text inside (an export
 // of it imported again is unchanged).
-func sameValue(f formats.Field, cur, row string) bool {
+func sameValue(f customer.Field, cur, row string) bool {
 	cur, row = sameLines(strings.TrimSpace(cur)), sameLines(row)
 	switch f {
-	case formats.FieldEmail:
+	case customer.FieldEmail:
 		return strings.EqualFold(cur, row)
-	case formats.FieldValue:
+	case customer.FieldValue:
 		a, err1 := strconv.ParseFloat(cur, 64)
 		b, err2 := strconv.ParseFloat(row, 64)
 		return err1 == nil && err2 == nil && a == b
@@ -134,7 +135,7 @@ func sameLines(s string) string {
 func updatePlan(r *Record, id string, cur *apiclient.Customer, blankClear bool) plan {
 	p := plan{op: opUpdate, id: id, cur: cur, fields: apiclient.Fields{}}
 	var changes []string
-	note := func(f formats.Field, v string) {
+	note := func(f customer.Field, v string) {
 		if cur != nil {
 			changes = append(changes, fmt.Sprintf("%s: %s → %s", f, show(currentValue(cur, f)), show(v)))
 		} else {
@@ -148,14 +149,14 @@ func updatePlan(r *Record, id string, cur *apiclient.Customer, blankClear bool) 
 		v := r.vals[i]
 		// A name built from first and last name is sent only to create:
 		// on update the server keeps its own name unless the row has one.
-		if f == formats.FieldName && r.builtName {
+		if f == customer.FieldName && r.builtName {
 			continue
 		}
 		if cur != nil && sameValue(f, currentValue(cur, f), v) {
 			continue
 		}
 		note(f, v)
-		if f == formats.FieldStatus {
+		if f == customer.FieldStatus {
 			p.status = v
 			continue
 		}
@@ -201,8 +202,8 @@ func show(v string) string {
 // needList says whether a run lists the tenant once at start: to match
 // rows by email, to check an id column, to know what --undo reverses, to
 // plan a dry run, to resolve a resume.
-func needList(c *ImportConfig, m *formats.Mapping) bool {
-	_, idCol := m.Index[formats.FieldID]
+func needList(c *ImportConfig, m *customer.Mapping) bool {
+	_, idCol := m.Index[customer.FieldID]
 	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume
 }
 
@@ -255,7 +256,7 @@ func listIndex(ctx context.Context, cfg *ImportConfig) (*custIndex, error) {
 // every row would be a "no customer with id" error, or worse, an update
 // of whichever customer happens to have that id.
 func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
-	col, ok := in.m.Index[formats.FieldID]
+	col, ok := in.m.Index[customer.FieldID]
 	if !ok || x == nil {
 		return nil
 	}
@@ -277,7 +278,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 		return nil
 	}
 	name := in.m.Header[col]
-	fix := "--map " + formats.ShellQuote(name+"=-")
+	fix := "--map " + customer.ShellQuote(name+"=-")
 	if !cfg.MatchEmail {
 		fix += " --match email"
 	}
@@ -349,7 +350,7 @@ func (im *importer) plan(j *job) bool {
 				j.plan = plan{op: opNone, result: ResultDeleted}
 				return true
 			}
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("no customer with id %q in this tenant; nothing was sent for this row", id))
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldID, fmt.Sprintf("no customer with id %q in this tenant; nothing was sent for this row", id))
 			return true
 		}
 		if msg := im.emailPointsElsewhere(rec, cur); msg != "" {
@@ -360,7 +361,7 @@ func (im *importer) plan(j *job) bool {
 	if id == "" && im.cfg.MatchEmail && rec.Action != ActionCreate {
 		cs := im.idx.emails(rec.EmailKey)
 		if len(cs) > 1 {
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, sharedEmail(cs))
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, sharedEmail(cs))
 			return true
 		}
 		if len(cs) == 1 {
@@ -382,13 +383,13 @@ func (im *importer) plan(j *job) bool {
 		}
 	case ActionUpdate:
 		if id == "" {
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, "no customer with this email; use action create or upsert to add it")
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, "no customer with this email; use action create or upsert to add it")
 			return true
 		}
 		p = updatePlan(rec, id, cur, im.cfg.BlankClear)
 	case ActionDelete:
 		if id == "" {
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, "no customer with this email to delete")
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, "no customer with this email to delete")
 			return true
 		}
 		p = plan{op: opDelete, id: id, cur: cur}
@@ -421,7 +422,7 @@ func (im *importer) plan(j *job) bool {
 			// A create never makes a second customer with an email the
 			// tenant holds (--match none allows it).
 			if cs := im.idx.emails(rec.EmailKey); len(cs) > 0 {
-				o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, heldEmail(cs))
+				o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, heldEmail(cs))
 				return true
 			}
 		}
@@ -526,7 +527,7 @@ func (im *importer) emailPointsElsewhere(rec *Record, cur *apiclient.Customer) s
 			return ""
 		}
 	}
-	return columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("id %q is the customer with email %q, but the row's email belongs to %s; fix the id or the email so that both name one customer", cur.ID, cur.Email, customers(cs)))
+	return columnMsg(im.in.m, customer.FieldID, fmt.Sprintf("id %q is the customer with email %q, but the row's email belongs to %s; fix the id or the email so that both name one customer", cur.ID, cur.Email, customers(cs)))
 }
 
 // sharedEmail is the error of a row matched by an email that several
@@ -562,7 +563,7 @@ func idList(cs []*apiclient.Customer) string {
 	return s
 }
 
-func columnMsg(m *formats.Mapping, f formats.Field, msg string) string {
+func columnMsg(m *customer.Mapping, f customer.Field, msg string) string {
 	if i, ok := m.Index[f]; ok {
 		return m.Header[i] + ": " + msg
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -68,7 +69,7 @@ func entryKey(e journalEntry) string {
 // the way the validator reads them from the input: the id and email
 // columns are found by their header.
 type reportKeyer struct {
-	m    *formats.Mapping
+	m    *customer.Mapping
 	json bool
 }
 
@@ -76,13 +77,13 @@ func (k reportKeyer) cell(s string) string {
 	if k.json {
 		return strings.TrimSpace(s)
 	}
-	return formats.CellText(s)
+	return customer.CellText(s)
 }
 
 // keyFunc returns the key of a row of a report with header h (the
 // report's own columns first), given its cells' hash.
 func (k reportKeyer) keyFunc(h []string) func(cells []string, hash string) string {
-	col := func(f formats.Field) int {
+	col := func(f customer.Field) int {
 		if k.m == nil {
 			return -1
 		}
@@ -98,7 +99,7 @@ func (k reportKeyer) keyFunc(h []string) func(cells []string, hash string) strin
 		}
 		return -1
 	}
-	idCol, emailCol := col(formats.FieldID), col(formats.FieldEmail)
+	idCol, emailCol := col(customer.FieldID), col(customer.FieldEmail)
 	return func(cells []string, hash string) string {
 		if idCol >= 0 && idCol < len(cells) {
 			if id := k.cell(cells[idCol]); id != "" {

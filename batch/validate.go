@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -236,11 +237,11 @@ func ParseAction(s string) (Action, bool) {
 }
 
 // profileFields are the fields a row can send to the API, in column order.
-var profileFields = [numProfile]formats.Field{
-	formats.FieldFirstName, formats.FieldLastName, formats.FieldName,
-	formats.FieldEmail, formats.FieldPhone, formats.FieldStatus,
-	formats.FieldType, formats.FieldValue, formats.FieldAutoPayment,
-	formats.FieldNotes,
+var profileFields = [numProfile]customer.Field{
+	customer.FieldFirstName, customer.FieldLastName, customer.FieldName,
+	customer.FieldEmail, customer.FieldPhone, customer.FieldStatus,
+	customer.FieldType, customer.FieldValue, customer.FieldAutoPayment,
+	customer.FieldNotes,
 }
 
 // Indexes into profileFields.
@@ -258,7 +259,7 @@ const (
 	numProfile
 )
 
-func profileIndex(f formats.Field) int {
+func profileIndex(f customer.Field) int {
 	for i, pf := range profileFields {
 		if pf == f {
 			return i
@@ -283,7 +284,7 @@ type Record struct {
 	vals [numProfile]string
 	has  uint16
 	// Blank lists the mapped profile fields whose cell was blank.
-	Blank []formats.Field
+	Blank []customer.Field
 	// Problems lists every problem of the row; empty means valid.
 	Problems []Problem
 	// builtName says the name was built from firstName + lastName.
@@ -301,7 +302,7 @@ func (r *Record) source() string { return strings.Join(r.From, "; ") }
 
 // Value returns the normalised value of profile field f and whether the
 // row has one.
-func (r *Record) Value(f formats.Field) (string, bool) {
+func (r *Record) Value(f customer.Field) (string, bool) {
 	i := profileIndex(f)
 	if i < 0 || r.has&(1<<i) == 0 {
 		return "", false
@@ -318,8 +319,8 @@ func (r *Record) get(i int) string { return r.vals[i] }
 
 // Problem is one validation problem, naming the column.
 type Problem struct {
-	Field  formats.Field // canonical field ("" for the whole row)
-	Column string        // the column's header in the file, when known
+	Field  customer.Field // canonical field ("" for the whole row)
+	Column string         // the column's header in the file, when known
 	Msg    string
 }
 
@@ -384,7 +385,7 @@ type ValidatorOptions struct {
 // that a repeat within the file is reported. It is not safe for
 // concurrent use.
 type Validator struct {
-	m    *formats.Mapping
+	m    *customer.Mapping
 	opts ValidatorOptions
 	seen *seenSet
 	// Column of each profile field, of id and of action (-1: not mapped),
@@ -399,12 +400,12 @@ type Validator struct {
 
 // NewValidator builds a validator for rows mapped by m. Close releases the
 // temporary files of its duplicate index.
-func NewValidator(m *formats.Mapping, opts ValidatorOptions) *Validator {
+func NewValidator(m *customer.Mapping, opts ValidatorOptions) *Validator {
 	if opts.Mode == "" {
 		opts.Mode = ActionUpsert
 	}
 	v := &Validator{m: m, opts: opts, seen: newSeenSet()}
-	colOf := func(f formats.Field) int {
+	colOf := func(f customer.Field) int {
 		if i, ok := m.Index[f]; ok {
 			return i
 		}
@@ -414,7 +415,7 @@ func NewValidator(m *formats.Mapping, opts ValidatorOptions) *Validator {
 		v.col[i] = colOf(f)
 		v.alt[i] = m.Alternates[f]
 	}
-	v.idCol, v.actionCol = colOf(formats.FieldID), colOf(formats.FieldAction)
+	v.idCol, v.actionCol = colOf(customer.FieldID), colOf(customer.FieldAction)
 	return v
 }
 
@@ -432,18 +433,18 @@ var (
 )
 
 // columnName is the header of field f's column, or the field's name.
-func (v *Validator) columnName(f formats.Field) string {
+func (v *Validator) columnName(f customer.Field) string {
 	if i, ok := v.m.Index[f]; ok {
 		return v.m.Header[i]
 	}
 	return ""
 }
 
-func (v *Validator) problem(r *Record, f formats.Field, format string, args ...any) {
+func (v *Validator) problem(r *Record, f customer.Field, format string, args ...any) {
 	r.Problems = append(r.Problems, Problem{Field: f, Column: v.columnName(f), Msg: fmt.Sprintf(format, args...)})
 }
 
-// cellAt returns the text of column i as formats.CellText reads it ("" when
+// cellAt returns the text of column i as customer.CellText reads it ("" when
 // i < 0).
 func (v *Validator) cellAt(cells []string, i int) string {
 	if i < 0 || i >= len(cells) {
@@ -452,14 +453,14 @@ func (v *Validator) cellAt(cells []string, i int) string {
 	return cellValue(cells[i], v.opts.JSON || v.opts.Workbook)
 }
 
-// cellValue is the value of an input cell: formats.CellText, or, for
+// cellValue is the value of an input cell: customer.CellText, or, for
 // NDJSON and workbooks (a leading ' is data there, not a text marker),
 // the trimmed text.
 func cellValue(s string, raw bool) string {
 	if raw {
 		return strings.TrimSpace(s)
 	}
-	return formats.CellText(s)
+	return customer.CellText(s)
 }
 
 // Check maps and validates one row. Rows must be given in file order: the
@@ -500,7 +501,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 	if s := v.cellAt(row.Cells, v.actionCol); s != "" {
 		a, ok := ParseAction(s)
 		if !ok {
-			v.problem(r, formats.FieldAction, "%q is not an action; use create, update, upsert, delete or skip (or leave it blank for --mode %s)", s, v.opts.Mode)
+			v.problem(r, customer.FieldAction, "%q is not an action; use create, update, upsert, delete or skip (or leave it blank for --mode %s)", s, v.opts.Mode)
 		} else {
 			r.Action = a
 		}
@@ -609,22 +610,22 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 	switch r.Action {
 	case ActionCreate:
 		if r.ID != "" {
-			v.problem(r, formats.FieldID, "id given for create; clear the id or use action update/upsert")
+			v.problem(r, customer.FieldID, "id given for create; clear the id or use action update/upsert")
 		}
 	case ActionUpdate, ActionDelete:
 		if r.ID == "" && !v.opts.MatchEmail {
-			v.problem(r, formats.FieldID, "%s needs an id; fill the id column, or drop --match none so that the row finds its customer by email", r.Action)
+			v.problem(r, customer.FieldID, "%s needs an id; fill the id column, or drop --match none so that the row finds its customer by email", r.Action)
 		}
 	}
 	byEmail := r.ID == "" && v.opts.MatchEmail && r.Action != ActionCreate
 	if r.Creates(v.opts.MatchEmail) {
 		v.requireName(r)
 	}
-	if (r.Creates(v.opts.MatchEmail) || byEmail) && r.Email == "" && !hasProblem(r, formats.FieldEmail) {
+	if (r.Creates(v.opts.MatchEmail) || byEmail) && r.Email == "" && !hasProblem(r, customer.FieldEmail) {
 		if r.Creates(v.opts.MatchEmail) {
-			v.problem(r, formats.FieldEmail, "required to create a customer")
+			v.problem(r, customer.FieldEmail, "required to create a customer")
 		} else {
-			v.problem(r, formats.FieldEmail, "required to find the customer by email (or fill the id column)")
+			v.problem(r, customer.FieldEmail, "required to find the customer by email (or fill the id column)")
 		}
 	}
 
@@ -653,13 +654,13 @@ func (v *Validator) CheckDuplicatesBatch(rs []*Record) error {
 			continue
 		}
 		if r.ID != "" {
-			if err := v.dupResult(r, formats.FieldID, hs[k]); err != nil {
+			if err := v.dupResult(r, customer.FieldID, hs[k]); err != nil {
 				return err
 			}
 			k++
 		}
 		if r.EmailKey != "" {
-			if err := v.dupResult(r, formats.FieldEmail, hs[k]); err != nil {
+			if err := v.dupResult(r, customer.FieldEmail, hs[k]); err != nil {
 				return err
 			}
 			k++
@@ -668,14 +669,14 @@ func (v *Validator) CheckDuplicatesBatch(rs []*Record) error {
 	return nil
 }
 
-func (v *Validator) dupResult(r *Record, f formats.Field, h uint64) error {
+func (v *Validator) dupResult(r *Record, f customer.Field, h uint64) error {
 	first, dup, err := v.seen.checkAndAddHash(h, r.Num)
 	if err != nil {
 		return err
 	}
 	if dup {
 		what := "email"
-		if f == formats.FieldID {
+		if f == customer.FieldID {
 			what = "id"
 		}
 		v.problem(r, f, "duplicate of row %d (same %s)", first, what)
@@ -722,26 +723,26 @@ func lowerASCII(s string) string {
 }
 
 func (v *Validator) requireName(r *Record) {
-	if r.get(pName) != "" || hasProblem(r, formats.FieldName) {
+	if r.get(pName) != "" || hasProblem(r, customer.FieldName) {
 		return
 	}
 	if v.col[pFirstName] >= 0 || v.col[pLastName] >= 0 {
-		v.problem(r, formats.FieldName, "required to create a customer; fill the name, or the first and last name")
+		v.problem(r, customer.FieldName, "required to create a customer; fill the name, or the first and last name")
 		return
 	}
-	v.problem(r, formats.FieldName, "required to create a customer")
+	v.problem(r, customer.FieldName, "required to create a customer")
 }
 
 // RequireCreate adds the problems of a row that --match email found to
 // create (no customer had its email): it then needs a name and an email.
 func (v *Validator) RequireCreate(r *Record) {
 	v.requireName(r)
-	if r.Email == "" && !hasProblem(r, formats.FieldEmail) {
-		v.problem(r, formats.FieldEmail, "required to create a customer")
+	if r.Email == "" && !hasProblem(r, customer.FieldEmail) {
+		v.problem(r, customer.FieldEmail, "required to create a customer")
 	}
 }
 
-func hasProblem(r *Record, f formats.Field) bool {
+func hasProblem(r *Record, f customer.Field) bool {
 	for _, p := range r.Problems {
 		if p.Field == f {
 			return true

@@ -291,3 +291,12 @@ func binaryCells(cells []string) bool {
 	}
 	return binary > 0 && 2*binary >= filled
 }
+
+// QuoteName quotes a column name for a message (Go %q style, so that
+// control characters show), cut to 60 characters.
+func QuoteName(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return fmt.Sprintf("%q…", string(r[:60]))
+	}
+	return fmt.Sprintf("%q", s)
+}

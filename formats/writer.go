@@ -276,7 +276,8 @@ func isJSONNumber(s string) bool {
 // plain number or a phone number (-3, -12.5, +1 (800) 123-4567 x12 stay
 // as they are), gets a ' in front. So does a cell that starts with ' itself:
 // import takes a leading ' as a spreadsheet's text marker and drops it
-// (CellText), so the doubled one comes back as the one the data had.
+// (customer.CellText), so the doubled one comes back as the one the data
+// had.
 //
 // A cell whose text starts with ' after leading whitespace ("  ' x") gets
 // one too: import trims the cell before it looks for the marker, so
@@ -313,20 +314,6 @@ func UnescapeFormula(s string) string {
 		if t := strings.TrimLeftFunc(s[1:], unicode.IsSpace); t != s[1:] && strings.HasPrefix(t, "'") {
 			return s[1:]
 		}
-	}
-	return s
-}
-
-// CellText is the value of a CSV or TSV cell as import reads it: trimmed, and
-// without a leading ', a spreadsheet's text marker. The marker is never
-// data in a CSV customer field: it undoes EscapeFormula and the ' that
-// Shopify and Excel put before phones, zips and ids ('03235555003,
-// '+92 324 607 4596). XLSX and NDJSON cells are only trimmed: there a '
-// is data.
-func CellText(s string) string {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "'") {
-		s = strings.TrimSpace(s[1:])
 	}
 	return s
 }

@@ -59,10 +59,12 @@ type xlsxReader struct {
 	// headerRow is --header-row: the sheet row that holds the header (the
 	// rows before it are left out); 0 means the first non-blank row.
 	headerRow int
-	// numberWarn[i] is true for a phone column not yet warned about
-	// numbers; warn is ReaderOptions.Warn.
-	numberWarn []bool
+	// numberWarn[i] is what column i holds (ReaderOptions.TextColumn,
+	// "phone numbers") while it has not been warned about numbers; warn
+	// is ReaderOptions.Warn.
+	numberWarn []string
 	warn       func(string)
+	textColumn func(string) string
 	// rowSeen has a bit per sheet row number read, to tell a row number
 	// used twice (128 KiB for Excel's 1048576 rows).
 	rowSeen []uint64
@@ -77,7 +79,7 @@ type xlsxReader struct {
 // openXLSX opens the workbook at p. spool, when not "", is a temporary
 // file that Close (or a failed open) removes.
 func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err error) {
-	r := &xlsxReader{spool: spool, warn: opts.Warn, headerRow: opts.HeaderRow}
+	r := &xlsxReader{spool: spool, warn: opts.Warn, textColumn: opts.TextColumn, headerRow: opts.HeaderRow}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -567,11 +569,10 @@ func (r *xlsxReader) readHeader() error {
 		}
 		r.header, r.width = h, len(h)
 		r.cells = nil
-		if r.warn != nil {
-			r.numberWarn = make([]bool, len(h))
+		if r.warn != nil && r.textColumn != nil {
+			r.numberWarn = make([]string, len(h))
 			for i, name := range h {
-				f, ok := CanonicalField(name)
-				r.numberWarn[i] = ok && f == FieldPhone
+				r.numberWarn[i] = r.textColumn(name)
 			}
 		}
 		return nil
@@ -875,11 +876,12 @@ func (r *xlsxReader) cellText(num, col int, typ string, style int, haveV bool) s
 			return s
 		}
 	}
-	if col-1 < len(r.numberWarn) && r.numberWarn[col-1] {
+	if col-1 < len(r.numberWarn) && r.numberWarn[col-1] != "" {
 		// A spreadsheet turns 0932092373 into the number 932092373.
-		r.numberWarn[col-1] = false
+		what := r.numberWarn[col-1]
+		r.numberWarn[col-1] = ""
 		ref, _ := excelize.CoordinatesToCellName(col, num)
-		r.warn(fmt.Sprintf("the column %q of sheet %q holds phone numbers stored as numbers (the first in cell %s): leading zeros and + may already be lost; format the column as text in the spreadsheet and check the numbers", r.header[col-1], r.sheet, ref))
+		r.warn(fmt.Sprintf("the column %q of sheet %q holds %s stored as numbers (the first in cell %s): leading zeros and + may already be lost; format the column as text in the spreadsheet and check the numbers", r.header[col-1], r.sheet, what, ref))
 	}
 	return formatNumber(raw)
 }
