@@ -184,7 +184,7 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 	if !whole {
 		var err error
 		w, err = formats.NewWriter(bw, formats.WriterOptions{Format: format, Header: cols, Types: types,
-			EscapeFormulas: cfg.EscapeFormulas, BOM: cfg.BOM, Styled: true})
+			EscapeFormulas: cfg.EscapeFormulas, BOM: cfg.BOM, Styled: true, Sheet: "Customers"})
 		if err != nil {
 			return nil, &InputError{Err: err}, nil
 		}

@@ -165,7 +165,7 @@ func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 			cols = append(cols, h)
 		}
 	}
-	opts := formats.WriterOptions{Format: format, Header: cols}
+	opts := formats.WriterOptions{Format: format, Header: cols, Sheet: "Report"}
 	if d, ok := formats.InputDialect(in); ok {
 		opts.Delimiter, opts.BOM = d.Delimiter, d.BOM
 	}

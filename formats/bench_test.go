@@ -71,7 +71,7 @@ func benchXLSX(b *testing.B, n int) string {
 	defer f.Close()
 	types := make([]ColumnType, len(r.Header()))
 	types[8], types[9] = ColumnNumber, ColumnBool
-	w, err := NewWriter(f, WriterOptions{Format: FormatXLSX, Header: r.Header(), Types: types})
+	w, err := NewWriter(f, WriterOptions{Format: FormatXLSX, Header: r.Header(), Types: types, Sheet: "Customers"})
 	if err != nil {
 		b.Fatal(err)
 	}

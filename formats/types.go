@@ -158,4 +158,7 @@ type WriterOptions struct {
 	// Styled adds a bold frozen header row, an autofilter and column widths
 	// (XLSX).
 	Styled bool
+	// Sheet names the first XLSX sheet; the sheets that follow it past
+	// Excel's row limit are "Sheet 2", "Sheet 3", …. "" means "Sheet".
+	Sheet string
 }

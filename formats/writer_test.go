@@ -247,7 +247,7 @@ func TestXLSXWriterSheetsAndStyle(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	var buf bytes.Buffer
 	header := []string{"_row", "_result", "name"}
-	w, err := NewWriter(&buf, WriterOptions{Format: FormatXLSX, Header: header, Styled: true})
+	w, err := NewWriter(&buf, WriterOptions{Format: FormatXLSX, Header: header, Styled: true, Sheet: "Report"})
 	if err != nil {
 		t.Fatal(err)
 	}
