@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"aivabatch/apiclient"
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -136,14 +137,7 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 	}
 	types := make([]formats.ColumnType, len(cols))
 	for i, c := range cols {
-		switch c {
-		case "value":
-			types[i] = formats.ColumnNumber
-		case "autoPayment":
-			types[i] = formats.ColumnBool
-		case "createdAt", "updatedAt":
-			types[i] = formats.ColumnTime
-		}
+		types[i] = customer.ColumnType(c)
 	}
 	f := newFilter(&cfg)
 
@@ -373,7 +367,7 @@ func writeBatches(in <-chan *exportBatch, free chan<- *exportBatch, bw *bufio.Wr
 		for i := range b.rows {
 			c := &b.rows[i]
 			for j, col := range cols {
-				cells[j] = customerCell(c, col)
+				cells[j] = customer.Cell(c, col)
 			}
 			if err := w.Write(cells); err != nil {
 				return err
@@ -415,25 +409,6 @@ func appendCompactLine(dst, raw []byte) []byte {
 	}
 	dst = append(dst, raw...)
 	return append(dst, '\n')
-}
-
-// customerCell renders one column of a customer as text.
-func customerCell(c *apiclient.Customer, col string) string {
-	if v, ok := fieldText(c, col); ok {
-		return v
-	}
-	raw, ok := c.Extra[col]
-	if !ok {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	if string(raw) == "null" {
-		return ""
-	}
-	return string(raw)
 }
 
 // ExportColumnKnown reports whether col is a column Export knows by name

@@ -64,43 +64,8 @@ func typed(f customer.Field, v string) any {
 
 // currentValue renders a customer's field as the text a row would hold.
 func currentValue(c *apiclient.Customer, f customer.Field) string {
-	v, _ := fieldText(c, string(f))
+	v, _ := customer.FieldText(c, string(f))
 	return v
-}
-
-// fieldText renders a customer's field as text, the one accessor of
-// plan (the values a row is compared with) and export (the cells): false
-// for a name that is no field of the customer object.
-func fieldText(c *apiclient.Customer, name string) (string, bool) {
-	switch name {
-	case "id", "_id":
-		return c.ID, true
-	case "firstName":
-		return c.FirstName, true
-	case "lastName":
-		return c.LastName, true
-	case "name":
-		return c.Name, true
-	case "email":
-		return c.Email, true
-	case "phone":
-		return c.Phone, true
-	case "status":
-		return c.Status, true
-	case "type":
-		return c.Type, true
-	case "value":
-		return strconv.FormatFloat(c.Value, 'f', -1, 64), true
-	case "autoPayment":
-		return strconv.FormatBool(c.AutoPayment), true
-	case "notes":
-		return c.Notes, true
-	case "createdAt":
-		return c.CreatedAt, true
-	case "updatedAt":
-		return c.UpdatedAt, true
-	}
-	return "", false
 }
 
 // sameValue tells whether a row's value (trimmed, as every cell is) leaves

@@ -41,3 +41,18 @@ func TestReaderHooks(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnType: an XLSX export types value, autoPayment and the two
+// timestamps; every other column, known or not, is text.
+func TestColumnType(t *testing.T) {
+	want := map[string]formats.ColumnType{
+		"value": formats.ColumnNumber, "autoPayment": formats.ColumnBool,
+		"createdAt": formats.ColumnTime, "updatedAt": formats.ColumnTime,
+		"phone": formats.ColumnText, "loyaltyTier": formats.ColumnText,
+	}
+	for name, w := range want {
+		if got := ColumnType(name); got != w {
+			t.Errorf("ColumnType(%q) = %v, want %v", name, got, w)
+		}
+	}
+}
