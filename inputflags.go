@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"aivabatch/batch"
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -95,7 +96,7 @@ func (f *inputFlags) config(path string, stdio *IO) (batch.InputConfig, error) {
 		}
 	}
 	cfg.Map.IgnoreUnknown = f.ignoreUnknown
-	mode, ok := batch.ParseAction(f.mode)
+	mode, ok := customer.ParseAction(f.mode)
 	if !ok {
 		return cfg, usagef("--mode %q: use create, update, upsert, delete or skip", f.mode)
 	}

@@ -36,7 +36,8 @@
 // # Layout
 //
 //	formats          table I/O: CSV, TSV, XLSX, NDJSON, gzip; peeking; atomic files
-//	batch/customer   the customer vocabulary: fields, aliases, header mapping, cell text
+//	batch/customer   the customer vocabulary: fields, aliases, header mapping, row rules,
+//	                 Record, the duplicate set, cell text
 //	batch            the pipelines (this package)
 //	apiclient        the Customers API client and its rate limiter
 //
@@ -45,7 +46,7 @@
 // Each word below means one thing across the package:
 //
 //	row       a line of the input, numbered as the user sees it (formats.Row)
-//	record    a row mapped onto customer fields and checked (Record)
+//	record    a row mapped onto customer fields and checked (customer.Record)
 //	outcome   what became of a row: its result, id, error, changes (Outcome)
 //	run       one execution of Import on one report path
 //	report    the per-row result file of a run, in input order

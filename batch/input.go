@@ -22,7 +22,7 @@ type InputConfig struct {
 	// ReportSheet()).
 	Report string
 	// Mode is the default action (--mode); "" means upsert.
-	Mode Action
+	Mode customer.Action
 	// MatchEmail is --match email.
 	MatchEmail bool
 	// OnRow, when set, is called from the report goroutine after each row

@@ -41,12 +41,10 @@ var clearable = map[customer.Field]bool{
 }
 
 // createFields is the POST body: every non-blank field, status included.
-func createFields(r *Record) apiclient.Fields {
-	f := make(apiclient.Fields, numProfile)
-	for i, k := range profileFields {
-		if r.has&(1<<i) != 0 {
-			f[string(k)] = typed(k, r.vals[i])
-		}
+func createFields(r *customer.Record) apiclient.Fields {
+	f := make(apiclient.Fields)
+	for k, v := range r.Values() {
+		f[string(k)] = typed(k, v)
 	}
 	return f
 }
@@ -97,7 +95,7 @@ func sameLines(s string) string {
 // updatePlan works out what an update sends: only the fields the row has
 // (and, with --blank clear, the clearable blank ones), minus those equal
 // to the current record when it is known.
-func updatePlan(r *Record, id string, cur *apiclient.Customer, blankClear bool) plan {
+func updatePlan(r *customer.Record, id string, cur *apiclient.Customer, blankClear bool) plan {
 	p := plan{op: opUpdate, id: id, cur: cur, fields: apiclient.Fields{}}
 	var changes []string
 	note := func(f customer.Field, v string) {
@@ -107,14 +105,10 @@ func updatePlan(r *Record, id string, cur *apiclient.Customer, blankClear bool) 
 			changes = append(changes, fmt.Sprintf("%s: → %s", f, show(v)))
 		}
 	}
-	for i, f := range profileFields {
-		if r.has&(1<<i) == 0 {
-			continue
-		}
-		v := r.vals[i]
+	for f, v := range r.Values() {
 		// A name built from first and last name is sent only to create:
 		// on update the server keeps its own name unless the row has one.
-		if f == customer.FieldName && r.builtName {
+		if f == customer.FieldName && r.BuiltName() {
 			continue
 		}
 		if cur != nil && sameValue(f, currentValue(cur, f), v) {
@@ -230,7 +224,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 		if col >= len(row.Cells) {
 			continue
 		}
-		id := cellValue(row.Cells[col], cfg.isJSON() || cfg.isXLSX())
+		id := customer.CellValue(row.Cells[col], cfg.isJSON() || cfg.isXLSX())
 		if id == "" {
 			continue
 		}
@@ -275,7 +269,7 @@ func (im *importer) plan(j *job) bool {
 		o.Result, o.Error = ResultInvalid, rec.ErrorText()
 		return true
 	}
-	if rec.Action == ActionSkip {
+	if rec.Action == customer.ActionSkip {
 		o.Result = ResultSkipped
 		return true
 	}
@@ -309,7 +303,7 @@ func (im *importer) plan(j *job) bool {
 		// Ids are opaque: only the tenant can tell whether a row's id is
 		// one of its customers.
 		if cur = im.idx.id(id); cur == nil {
-			if e, ok := im.prev.inDoubt(j.key, j.hash); ok && rec.Action == ActionDelete && e.Intent == intentDelete && e.ID == id {
+			if e, ok := im.prev.inDoubt(j.key, j.hash); ok && rec.Action == customer.ActionDelete && e.Intent == intentDelete && e.ID == id {
 				o.Result, o.CustomerID = ResultDeleted, id
 				o.Changes = "deleted by the interrupted run (the customer is gone)"
 				j.plan = plan{op: opNone, result: ResultDeleted}
@@ -323,7 +317,7 @@ func (im *importer) plan(j *job) bool {
 			return true
 		}
 	}
-	if id == "" && im.cfg.MatchEmail && rec.Action != ActionCreate {
+	if id == "" && im.cfg.MatchEmail && rec.Action != customer.ActionCreate {
 		cs := im.idx.emails(rec.EmailKey)
 		if len(cs) > 1 {
 			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, sharedEmail(cs))
@@ -338,21 +332,21 @@ func (im *importer) plan(j *job) bool {
 	}
 	var p plan
 	switch rec.Action {
-	case ActionCreate:
+	case customer.ActionCreate:
 		p = plan{op: opCreate}
-	case ActionUpsert:
+	case customer.ActionUpsert:
 		if id != "" {
 			p = updatePlan(rec, id, cur, im.cfg.BlankClear)
 		} else {
 			p = plan{op: opCreate}
 		}
-	case ActionUpdate:
+	case customer.ActionUpdate:
 		if id == "" {
 			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, "no customer with this email; use action create or upsert to add it")
 			return true
 		}
 		p = updatePlan(rec, id, cur, im.cfg.BlankClear)
-	case ActionDelete:
+	case customer.ActionDelete:
 		if id == "" {
 			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, "no customer with this email to delete")
 			return true
@@ -360,7 +354,7 @@ func (im *importer) plan(j *job) bool {
 		p = plan{op: opDelete, id: id, cur: cur}
 	}
 	if p.op == opCreate {
-		if rec.Action == ActionUpsert && im.cfg.MatchEmail {
+		if rec.Action == customer.ActionUpsert && im.cfg.MatchEmail {
 			// Only now is it known that this row creates: it needs a name.
 			im.v.RequireCreate(rec)
 			if !rec.Valid() {
@@ -383,7 +377,7 @@ func (im *importer) plan(j *job) bool {
 			}
 			p = up
 			p.changes = how + "; the row changed since, so it is updated: " + p.changes
-		} else if rec.Action == ActionCreate && im.cfg.MatchEmail {
+		} else if rec.Action == customer.ActionCreate && im.cfg.MatchEmail {
 			// A create never makes a second customer with an email the
 			// tenant holds (--match none allows it).
 			if cs := im.idx.emails(rec.EmailKey); len(cs) > 0 {
@@ -479,7 +473,7 @@ func (im *importer) createdEarlier(j *job, d journalEntry, hasDone bool) (*apicl
 // tenant, or "": with matching by email, a row whose email belongs to
 // other customers than its id's would write one person's data onto
 // another (or give a second customer that email).
-func (im *importer) emailPointsElsewhere(rec *Record, cur *apiclient.Customer) string {
+func (im *importer) emailPointsElsewhere(rec *customer.Record, cur *apiclient.Customer) string {
 	if !im.cfg.MatchEmail || rec.EmailKey == "" || strings.EqualFold(cur.Email, rec.EmailKey) {
 		return ""
 	}

@@ -23,7 +23,7 @@ import (
 // cells. Never its position: rows inserted, deleted, sorted or edited
 // between runs keep their key, so one row's outcome never goes to
 // another row.
-func rowKey(rec *Record, hash string) string {
+func rowKey(rec *customer.Record, hash string) string {
 	switch {
 	case rec.ID != "":
 		return "i:" + rec.ID
@@ -58,7 +58,7 @@ func entryKey(e journalEntry) string {
 	case e.Hash != "":
 		return hashKey(e.Hash)
 	case e.Intent == intentCreate && e.Email != "":
-		return "e:" + lowerASCII(strings.TrimSpace(e.Email))
+		return "e:" + customer.EmailKey(strings.TrimSpace(e.Email))
 	case e.Intent != "" && e.ID != "":
 		return "i:" + e.ID
 	}
@@ -108,7 +108,7 @@ func (k reportKeyer) keyFunc(h []string) func(cells []string, hash string) strin
 		}
 		if emailCol >= 0 && emailCol < len(cells) {
 			if e := k.cell(cells[emailCol]); e != "" {
-				return "e:" + lowerASCII(e)
+				return "e:" + customer.EmailKey(e)
 			}
 		}
 		return hashKey(hash)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"aivabatch/apiclient"
+	"aivabatch/batch/customer"
 )
 
 // ImportConfig configures Import.
@@ -171,7 +172,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	sum.Input, sum.Report = cfg.Path, in.report
 	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr, idx: idx, listErr: listErr,
-		v: NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})}
+		v: customer.NewValidator(in.m, customer.ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})}
 	defer im.v.Close()
 
 	// Requests in flight may finish after ctx is cancelled, up to Drain.
@@ -265,7 +266,7 @@ type importer struct {
 	cfg     *ImportConfig
 	in      *input
 	rw      *reportWriter
-	v       *Validator
+	v       *customer.Validator
 	prev    *previous // nil unless --resume
 	sum     *Summary
 	undo    *undoWriter
@@ -294,7 +295,7 @@ type importer struct {
 // job is one row on its way through the pipeline.
 type job struct {
 	seq  int
-	rec  *Record
+	rec  *customer.Record
 	hash string
 	// key is what a later resume finds the row's outcome by (rowKey).
 	key  string
@@ -591,7 +592,7 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 		}
 		j := &job{seq: seq, rec: rec, hash: cellsHashOf(rec.Cells, im.rw.keep)}
 		j.key = rowKey(rec, j.hash)
-		j.out = Outcome{Num: rec.Num, Cells: rec.Cells, From: rec.source()}
+		j.out = Outcome{Num: rec.Num, Cells: rec.Cells, From: rec.Source()}
 		seq++
 		out := jobs
 		if im.plan(j) {

@@ -15,3 +15,13 @@ func CellText(s string) string {
 	}
 	return s
 }
+
+// CellValue is the value of an input cell: CellText, or, for
+// NDJSON and workbooks (a leading ' is data there, not a text marker),
+// the trimmed text.
+func CellValue(s string, raw bool) string {
+	if raw {
+		return strings.TrimSpace(s)
+	}
+	return CellText(s)
+}
