@@ -13,6 +13,12 @@
 //   - TextColumn: which columns hold text a spreadsheet may have stored as
 //     numbers (phone numbers losing a leading 0 or +), warned about once.
 //
+// The XLSX reader is in files by part: xlsxreader.go (the reader, open,
+// Next, Close), xlsxworkbook.go (zip, workbook, relationships, date
+// styles), xlsxstrings.go (shared strings), xlsxsheetdata.go (the streamed
+// <sheetData>: header and rows), xlsxcell.go (a cell's value), and
+// xlsxsheets.go (listing sheets, --list-sheets).
+//
 // Readers pull, writers push. Every reader and writer is used from one
 // goroutine at a time: concurrency lives in package batch.
 package formats
