@@ -147,8 +147,9 @@ type WriterOptions struct {
 	// nil means all text.
 	Types []ColumnType
 	// EscapeFormulas prefixes with ' the CSV cells a spreadsheet would run
-	// as formulas (=, +, -, @, tab, CR; see EscapeFormula), and, in CSV and XLSX, the cells that start
-	// with ' themselves, so that import's text-marker rule gives them back.
+	// as formulas (=, +, -, @, tab, CR; see EscapeFormula), and, in CSV
+	// and XLSX, the cells that start with ' themselves, so that import's
+	// text-marker rule gives them back.
 	EscapeFormulas bool
 	// BOM writes a UTF-8 byte order mark first (CSV).
 	BOM bool
