@@ -47,14 +47,14 @@ func TestEndlessGarbageStdin(t *testing.T) {
 	dir := t.TempDir()
 	for _, cmd := range []string{"validate", "import"} {
 		report := filepath.Join(dir, cmd+".report.csv")
-		io, _, errOut := testIO(env)
+		stdio, _, errOut := testIO(env)
 		in := &garbageStdin{head: []byte("name,email\nAda,ada@example.com\n"), rng: rand.NewChaCha8([32]byte{7})}
-		io.In = in
+		stdio.In = in
 		args := []string{cmd, "-", "--format", "csv", "--no-progress", "--report", report}
 		if cmd == "import" {
 			args = append(args, "--rate", "0")
 		}
-		if code := run(context.Background(), args, io); code != exitAborted {
+		if code := run(context.Background(), args, stdio); code != exitAborted {
 			t.Errorf("%s: exit %d, want %d; stderr:\n%s", cmd, code, exitAborted, tail(errOut.String()))
 		}
 		msg := errOut.String()

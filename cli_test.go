@@ -22,8 +22,8 @@ func TestHelp(t *testing.T) {
 	for _, cmd := range []string{"import", "validate", "export", "sandbox"} {
 		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {"help", cmd}, {cmd, "FILE", "--help"}} {
 			t.Run(strings.Join(args, " "), func(t *testing.T) {
-				io, out, errOut := testIO(nil)
-				if code := run(context.Background(), args, io); code != exitOK {
+				stdio, out, errOut := testIO(nil)
+				if code := run(context.Background(), args, stdio); code != exitOK {
 					t.Errorf("exit %d, want 0", code)
 				}
 				if errOut.Len() > 0 {
@@ -36,8 +36,8 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
-		io, out, errOut := testIO(nil)
-		if code := run(context.Background(), args, io); code != exitOK || errOut.Len() > 0 || !strings.Contains(out.String(), "aivabatch import FILE") {
+		stdio, out, errOut := testIO(nil)
+		if code := run(context.Background(), args, stdio); code != exitOK || errOut.Len() > 0 || !strings.Contains(out.String(), "aivabatch import FILE") {
 			t.Errorf("%v: exit %d, stdout:\n%s\nstderr:\n%s", args, code, out, errOut)
 		}
 	}
@@ -47,8 +47,8 @@ func TestHelp(t *testing.T) {
 // an alias shares its flag's line.
 func TestHelpFlagNames(t *testing.T) {
 	t.Parallel()
-	io, out, _ := testIO(nil)
-	run(context.Background(), []string{"export", "--help"}, io)
+	stdio, out, _ := testIO(nil)
+	run(context.Background(), []string{"export", "--help"}, stdio)
 	help := out.String()
 	if !strings.Contains(help, "\n  -o, --output string\n") {
 		t.Errorf("export help does not list -o, --output:\n%s", help)
@@ -61,8 +61,8 @@ func TestHelpFlagNames(t *testing.T) {
 		}
 	}
 	for _, cmd := range []string{"import", "validate"} {
-		io, out, _ := testIO(nil)
-		run(context.Background(), []string{cmd, "--help"}, io)
+		stdio, out, _ := testIO(nil)
+		run(context.Background(), []string{cmd, "--help"}, stdio)
 		if !strings.Contains(out.String(), "\n  --map string\n") || strings.Contains(out.String(), " value\n") {
 			t.Errorf("%s help: --map should take a string:\n%s", cmd, out)
 		}
@@ -90,8 +90,8 @@ func TestFlagMistakes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			io, out, errOut := testIO(nil)
-			if code := run(context.Background(), tt.args, io); code != exitInput {
+			stdio, out, errOut := testIO(nil)
+			if code := run(context.Background(), tt.args, stdio); code != exitInput {
 				t.Errorf("exit %d, want 2", code)
 			}
 			if errOut.String() != tt.want {
@@ -126,8 +126,8 @@ func TestVersionString(t *testing.T) {
 			}
 		})
 	}
-	io, out, _ := testIO(nil)
-	if code := run(context.Background(), []string{"version"}, io); code != exitOK || !strings.HasPrefix(out.String(), "aivabatch ") {
+	stdio, out, _ := testIO(nil)
+	if code := run(context.Background(), []string{"version"}, stdio); code != exitOK || !strings.HasPrefix(out.String(), "aivabatch ") {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
 }
@@ -153,8 +153,8 @@ func TestPathMistakes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			io, _, errOut := testIO(nil)
-			if code := run(context.Background(), tt.args, io); code != exitInput {
+			stdio, _, errOut := testIO(nil)
+			if code := run(context.Background(), tt.args, stdio); code != exitInput {
 				t.Errorf("exit %d, want 2", code)
 			}
 			if errOut.String() != tt.want {
@@ -162,8 +162,8 @@ func TestPathMistakes(t *testing.T) {
 			}
 		})
 	}
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"validate", "data.dat", "--format", "csv", "--report", "data.report.csv"}, io); code != exitOK {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", "data.dat", "--format", "csv", "--report", "data.report.csv"}, stdio); code != exitOK {
 		t.Errorf("with --report the .dat input validates: exit %d\n%s", code, errOut)
 	}
 }
@@ -186,8 +186,8 @@ func TestExcelUnicodeText(t *testing.T) {
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	for _, cmd := range []string{"validate", "import"} {
-		io, _, errOut := testIO(env)
-		if code := run(context.Background(), []string{cmd, in, "--no-progress"}, io); code != exitOK {
+		stdio, _, errOut := testIO(env)
+		if code := run(context.Background(), []string{cmd, in, "--no-progress"}, stdio); code != exitOK {
 			t.Fatalf("%s: exit %d; stderr:\n%s", cmd, code, errOut)
 		}
 	}
@@ -224,8 +224,8 @@ Run "aivabatch COMMAND --help" for a command's flags and an example.
 	if got := topUsage(); got != want {
 		t.Errorf("aivabatch --help:\n%s\nwant:\n%s", got, want)
 	}
-	io, out, _ := testIO(nil)
-	if code := run(context.Background(), []string{"help", "version"}, io); code != exitOK || !strings.HasPrefix(out.String(), "Usage: aivabatch version\n") {
+	stdio, out, _ := testIO(nil)
+	if code := run(context.Background(), []string{"help", "version"}, stdio); code != exitOK || !strings.HasPrefix(out.String(), "Usage: aivabatch version\n") {
 		t.Errorf("help version: exit %d\n%s", code, out)
 	}
 }

@@ -30,19 +30,19 @@ type exportOptions struct {
 	summaryJSON       string
 }
 
-func runExport(ctx context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error) {
-	o, err := parseExport(cmd, args, io, time.Now())
+func runExport(ctx context.Context, cmd *Command, stdio *IO, args []string) (*batch.Summary, error) {
+	o, err := parseExport(cmd, args, stdio, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	io.tune(streamTuning(o.cfg.Format == formats.FormatXLSX || isXLSX(o.cfg.Output)))
-	return o.run(ctx, io)
+	stdio.tune(streamTuning(o.cfg.Format == formats.FormatXLSX || isXLSX(o.cfg.Output)))
+	return o.run(ctx, stdio)
 }
 
 // parseExport reads the export command's flags into options; durations
 // back from now (--updated-since 24h) count from now. It makes no
 // connection.
-func parseExport(cmd *Command, args []string, io *IO, now time.Time) (*exportOptions, error) {
+func parseExport(cmd *Command, args []string, stdio *IO, now time.Time) (*exportOptions, error) {
 	var (
 		cf                               connFlags
 		output, format, columns          string
@@ -52,7 +52,7 @@ func parseExport(cmd *Command, args []string, io *IO, now time.Time) (*exportOpt
 		state                            string
 		full                             bool
 	)
-	c := cmd.flags(io)
+	c := cmd.flags(stdio)
 	cf.register(c.fs, false)
 	c.fs.StringVar(&output, "o", "-", `output file; its extension picks the format ("-" = stdout)`)
 	c.alias(&output, "output", "o")
@@ -99,8 +99,8 @@ func parseExport(cmd *Command, args []string, io *IO, now time.Time) (*exportOpt
 	if err != nil {
 		return nil, usagef("--format: %v", err)
 	}
-	cfg := batch.ExportConfig{Output: output, Stdout: io.Out, Format: pf, EscapeFormulas: !noEscape, BOM: bom, State: state, Full: full}
-	if cfg.Format == formats.FormatXLSX && (output == "-" || output == "") && io.ErrTTY {
+	cfg := batch.ExportConfig{Output: output, Stdout: stdio.Out, Format: pf, EscapeFormulas: !noEscape, BOM: bom, State: state, Full: full}
+	if cfg.Format == formats.FormatXLSX && (output == "-" || output == "") && stdio.ErrTTY {
 		return nil, usagef("refusing to write XLSX to a terminal; pass -o FILE.xlsx")
 	}
 	if columns != "" {
@@ -108,7 +108,7 @@ func parseExport(cmd *Command, args []string, io *IO, now time.Time) (*exportOpt
 			if col = strings.TrimSpace(col); col != "" {
 				cfg.Columns = append(cfg.Columns, col)
 				if !batch.ExportColumnKnown(col) && !quiet {
-					io.log().Warn(fmt.Sprintf("--columns %q is not a customer field (%s); it is filled from the fields the API returns, and empty where it has none", col, strings.Join(batch.DefaultExportColumns, ",")))
+					stdio.log().Warn(fmt.Sprintf("--columns %q is not a customer field (%s); it is filled from the fields the API returns, and empty where it has none", col, strings.Join(batch.DefaultExportColumns, ",")))
 				}
 			}
 		}
@@ -129,12 +129,12 @@ func parseExport(cmd *Command, args []string, io *IO, now time.Time) (*exportOpt
 	}
 
 	if output == "-" || output == "" {
-		io.setNotice(signalNotice{
+		stdio.setNotice(signalNotice{
 			first:  "interrupted; stopping the list (press Ctrl-C again to stop at once)",
 			second: "stopped at once; what went to stdout is incomplete: run the export again",
 		})
 	} else {
-		io.setNotice(signalNotice{
+		stdio.setNotice(signalNotice{
 			first:  fmt.Sprintf("interrupted; stopping the list, %s is not replaced (press Ctrl-C again to stop at once)", output),
 			second: fmt.Sprintf("stopped at once; %s was not replaced, but a temporary .%s.tmp-* file may be left beside it", output, filepath.Base(output)),
 		})
@@ -143,21 +143,21 @@ func parseExport(cmd *Command, args []string, io *IO, now time.Time) (*exportOpt
 }
 
 // run connects and exports as the options say.
-func (o *exportOptions) run(ctx context.Context, io *IO) (*batch.Summary, error) {
+func (o *exportOptions) run(ctx context.Context, stdio *IO) (*batch.Summary, error) {
 	cfg, cf, quiet, noProgress, summaryJSON := o.cfg, o.conn, o.quiet, o.noProgress, o.summaryJSON
-	conn, err := cf.connect(ctx, io)
+	conn, err := cf.connect(ctx, stdio)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.close()
 	cfg.Client = conn.client
 
-	bar := newProgress(io, quiet, noProgress, -1, "exporting", false)
+	bar := newProgress(stdio, quiet, noProgress, -1, "exporting", false)
 	cfg.OnRow = func(n int) { bar.set(int64(n)) }
 	sum, err := batch.Export(ctx, cfg)
 	bar.done()
 	if sum != nil && !quiet && err == nil {
-		printSummary(io, sum, nil)
+		printSummary(stdio, sum, nil)
 	}
 	if sum != nil && err == nil {
 		if jerr := writeSummaryJSON(summaryJSON, sum); jerr != nil {

@@ -30,18 +30,18 @@ type importOptions struct {
 	undo string
 }
 
-func runImport(ctx context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error) {
-	o, err := parseImport(cmd, args, io)
+func runImport(ctx context.Context, cmd *Command, stdio *IO, args []string) (*batch.Summary, error) {
+	o, err := parseImport(cmd, args, stdio)
 	if err != nil {
 		return nil, err
 	}
-	io.tune(importTuning)
-	return o.run(ctx, io)
+	stdio.tune(importTuning)
+	return o.run(ctx, stdio)
 }
 
 // parseImport reads the import command's flags into options; it reads no
 // file and makes no connection.
-func parseImport(cmd *Command, args []string, io *IO) (*importOptions, error) {
+func parseImport(cmd *Command, args []string, stdio *IO) (*importOptions, error) {
 	var (
 		f                inputFlags
 		win              windowFlags
@@ -51,7 +51,7 @@ func parseImport(cmd *Command, args []string, io *IO) (*importOptions, error) {
 		undo             string
 		settle           time.Duration
 	)
-	c := cmd.flags(io)
+	c := cmd.flags(stdio)
 	f.register(c.fs)
 	win.register(c.fs, "import")
 	cf.register(c.fs, true)
@@ -70,7 +70,7 @@ func parseImport(cmd *Command, args []string, io *IO) (*importOptions, error) {
 	if len(pos) != 1 {
 		return nil, usagef("import needs exactly one FILE (or - for stdin with --format); see aivabatch import --help")
 	}
-	in, err := f.config(pos[0], io)
+	in, err := f.config(pos[0], stdio)
 	if err != nil {
 		return nil, err
 	}
@@ -79,18 +79,18 @@ func parseImport(cmd *Command, args []string, io *IO) (*importOptions, error) {
 		return nil, err
 	}
 	if dryRun {
-		io.setNotice(signalNotice{
+		stdio.setNotice(signalNotice{
 			first:  "interrupted; stopping, then writing the dry-run report (press Ctrl-C again to stop at once)",
 			second: "stopped at once; the dry-run report is incomplete and nothing was changed: run the dry run again",
 		})
 	} else if cf.useSandbox {
 		// The embedded sandbox saves its state only when it stops.
-		io.setNotice(signalNotice{
+		stdio.setNotice(signalNotice{
 			first:  "interrupted; finishing the requests in flight, then writing the report (press Ctrl-C again to stop at once)",
 			second: "stopped at once; the embedded sandbox did not save this run's changes, so --resume would skip customers it no longer has: delete the report and its .journal and import again",
 		})
 	} else {
-		io.setNotice(signalNotice{
+		stdio.setNotice(signalNotice{
 			first:  "interrupted; finishing the requests in flight, then writing the report (press Ctrl-C again to stop at once)",
 			second: "stopped at once; the journal beside the report holds every confirmed result: run the same command again with --resume",
 		})
@@ -132,14 +132,14 @@ func parseImport(cmd *Command, args []string, io *IO) (*importOptions, error) {
 }
 
 // run connects and imports as the options say.
-func (o *importOptions) run(ctx context.Context, io *IO) (*batch.Summary, error) {
+func (o *importOptions) run(ctx context.Context, stdio *IO) (*batch.Summary, error) {
 	cfg, f, cf, undo, in := o.cfg, o.in, o.conn, o.undo, o.cfg.InputConfig
 	cfg.Notice = func(msg string) {
 		if !f.quiet {
-			notice(io.log(), slog.LevelInfo, msg)
+			notice(stdio.log(), slog.LevelInfo, msg)
 		}
 	}
-	conn, err := cf.connect(ctx, io)
+	conn, err := cf.connect(ctx, stdio)
 	if err != nil {
 		return nil, err
 	}
@@ -152,21 +152,21 @@ func (o *importOptions) run(ctx context.Context, io *IO) (*batch.Summary, error)
 	// line breaks count too), so the bar shows rows/s and an ETA; a
 	// spinner with rows/s where lines say nothing (XLSX, stdin).
 	total := int64(-1)
-	if in.Path != "-" && !isXLSX(in.Path) && !formats.IsGzip(in.Path) && in.Reader.Format != "xlsx" && io.ErrTTY && !f.quiet && !f.noProgress {
+	if in.Path != "-" && !isXLSX(in.Path) && !formats.IsGzip(in.Path) && in.Reader.Format != "xlsx" && stdio.ErrTTY && !f.quiet && !f.noProgress {
 		total = countDataLines(in.Path)
 	}
-	bar := newProgress(io, f.quiet, f.noProgress, total, "importing", false)
+	bar := newProgress(stdio, f.quiet, f.noProgress, total, "importing", false)
 	cfg.OnRow = func(n int) { bar.set(int64(n)) }
 	cfg.OnProblem = bar.problems
 	sum, err := batch.Import(ctx, cfg)
 	bar.done()
-	warnings.attach(io, sum, f.quiet)
+	warnings.attach(stdio, sum, f.quiet)
 	if sum != nil {
 		if !f.quiet {
-			printSummary(io, sum, err)
-			printLeftOut(io, sum)
+			printSummary(stdio, sum, err)
+			printLeftOut(stdio, sum)
 			if undo != "" && sum.Rows > 0 && sum.UndoError == "" {
-				io.log().Info(fmt.Sprintf("undo: %s (to reverse this run: aivabatch import %s --blank clear%s)", undo, undo, conn.flagHint), slog.String("undo", undo))
+				stdio.log().Info(fmt.Sprintf("undo: %s (to reverse this run: aivabatch import %s --blank clear%s)", undo, undo, conn.flagHint), slog.String("undo", undo))
 			}
 		}
 		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {

@@ -60,8 +60,8 @@ func TestImportFlagsToOptions(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			io, _, _ := testIO(nil)
-			o, err := parseImport(lookupCommand("import"), tt.args, io)
+			stdio, _, _ := testIO(nil)
+			o, err := parseImport(lookupCommand("import"), tt.args, stdio)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)
@@ -82,18 +82,18 @@ func TestValidateFlagsToOptions(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "c.csv"), "name,email", "Ana,ana@example.com")
-	io, _, _ := testIO(nil)
-	o, err := parseValidate(lookupCommand("validate"), []string{in, "--report", filepath.Join(dir, "r.xlsx"), "--encoding", "latin1", "--quiet"}, io)
+	stdio, _, _ := testIO(nil)
+	o, err := parseValidate(lookupCommand("validate"), []string{in, "--report", filepath.Join(dir, "r.xlsx"), "--encoding", "latin1", "--quiet"}, stdio)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.cfg.Report != filepath.Join(dir, "r.xlsx") || o.cfg.Reader.Encoding != "latin1" || !o.in.quiet || o.listSheets {
 		t.Errorf("options %+v", o.cfg)
 	}
-	if o, err := parseValidate(lookupCommand("validate"), []string{"--list-sheets", "book.xlsx"}, io); err != nil || !o.listSheets || o.path != "book.xlsx" {
+	if o, err := parseValidate(lookupCommand("validate"), []string{"--list-sheets", "book.xlsx"}, stdio); err != nil || !o.listSheets || o.path != "book.xlsx" {
 		t.Errorf("--list-sheets: %+v %v", o, err)
 	}
-	if _, err := parseValidate(lookupCommand("validate"), []string{in, "--encoding", "ebcdic"}, io); err == nil || !strings.Contains(err.Error(), "ebcdic") {
+	if _, err := parseValidate(lookupCommand("validate"), []string{in, "--encoding", "ebcdic"}, stdio); err == nil || !strings.Contains(err.Error(), "ebcdic") {
 		t.Errorf("bad encoding: %v", err)
 	}
 }
@@ -102,10 +102,10 @@ func TestExportFlagsToOptions(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
-	io, _, _ := testIO(nil)
+	stdio, _, _ := testIO(nil)
 	out := filepath.Join(dir, "o.xlsx")
 	o, err := parseExport(lookupCommand("export"), []string{"-o", out, "--columns", "email, name", "--status", "active,blocked", "--updated-since", "7d",
-		"--created-since", "2026-01-31", "--no-escape-formulas", "--state", filepath.Join(dir, "n.state")}, io, now)
+		"--created-since", "2026-01-31", "--no-escape-formulas", "--state", filepath.Join(dir, "n.state")}, stdio, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,13 +124,13 @@ func TestExportFlagsToOptions(t *testing.T) {
 		{[]string{"-o", out, "--summary-json", out}, "-o"},
 		{[]string{"customers.csv"}, "export takes no FILE argument; use -o customers.csv"},
 	} {
-		_, err := parseExport(lookupCommand("export"), tt.args, io, now)
+		_, err := parseExport(lookupCommand("export"), tt.args, stdio, now)
 		var ue *usageError
 		if err == nil || !errors.As(err, &ue) && !batch.IsInputError(err) || !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("%v: error %v, want %q", tt.args, err, tt.wantErr)
 		}
 	}
-	if o, err := parseExport(lookupCommand("export"), []string{"--format", "jsonl"}, io, now); err != nil || o.cfg.Format != formats.FormatNDJSON {
+	if o, err := parseExport(lookupCommand("export"), []string{"--format", "jsonl"}, stdio, now); err != nil || o.cfg.Format != formats.FormatNDJSON {
 		t.Errorf("--format jsonl: %v %v", o, err)
 	}
 }

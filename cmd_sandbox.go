@@ -18,11 +18,11 @@ const sandboxExample = `  aivabatch sandbox --addr 127.0.0.1:8080
   AIVA_API_URL=http://127.0.0.1:8080/api/external/v1 AIVA_TOKEN=<printed token> aivabatch import customers.csv
   Serves the Customers API on loopback with fixed tokens; Ctrl-C saves the state and exits.`
 
-func runSandbox(ctx context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error) {
-	return nil, serveSandbox(ctx, cmd, io, args)
+func runSandbox(ctx context.Context, cmd *Command, stdio *IO, args []string) (*batch.Summary, error) {
+	return nil, serveSandbox(ctx, cmd, stdio, args)
 }
 
-func serveSandbox(ctx context.Context, cmd *Command, io *IO, args []string) error {
+func serveSandbox(ctx context.Context, cmd *Command, stdio *IO, args []string) error {
 	var (
 		addr, data, idStyle           string
 		reset, listNoID, createNoID   bool
@@ -32,8 +32,8 @@ func serveSandbox(ctx context.Context, cmd *Command, io *IO, args []string) erro
 		rateBurst                     int
 		failRate, rateLimit, dropRate float64
 	)
-	def, derr := sandboxDataFile(io)
-	c := cmd.flags(io)
+	def, derr := sandboxDataFile(stdio)
+	c := cmd.flags(stdio)
 	c.fs.StringVar(&addr, "addr", "127.0.0.1:8080", "loopback address to listen on (port 0 picks a free one)")
 	c.fs.StringVar(&data, "data", def, "state file (the same one import/export --sandbox use)")
 	c.fs.BoolVar(&reset, "reset", false, "start empty: delete the state file first")
@@ -66,7 +66,7 @@ func serveSandbox(ctx context.Context, cmd *Command, io *IO, args []string) erro
 			return usagef("%s must be between 0 and 1", name)
 		}
 	}
-	io.setNotice(signalNotice{
+	stdio.setNotice(signalNotice{
 		first:  "interrupted; saving the sandbox state and stopping (press Ctrl-C again to stop at once)",
 		second: "stopped at once without saving: the changes since the sandbox started are lost, " + data + " is as it was",
 	})
@@ -85,14 +85,14 @@ func serveSandbox(ctx context.Context, cmd *Command, io *IO, args []string) erro
 	if err != nil {
 		return usagef("%v", err)
 	}
-	fmt.Fprintf(io.Out, "Aivapad Customers API sandbox\n  base URL:          %s\n  read-write token:  %s\n  read-only token:   %s\n  state:             %s (%d customers)\n\n",
+	fmt.Fprintf(stdio.Out, "Aivapad Customers API sandbox\n  base URL:          %s\n  read-write token:  %s\n  read-only token:   %s\n  state:             %s (%d customers)\n\n",
 		base, sandbox.TokenReadWrite, sandbox.TokenReadOnly, data, srv.Count(sandbox.TenantDemo))
-	fmt.Fprintf(io.Out, "Try:\n  curl -H 'Authorization: Bearer %s' %s/customers\n  AIVA_API_URL=%s AIVA_TOKEN=%s aivabatch import samples/customers.csv\n\nCtrl-C saves the state and stops.\n",
+	fmt.Fprintf(stdio.Out, "Try:\n  curl -H 'Authorization: Bearer %s' %s/customers\n  AIVA_API_URL=%s AIVA_TOKEN=%s aivabatch import samples/customers.csv\n\nCtrl-C saves the state and stops.\n",
 		sandbox.TokenReadWrite, base, base, sandbox.TokenReadWrite)
 	err = <-done
 	if err != nil {
 		return &batch.AbortedError{Reason: "sandbox: " + err.Error()}
 	}
-	fmt.Fprintf(io.ErrOut, "sandbox stopped; state saved to %s\n", data)
+	fmt.Fprintf(stdio.ErrOut, "sandbox stopped; state saved to %s\n", data)
 	return nil
 }

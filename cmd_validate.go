@@ -29,16 +29,16 @@ type validateOptions struct {
 	listSheets bool
 }
 
-func runValidate(ctx context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error) {
-	o, err := parseValidate(cmd, args, io)
+func runValidate(ctx context.Context, cmd *Command, stdio *IO, args []string) (*batch.Summary, error) {
+	o, err := parseValidate(cmd, args, stdio)
 	if err != nil {
 		return nil, err
 	}
 	if o.listSheets {
-		return nil, printSheets(io, o.path)
+		return nil, printSheets(stdio, o.path)
 	}
-	io.tune(streamTuning(o.xlsx()))
-	return o.run(ctx, io)
+	stdio.tune(streamTuning(o.xlsx()))
+	return o.run(ctx, stdio)
 }
 
 // xlsx reports whether the run reads or writes XLSX (see streamTuning).
@@ -48,11 +48,11 @@ func (o *validateOptions) xlsx() bool {
 
 // parseValidate reads the validate command's flags into options; it
 // reads no file.
-func parseValidate(cmd *Command, args []string, io *IO) (*validateOptions, error) {
+func parseValidate(cmd *Command, args []string, stdio *IO) (*validateOptions, error) {
 	var f inputFlags
 	var win windowFlags
 	var listSheets bool
-	c := cmd.flags(io)
+	c := cmd.flags(stdio)
 	f.register(c.fs)
 	win.register(c.fs, "validate")
 	c.fs.BoolVar(&listSheets, "list-sheets", false, "print the sheets of an XLSX workbook with their row counts (one a line, on stdout) and stop: which one to give --sheet")
@@ -68,7 +68,7 @@ func parseValidate(cmd *Command, args []string, io *IO) (*validateOptions, error
 	if listSheets {
 		return &validateOptions{path: pos[0], listSheets: true}, nil
 	}
-	in, err := f.config(pos[0], io)
+	in, err := f.config(pos[0], stdio)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func parseValidate(cmd *Command, args []string, io *IO) (*validateOptions, error
 	if err := c.checkWriteJob(batch.NamedPath{Name: "the input", Path: in.Path}, batch.NamedPath{Name: "the report", Path: report, Flag: "--report"}, in.Outputs[0]); err != nil {
 		return nil, err
 	}
-	io.setNotice(signalNotice{
+	stdio.setNotice(signalNotice{
 		first:  "interrupted; stopping, then closing the report (press Ctrl-C again to stop at once)",
 		second: "stopped at once; the report is incomplete (validate keeps no journal): run validate again",
 	})
@@ -91,14 +91,14 @@ func parseValidate(cmd *Command, args []string, io *IO) (*validateOptions, error
 }
 
 // run validates the file as the options say.
-func (o *validateOptions) run(ctx context.Context, io *IO) (*batch.Summary, error) {
+func (o *validateOptions) run(ctx context.Context, stdio *IO) (*batch.Summary, error) {
 	in, f, c, pos := o.cfg, o.in, o.cmd, []string{o.path}
 	var warnings readerWarnings
 	in.Reader.Warn = warnings.add
 	// Rows, not bytes, where the file's size says nothing of the text
 	// read (XLSX, gzip).
 	byRows := isXLSX(pos[0]) || in.Reader.Format == "xlsx" || formats.IsGzip(pos[0])
-	bar := newProgress(io, f.quiet, f.noProgress, fileSize(pos[0]), "validating", !byRows)
+	bar := newProgress(stdio, f.quiet, f.noProgress, fileSize(pos[0]), "validating", !byRows)
 	if byRows {
 		in.OnRow = func(n int) { bar.set(int64(n)) }
 	} else {
@@ -108,11 +108,11 @@ func (o *validateOptions) run(ctx context.Context, io *IO) (*batch.Summary, erro
 	in.OnProblem = bar.problems
 	sum, err := batch.Validate(ctx, batch.ValidateConfig{InputConfig: in})
 	bar.done()
-	warnings.attach(io, sum, f.quiet)
+	warnings.attach(stdio, sum, f.quiet)
 	if sum != nil {
 		if !f.quiet {
-			printSummary(io, sum, err)
-			printLeftOut(io, sum)
+			printSummary(stdio, sum, err)
+			printLeftOut(stdio, sum)
 		}
 		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {
 			err = jerr
@@ -122,7 +122,7 @@ func (o *validateOptions) run(ctx context.Context, io *IO) (*batch.Summary, erro
 			if job, jerr := c.writeJob(); jerr != nil {
 				err = jerr
 			} else if job != "" && !f.quiet {
-				io.log().Info(fmt.Sprintf("job: %s (run it with: aivabatch import --job %s %s)", job, job, pos[0]), slog.String("job", job))
+				stdio.log().Info(fmt.Sprintf("job: %s (run it with: aivabatch import --job %s %s)", job, job, pos[0]), slog.String("job", job))
 			}
 		}
 	}
@@ -131,7 +131,7 @@ func (o *validateOptions) run(ctx context.Context, io *IO) (*batch.Summary, erro
 
 // printSheets is validate --list-sheets: each sheet's name and row count
 // on a line of stdout, tab-separated, so that a script can cut it.
-func printSheets(io *IO, path string) error {
+func printSheets(stdio *IO, path string) error {
 	if !isXLSX(path) {
 		return usagef("--list-sheets reads an XLSX workbook; %s is not .xlsx", path)
 	}
@@ -142,11 +142,11 @@ func printSheets(io *IO, path string) error {
 	for _, s := range sheets {
 		switch {
 		case s.Chart:
-			fmt.Fprintf(io.Out, "%s\tchart (no cells)\n", s.Name)
+			fmt.Fprintf(stdio.Out, "%s\tchart (no cells)\n", s.Name)
 		case s.Rows == 0:
-			fmt.Fprintf(io.Out, "%s\tempty\n", s.Name)
+			fmt.Fprintf(stdio.Out, "%s\tempty\n", s.Name)
 		default:
-			fmt.Fprintf(io.Out, "%s\t%d rows (a header and %d data rows)\n", s.Name, s.Rows, s.Rows-1)
+			fmt.Fprintf(stdio.Out, "%s\t%d rows (a header and %d data rows)\n", s.Name, s.Rows, s.Rows-1)
 		}
 	}
 	return nil

@@ -25,7 +25,7 @@ type Command struct {
 	// layer that cmd_options_test.go tests) and runs the command. A
 	// summary, when the command makes one, decides the exit code with
 	// the error.
-	Run func(ctx context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error)
+	Run func(ctx context.Context, cmd *Command, stdio *IO, args []string) (*batch.Summary, error)
 }
 
 // commands is every subcommand, in the order aivabatch --help lists them.
@@ -79,10 +79,10 @@ func topUsage() string {
 }
 
 // unknownCommand says that name is no command, and which one is close.
-func unknownCommand(io *IO, name string) int {
+func unknownCommand(stdio *IO, name string) int {
 	name = redactTokens(name)
 	if strings.HasPrefix(name, "-") {
-		fmt.Fprintf(io.ErrOut, "aivabatch: %s before a command; flags go after it, e.g. aivabatch import FILE %s (aivabatch --help lists the commands)\n", name, name)
+		fmt.Fprintf(stdio.ErrOut, "aivabatch: %s before a command; flags go after it, e.g. aivabatch import FILE %s (aivabatch --help lists the commands)\n", name, name)
 		return exitInput
 	}
 	names := make([]string, len(commands))
@@ -90,15 +90,15 @@ func unknownCommand(io *IO, name string) int {
 		names[i] = c.Name
 	}
 	if best := closestWord(names, name); best != "" {
-		fmt.Fprintf(io.ErrOut, "aivabatch: unknown command %q; did you mean %s? (aivabatch --help lists the commands)\n", name, best)
+		fmt.Fprintf(stdio.ErrOut, "aivabatch: unknown command %q; did you mean %s? (aivabatch --help lists the commands)\n", name, best)
 		return exitInput
 	}
-	fmt.Fprintf(io.ErrOut, "aivabatch: unknown command %q (aivabatch --help lists the commands)\n", name)
+	fmt.Fprintf(stdio.ErrOut, "aivabatch: unknown command %q (aivabatch --help lists the commands)\n", name)
 	return exitInput
 }
 
-func runVersion(_ context.Context, cmd *Command, io *IO, args []string) (*batch.Summary, error) {
-	pos, err := cmd.flags(io).parse(args)
+func runVersion(_ context.Context, cmd *Command, stdio *IO, args []string) (*batch.Summary, error) {
+	pos, err := cmd.flags(stdio).parse(args)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func runVersion(_ context.Context, cmd *Command, io *IO, args []string) (*batch.
 	if !ok {
 		bi = nil
 	}
-	fmt.Fprintln(io.Out, "aivabatch", versionString(version, bi))
+	fmt.Fprintln(stdio.Out, "aivabatch", versionString(version, bi))
 	return nil, nil
 }
 

@@ -60,18 +60,18 @@ func (c *connection) close() error {
 }
 
 // sandboxDataFile is where --sandbox keeps its customers between runs.
-func sandboxDataFile(io *IO) (string, error) {
-	if io.CacheDir == nil {
+func sandboxDataFile(stdio *IO) (string, error) {
+	if stdio.CacheDir == nil {
 		return "", errors.New("no user cache dir for the sandbox state")
 	}
-	dir, err := io.CacheDir()
+	dir, err := stdio.CacheDir()
 	if err != nil {
 		return "", fmt.Errorf("no user cache dir for the sandbox state (%v); set XDG_CACHE_HOME or HOME", err)
 	}
 	return filepath.Join(dir, "aivabatch", "sandbox.json"), nil
 }
 
-func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
+func (c *connFlags) connect(ctx context.Context, stdio *IO) (*connection, error) {
 	if c.retries < 0 {
 		return nil, usagef("--retries must be 0 or more")
 	}
@@ -90,7 +90,7 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 		Limiter:      apiclient.NewLimiter(c.rate, max(c.burst, 1)),
 	}
 	if c.verbose {
-		lg := io.log()
+		lg := stdio.log()
 		opts.Verbose = func(line string) { lg.Debug(line) }
 	}
 	conn := &connection{}
@@ -98,7 +98,7 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 		if c.apiURL != "" || c.tokenFile != "" {
 			return nil, usagef("--sandbox runs the embedded emulator: drop --api-url and --token-file")
 		}
-		data, err := sandboxDataFile(io)
+		data, err := sandboxDataFile(stdio)
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
@@ -107,7 +107,7 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 		}
 		// AIVA_SANDBOX_ID_STYLE picks the shape of the ids the embedded
 		// emulator makes (tests run the whole tool against each).
-		srv, err := sandbox.New(sandbox.Options{DataFile: data, IDStyle: io.Getenv("AIVA_SANDBOX_ID_STYLE")})
+		srv, err := sandbox.New(sandbox.Options{DataFile: data, IDStyle: stdio.Getenv("AIVA_SANDBOX_ID_STYLE")})
 		if err != nil {
 			return nil, usagef("sandbox state %s: %v (aivabatch sandbox --reset clears it)", data, err)
 		}
@@ -123,12 +123,12 @@ func (c *connFlags) connect(ctx context.Context, io *IO) (*connection, error) {
 	} else {
 		opts.BaseURL = c.apiURL
 		if opts.BaseURL == "" {
-			opts.BaseURL = io.Getenv("AIVA_API_URL")
+			opts.BaseURL = stdio.Getenv("AIVA_API_URL")
 		}
 		if opts.BaseURL == "" {
 			opts.BaseURL = apiclient.DefaultBaseURL
 		}
-		tok, err := c.token(io)
+		tok, err := c.token(stdio)
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +164,7 @@ func looksLikeToken(s string) bool {
 // messages that echo what the user typed.
 func redactTokens(s string) string { return apiclient.RedactTokens(s) }
 
-func (c *connFlags) token(io *IO) (string, error) {
+func (c *connFlags) token(stdio *IO) (string, error) {
 	if c.tokenFile != "" {
 		b, err := os.ReadFile(c.tokenFile)
 		if err != nil {
@@ -185,7 +185,7 @@ func (c *connFlags) token(io *IO) (string, error) {
 		}
 		return tok, nil
 	}
-	if tok := strings.TrimSpace(io.Getenv("AIVA_TOKEN")); tok != "" {
+	if tok := strings.TrimSpace(stdio.Getenv("AIVA_TOKEN")); tok != "" {
 		return tok, nil
 	}
 	return "", usagef("no API token: set AIVA_TOKEN or pass --token-file PATH (or try the local emulator with --sandbox)")

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"aivabatch/formats"
+	"aivabatch/batch/customer"
 )
 
 var errHelp = errors.New("help shown")
@@ -18,8 +18,8 @@ var errHelp = errors.New("help shown")
 // of its Command.
 type command struct {
 	*Command
-	fs *flag.FlagSet
-	io *IO
+	fs    *flag.FlagSet
+	stdio *IO
 	// aliases maps a long flag name to the short one it repeats
 	// (output → o): help shows them on one line.
 	aliases map[string]string
@@ -32,7 +32,7 @@ func (cmd *Command) flags(o *IO) *command {
 	fs := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &command{Command: cmd, fs: fs, io: o}
+	return &command{Command: cmd, fs: fs, stdio: o}
 }
 
 // dashed is a flag's name as the user types it: -o, --sandbox.
@@ -190,7 +190,7 @@ func (c *command) setFlag(fa flagArg) error {
 	case fa.bad != "":
 		return usagef("bad flag syntax: %s %s", fa.bad, hint)
 	case fa.help:
-		c.printHelp(c.io.Out)
+		c.printHelp(c.stdio.Out)
 		return errHelp
 	case f == nil:
 		if best := closestFlag(c.fs, fa.name); best != "" {
@@ -247,7 +247,7 @@ func closestWord(words []string, w string) string {
 func nearest(words []string, w string, limit int) string {
 	best, bestD := "", limit
 	for _, c := range words {
-		if d := formats.EditDistance(strings.ToLower(w), c); d < bestD {
+		if d := customer.EditDistance(strings.ToLower(w), c); d < bestD {
 			best, bestD = c, d
 		}
 	}

@@ -35,15 +35,15 @@ func TestTuningFollowsTheFlags(t *testing.T) {
 		{args: []string{"version"}},
 	}
 	for _, tt := range tests {
-		io, _, _ := testIO(nil)
+		stdio, _, _ := testIO(nil)
 		var got *processTuning
-		io.Tune = func(p processTuning) {
+		stdio.Tune = func(p processTuning) {
 			if got != nil {
 				t.Errorf("%q: tuned twice", tt.args)
 			}
 			got = &p
 		}
-		run(context.Background(), tt.args, io)
+		run(context.Background(), tt.args, stdio)
 		switch {
 		case got == nil && tt.want == nil:
 		case got == nil || tt.want == nil || *got != *tt.want:

@@ -75,9 +75,9 @@ func TestValidateRealFilesGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			report := filepath.Join(dir, "report.csv")
-			io, _, errOut := testIO(nil)
+			stdio, _, errOut := testIO(nil)
 			args := append([]string{"validate", path, "--no-progress", "--report", report}, tt.args...)
-			if code := run(context.Background(), args, io); code != tt.wantExit {
+			if code := run(context.Background(), args, stdio); code != tt.wantExit {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.wantExit, errOut)
 			}
 			stderr := strings.ReplaceAll(errOut.String(), dir, "DIR")

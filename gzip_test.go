@@ -65,15 +65,15 @@ func TestGzipEveryFormat(t *testing.T) {
 			dir := t.TempDir()
 			in := gzipFile(t, filepath.Join(dir, "in."+ext+".gz"), []byte(content))
 
-			io, _, errOut := testIO(env)
-			if code := run(context.Background(), []string{"validate", in}, io); code != exitOK {
+			stdio, _, errOut := testIO(env)
+			if code := run(context.Background(), []string{"validate", in}, stdio); code != exitOK {
 				t.Fatalf("validate: exit %d; stderr:\n%s", code, errOut)
 			}
 			if _, n := countRows(t, filepath.Join(dir, "in.validate."+ext+".gz")); n != 2 {
 				t.Errorf("validate report has %d rows, want 2", n)
 			}
-			io, _, errOut = testIO(env)
-			if code := run(context.Background(), []string{"import", in, "--rate", "0"}, io); code != exitOK {
+			stdio, _, errOut = testIO(env)
+			if code := run(context.Background(), []string{"import", in, "--rate", "0"}, stdio); code != exitOK {
 				t.Fatalf("import: exit %d; stderr:\n%s", code, errOut)
 			}
 			if got := sb.Count(sandbox.TenantDemo); got != 2 {
@@ -87,8 +87,8 @@ func TestGzipEveryFormat(t *testing.T) {
 				t.Errorf("import report: header %v, %d rows; want _row,_result,… and 2 rows", h, n)
 			}
 			out := filepath.Join(dir, "out."+ext+".gz")
-			io, _, errOut = testIO(env)
-			if code := run(context.Background(), []string{"export", "-o", out}, io); code != exitOK {
+			stdio, _, errOut = testIO(env)
+			if code := run(context.Background(), []string{"export", "-o", out}, stdio); code != exitOK {
 				t.Fatalf("export: exit %d; stderr:\n%s", code, errOut)
 			}
 			if h, n := countRows(t, out); n != 2 || !containsFlag(h, "email") {
@@ -104,17 +104,17 @@ func TestGzipFormatFlag(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	in := gzipFile(t, filepath.Join(dir, "data.gz"), []byte("name,email\nAna,ana@example.com\n"))
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"validate", in, "--format", "csv", "--report", filepath.Join(dir, "r.csv")}, io); code != exitOK {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", in, "--format", "csv", "--report", filepath.Join(dir, "r.csv")}, stdio); code != exitOK {
 		t.Fatalf("validate --format csv data.gz: exit %d; stderr:\n%s", code, errOut)
 	}
-	io, _, errOut = testIO(nil)
-	if code := run(context.Background(), []string{"validate", in}, io); code != exitInput || !strings.Contains(errOut.String(), "--format") {
+	stdio, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", in}, stdio); code != exitInput || !strings.Contains(errOut.String(), "--format") {
 		t.Errorf("validate data.gz: exit %d, want 2 naming --format; stderr:\n%s", code, errOut)
 	}
 	xl := gzipFile(t, filepath.Join(dir, "book.xlsx.gz"), []byte("PK"))
-	io, _, errOut = testIO(nil)
-	if code := run(context.Background(), []string{"validate", xl}, io); code != exitInput || !strings.Contains(errOut.String(), "gunzip") {
+	stdio, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", xl}, stdio); code != exitInput || !strings.Contains(errOut.String(), "gunzip") {
 		t.Errorf("validate book.xlsx.gz: exit %d, want 2 saying gunzip; stderr:\n%s", code, errOut)
 	}
 }
@@ -150,16 +150,16 @@ func TestGzipTruncated(t *testing.T) {
 			cut := filepath.Join(dir, "cut."+ext+".gz")
 			must(t, os.WriteFile(cut, data[:len(data)/2], 0o600))
 
-			io, _, errOut := testIO(nil)
-			if code := run(context.Background(), []string{"validate", cut}, io); code != exitInput {
+			stdio, _, errOut := testIO(nil)
+			if code := run(context.Background(), []string{"validate", cut}, stdio); code != exitInput {
 				t.Fatalf("validate: exit %d, want %d; stderr:\n%s", code, exitInput, errOut)
 			}
 			if !strings.Contains(errOut.String(), cut) || !strings.Contains(errOut.String(), "truncated") || !strings.Contains(errOut.String(), "after line ") {
 				t.Errorf("the error does not name the file, say truncated and the line reached:\n%s", errOut)
 			}
 			sb := sandboxtest.NewServer(t, sandbox.Options{})
-			io, _, errOut = testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
-			if code := run(context.Background(), []string{"import", cut}, io); code != exitInput || !strings.Contains(errOut.String(), cut) {
+			stdio, _, errOut = testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+			if code := run(context.Background(), []string{"import", cut}, stdio); code != exitInput || !strings.Contains(errOut.String(), cut) {
 				t.Errorf("import: exit %d, want %d naming the file; stderr:\n%s", code, exitInput, errOut)
 			}
 			if n := sb.Count(sandbox.TenantDemo); n != 0 {
@@ -169,8 +169,8 @@ func TestGzipTruncated(t *testing.T) {
 	}
 	dir := t.TempDir()
 	plain := writeLines(t, filepath.Join(dir, "plain.csv.gz"), "name,email", "Ana,ana@example.com")
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"validate", plain}, io); code != exitInput || !strings.Contains(errOut.String(), "is not gzip data") {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", plain}, stdio); code != exitInput || !strings.Contains(errOut.String(), "is not gzip data") {
 		t.Errorf("plain text named .gz: exit %d; stderr:\n%s", code, errOut)
 	}
 }
@@ -183,8 +183,8 @@ func TestGzipResume(t *testing.T) {
 	dir := t.TempDir()
 	in := gzipFile(t, filepath.Join(dir, "in.csv.gz"), []byte("name,email\nAna,ana@example.com\nBo,bo@example.com\nCy,cy@example.com\n"))
 	for _, args := range [][]string{{"--limit", "1"}, {"--resume"}} {
-		io, _, errOut := testIO(env)
-		if code := run(context.Background(), append([]string{"import", in, "--rate", "0"}, args...), io); code != exitOK {
+		stdio, _, errOut := testIO(env)
+		if code := run(context.Background(), append([]string{"import", in, "--rate", "0"}, args...), stdio); code != exitOK {
 			t.Fatalf("import %v: exit %d; stderr:\n%s", args, code, errOut)
 		}
 	}

@@ -21,9 +21,9 @@ import (
 // style, and returns the exit code and stderr.
 func sandboxRun(t *testing.T, cache, style string, args ...string) (int, string) {
 	t.Helper()
-	io, _, errOut := testIO(map[string]string{"AIVA_SANDBOX_ID_STYLE": style})
-	io.CacheDir = func() (string, error) { return cache, nil }
-	code := run(context.Background(), args, io)
+	stdio, _, errOut := testIO(map[string]string{"AIVA_SANDBOX_ID_STYLE": style})
+	stdio.CacheDir = func() (string, error) { return cache, nil }
+	code := run(context.Background(), args, stdio)
 	return code, errOut.String()
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"aivabatch/batch"
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -41,8 +42,8 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.match, "match", "email", `"email": rows without an id find their customer by email (a create whose email the tenant holds is refused); "none": every such row creates (for tenants that allow several customers per email)`)
 }
 
-func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
-	cfg := batch.InputConfig{Path: path, Stdin: io.In, Report: f.report,
+func (f *inputFlags) config(path string, stdio *IO) (batch.InputConfig, error) {
+	cfg := batch.InputConfig{Path: path, Stdin: stdio.In, Report: f.report,
 		Outputs: []batch.NamedPath{{Name: "--summary-json", Path: f.summaryJSON, Flag: "--summary-json"}}}
 	if err := checkPaths(path, f.report, f.format != ""); err != nil {
 		return cfg, err
@@ -95,7 +96,7 @@ func (f *inputFlags) config(path string, io *IO) (batch.InputConfig, error) {
 		}
 	}
 	cfg.Map.IgnoreUnknown = f.ignoreUnknown
-	mode, ok := batch.ParseAction(f.mode)
+	mode, ok := customer.ParseAction(f.mode)
 	if !ok {
 		return cfg, usagef("--mode %q: use create, update, upsert, delete or skip", f.mode)
 	}

@@ -330,7 +330,7 @@ func (c *command) checkWriteJob(paths ...batch.NamedPath) error {
 // file. No output may be one of them (CheckDistinct).
 func (c *command) inputs(tokenFile string) []batch.NamedPath {
 	var in []batch.NamedPath
-	if p, ok := batch.StdinPath(c.io.In); ok {
+	if p, ok := batch.StdinPath(c.stdio.In); ok {
 		in = append(in, p)
 	}
 	if f := c.fs.Lookup(jobFlag); f != nil && f.Value.String() != "" {

@@ -32,8 +32,8 @@ func TestJobFileRoundTrip(t *testing.T) {
 	job := filepath.Join(dir, "crm.toml")
 	flags := []string{"--map", "Full Name=name", "--map", "E-mail Address=email", "--map", "Lifetime Value=value", "--map", "Customer Since=-", "--mode", "create"}
 
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), append([]string{"validate", in, "--write-job", job}, flags...), io); code != exitRowProblems {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), append([]string{"validate", in, "--write-job", job}, flags...), stdio); code != exitRowProblems {
 		t.Fatalf("validate: exit %d, want 1; stderr:\n%s", code, errOut)
 	}
 	if !strings.Contains(errOut.String(), "job: "+job) {
@@ -56,10 +56,10 @@ func TestJobFileRoundTrip(t *testing.T) {
 	importReport := func(name string, args ...string) []byte {
 		t.Helper()
 		sb := sandboxtest.NewServer(t, sandbox.Options{Seed: 7, Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }})
-		io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+		stdio, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
 		report := filepath.Join(dir, name+".report.csv")
 		args = append([]string{"import", in, "--report", report, "--workers", "1", "--no-progress"}, args...)
-		if code := run(context.Background(), args, io); code != exitRowProblems {
+		if code := run(context.Background(), args, stdio); code != exitRowProblems {
 			t.Fatalf("%s: exit %d, want 1; stderr:\n%s", name, code, errOut)
 		}
 		b, err := os.ReadFile(report)
@@ -93,8 +93,8 @@ func TestJobFileFlagsOverride(t *testing.T) {
 		`"Lifetime Value" = "phone"`,
 		`"Customer Since" = "-"`)
 	report := filepath.Join(dir, "from-flag.csv")
-	io, _, errOut := testIO(nil)
-	code := run(context.Background(), []string{"validate", "--job", job, in, "--mode", "create", "--report", report, "--map", "Lifetime Value=value"}, io)
+	stdio, _, errOut := testIO(nil)
+	code := run(context.Background(), []string{"validate", "--job", job, in, "--mode", "create", "--report", report, "--map", "Lifetime Value=value"}, stdio)
 	if code != exitRowProblems {
 		t.Fatalf("exit %d, want 1; stderr:\n%s", code, errOut)
 	}
@@ -143,8 +143,8 @@ func TestJobFileErrors(t *testing.T) {
 			if tt.cmd != "export" {
 				args = append(args, in)
 			}
-			io, out, errOut := testIO(map[string]string{"AIVA_TOKEN": token})
-			if code := run(context.Background(), args, io); code != exitInput {
+			stdio, out, errOut := testIO(map[string]string{"AIVA_TOKEN": token})
+			if code := run(context.Background(), args, stdio); code != exitInput {
 				t.Errorf("exit %d, want 2; stderr:\n%s", code, errOut)
 			}
 			for _, w := range tt.wantErr {
@@ -170,8 +170,8 @@ func TestWriteJobRefusesInput(t *testing.T) {
 	in := jobInput(t, dir)
 	before, _ := os.ReadFile(in)
 	for _, target := range []string{in, filepath.Join(dir, "crm.validate.csv")} {
-		io, _, errOut := testIO(nil)
-		if code := run(context.Background(), []string{"validate", in, "--ignore-unknown", "--write-job", target}, io); code != exitInput {
+		stdio, _, errOut := testIO(nil)
+		if code := run(context.Background(), []string{"validate", in, "--ignore-unknown", "--write-job", target}, stdio); code != exitInput {
 			t.Errorf("--write-job %s: exit %d, want 2; stderr:\n%s", target, code, errOut)
 		}
 		if !strings.Contains(errOut.String(), "give --write-job another path") {

@@ -22,8 +22,8 @@ func TestJobFileNotRegular(t *testing.T) {
 		t.Skipf("no FIFO here: %v", err)
 	}
 	for _, job := range []string{"/dev/zero", fifo, dir} {
-		io, _, errOut := testIO(nil)
-		if code := run(context.Background(), []string{"validate", "--job", job, in}, io); code != exitInput {
+		stdio, _, errOut := testIO(nil)
+		if code := run(context.Background(), []string{"validate", "--job", job, in}, stdio); code != exitInput {
 			t.Errorf("--job %s: exit %d, want 2; stderr:\n%s", job, code, errOut)
 		}
 		if !strings.Contains(errOut.String(), "is not a regular file") {

@@ -37,8 +37,8 @@ func TestReportLockAcrossProcesses(t *testing.T) {
 	cmd, _, done := startImport(t, url, args, 20, nil)
 	holder := cmd.Process.Pid
 	env := map[string]string{"AIVA_API_URL": url, "AIVA_TOKEN": sandbox.TokenReadWrite}
-	io, _, errOut := testIO(env)
-	code := run(context.Background(), append([]string{"import", "--resume", "--no-progress"}, args...), io)
+	stdio, _, errOut := testIO(env)
+	code := run(context.Background(), append([]string{"import", "--resume", "--no-progress"}, args...), stdio)
 	if code != exitInput || !strings.Contains(errOut.String(), "pid "+strconv.Itoa(holder)) || !strings.Contains(errOut.String(), "wait for it to finish") {
 		t.Errorf("a resume while the import runs: exit %d, want 2 naming pid %d; stderr:\n%s", code, holder, errOut)
 	}
@@ -49,8 +49,8 @@ func TestReportLockAcrossProcesses(t *testing.T) {
 	if b, err := os.ReadFile(batch.LockPath(report)); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(holder) {
 		t.Errorf("after the kill the lock file holds %q (%v), want the dead pid %d", b, err, holder)
 	}
-	io, _, errOut = testIO(env)
-	if code := run(context.Background(), append([]string{"import", "--resume", "--no-progress"}, args...), io); code != exitOK {
+	stdio, _, errOut = testIO(env)
+	if code := run(context.Background(), append([]string{"import", "--resume", "--no-progress"}, args...), stdio); code != exitOK {
 		t.Fatalf("resume after the kill: exit %d; stderr:\n%s", code, errOut)
 	}
 	checkOnePerRow(t, "resume after a killed holder", url, "lock", n, report)

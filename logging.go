@@ -190,8 +190,8 @@ func notice(lg *slog.Logger, level slog.Level, msg string) {
 // logger at once, so that what goes wrong later on the command line is
 // already reported in the format asked for.
 type logFormat struct {
-	io *IO
-	v  string
+	stdio *IO
+	v     string
 }
 
 func (f *logFormat) String() string {
@@ -205,7 +205,7 @@ func (f *logFormat) Set(s string) error {
 	switch v := strings.ToLower(s); v {
 	case "text", "json":
 		f.v = v
-		f.io.setLogFormat(v == "json")
+		f.stdio.setLogFormat(v == "json")
 		return nil
 	}
 	return fmt.Errorf("text or json")
@@ -219,6 +219,6 @@ const (
 
 // logFlags registers --log-format and --progress-every.
 func (c *command) logFlags() {
-	c.fs.Var(&logFormat{io: c.io}, logFormatFlag, `stderr as text or json: with json every line is one JSON object (level, msg, time and fields), e.g. --log-format json 2> run.log`)
-	c.fs.DurationVar(&c.io.progressEvery, progressEveryFlag, defaultProgressGap, "when stderr is not a terminal (cron, CI), a progress line this often (rows, rows/s, failures, elapsed); 0 = none, e.g. --progress-every 1m")
+	c.fs.Var(&logFormat{stdio: c.stdio}, logFormatFlag, `stderr as text or json: with json every line is one JSON object (level, msg, time and fields), e.g. --log-format json 2> run.log`)
+	c.fs.DurationVar(&c.stdio.progressEvery, progressEveryFlag, defaultProgressGap, "when stderr is not a terminal (cron, CI), a progress line this often (rows, rows/s, failures, elapsed); 0 = none, e.g. --progress-every 1m")
 }

@@ -102,10 +102,10 @@ func TestJSONLogs(t *testing.T) {
 	}
 	token := sandbox.TokenReadWrite
 	env := map[string]string{"AIVA_API_URL": flakyAPI(t), "AIVA_TOKEN": token}
-	io, _, _ := testIO(env)
+	stdio, _, _ := testIO(env)
 	errOut := newLockedBuffer("")
-	io.ErrOut = errOut
-	code := run(context.Background(), []string{"import", in, "--log-format", "json", "--verbose", "--workers", "1", "--summary-json", filepath.Join(dir, "sum.json")}, io)
+	stdio.ErrOut = errOut
+	code := run(context.Background(), []string{"import", in, "--log-format", "json", "--verbose", "--workers", "1", "--summary-json", filepath.Join(dir, "sum.json")}, stdio)
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
@@ -143,8 +143,8 @@ func TestJSONLogs(t *testing.T) {
 		{"validate", in, "--log-format", "json", "--job", filepath.Join(dir, "missing.toml")},
 		{"export", "--log-format", "json", "--api-url", "http://example.com/api"},
 	} {
-		io, out, errOut := testIO(map[string]string{"AIVA_TOKEN": token})
-		if code := run(context.Background(), args, io); code != exitInput {
+		stdio, out, errOut := testIO(map[string]string{"AIVA_TOKEN": token})
+		if code := run(context.Background(), args, stdio); code != exitInput {
 			t.Errorf("%v: exit %d, want 2; stderr:\n%s", args, code, errOut)
 		}
 		recs := jsonLines(t, errOut.String())
@@ -162,8 +162,8 @@ func TestTextLogsUnchanged(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "Ana,ana@example.com", ",nope")
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"validate", in}, io); code != exitRowProblems {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", in}, stdio); code != exitRowProblems {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
 	if !strings.HasPrefix(errOut.String(), "validate: 2 rows: 1 invalid, 1 valid in ") || strings.Contains(errOut.String(), "{") {
@@ -212,10 +212,10 @@ func TestProgressLines(t *testing.T) {
 				sb.ServeHTTP(w, r)
 			}))
 			t.Cleanup(ts.Close)
-			io, _, _ := testIO(map[string]string{"AIVA_API_URL": ts.URL + sandbox.BasePath, "AIVA_TOKEN": sandbox.TokenReadWrite})
-			io.ErrOut = errOut
+			stdio, _, _ := testIO(map[string]string{"AIVA_API_URL": ts.URL + sandbox.BasePath, "AIVA_TOKEN": sandbox.TokenReadWrite})
+			stdio.ErrOut = errOut
 			var every time.Duration
-			io.Ticker = func(d time.Duration) (<-chan time.Time, func()) {
+			stdio.Ticker = func(d time.Duration) (<-chan time.Time, func()) {
 				every = d
 				if !tt.wantLine {
 					t.Errorf("a progress ticker was started")
@@ -223,7 +223,7 @@ func TestProgressLines(t *testing.T) {
 				return ticks, func() {}
 			}
 			args := append([]string{"import", in, "--workers", "1", "--rate", "0", "--report", filepath.Join(dir, tt.name+".report.csv")}, tt.args...)
-			if code := run(context.Background(), args, io); code != exitOK {
+			if code := run(context.Background(), args, stdio); code != exitOK {
 				t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 			}
 			var progress []string
@@ -273,8 +273,8 @@ func TestProgressLines(t *testing.T) {
 func TestHelpListsNewFlags(t *testing.T) {
 	t.Parallel()
 	for _, cmd := range []string{"import", "validate", "export"} {
-		io, out, errOut := testIO(nil)
-		if code := run(context.Background(), []string{cmd, "--help"}, io); code != exitOK {
+		stdio, out, errOut := testIO(nil)
+		if code := run(context.Background(), []string{cmd, "--help"}, stdio); code != exitOK {
 			t.Fatalf("%s --help: exit %d; stderr:\n%s", cmd, code, errOut)
 		}
 		help := out.String()

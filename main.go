@@ -88,15 +88,15 @@ func usagef(format string, args ...any) error {
 }
 
 // run executes one command line and returns the exit code.
-func run(ctx context.Context, args []string, io *IO) int {
+func run(ctx context.Context, args []string, stdio *IO) int {
 	if len(args) == 0 {
-		fmt.Fprint(io.ErrOut, topUsage())
+		fmt.Fprint(stdio.ErrOut, topUsage())
 		return exitInput
 	}
 	name, rest := args[0], args[1:]
 	switch {
 	case name == "-h" || name == "--help" || name == "help" && len(rest) == 0:
-		fmt.Fprint(io.Out, topUsage())
+		fmt.Fprint(stdio.Out, topUsage())
 		return exitOK
 	case name == "help":
 		name, rest = rest[0], []string{"--help"}
@@ -105,15 +105,15 @@ func run(ctx context.Context, args []string, io *IO) int {
 	}
 	cmd := lookupCommand(name)
 	if cmd == nil {
-		return unknownCommand(io, name)
+		return unknownCommand(stdio, name)
 	}
-	sum, err := cmd.Run(ctx, cmd, io, rest)
-	return exitCode(ctx, io, sum, err)
+	sum, err := cmd.Run(ctx, cmd, stdio, rest)
+	return exitCode(ctx, stdio, sum, err)
 }
 
 // exitCode maps a command's result to the process exit code and prints the
 // error, if any.
-func exitCode(ctx context.Context, io *IO, sum *batch.Summary, err error) int {
+func exitCode(ctx context.Context, stdio *IO, sum *batch.Summary, err error) int {
 	switch {
 	case errors.Is(err, errHelp):
 		return exitOK
@@ -125,7 +125,7 @@ func exitCode(ctx context.Context, io *IO, sum *batch.Summary, err error) int {
 	}
 	interrupted := errors.Is(context.Cause(ctx), errInterrupted)
 	var ue *usageError
-	lg := io.log()
+	lg := stdio.log()
 	switch {
 	case errors.As(err, &ue):
 		lg.Error(ue.msg)

@@ -106,9 +106,9 @@ func TestExitCodes(t *testing.T) {
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			io, _, errOut := testIO(tt.env)
-			io.In = strings.NewReader(tt.stdin)
-			if got := run(ctx, tt.args, io); got != tt.want {
+			stdio, _, errOut := testIO(tt.env)
+			stdio.In = strings.NewReader(tt.stdin)
+			if got := run(ctx, tt.args, stdio); got != tt.want {
 				t.Errorf("exit %d, want %d; stderr:\n%s", got, tt.want, errOut)
 			}
 			if !strings.Contains(errOut.String(), tt.wantErr) {
@@ -221,11 +221,11 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("no journal after kill -9: %v", err)
 	}
 
-	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": url, "AIVA_TOKEN": sandbox.TokenReadWrite})
-	if code := run(context.Background(), []string{"import", in, "--rate", "0"}, io); code != exitInput || !strings.Contains(errOut.String(), "--resume") {
+	stdio, _, errOut := testIO(map[string]string{"AIVA_API_URL": url, "AIVA_TOKEN": sandbox.TokenReadWrite})
+	if code := run(context.Background(), []string{"import", in, "--rate", "0"}, stdio); code != exitInput || !strings.Contains(errOut.String(), "--resume") {
 		t.Fatalf("a run over an unfinished one: exit %d, want 2 and a hint to --resume; stderr:\n%s", code, errOut)
 	}
-	if code := run(context.Background(), []string{"import", in, "--resume", "--rate", "0", "--workers", "8"}, io); code != exitRowProblems {
+	if code := run(context.Background(), []string{"import", in, "--resume", "--rate", "0", "--workers", "8"}, stdio); code != exitRowProblems {
 		t.Fatalf("resume exit %d, want 1 (one invalid row); stderr:\n%s", code, errOut)
 	}
 	custs := tenantCustomers(t, url)

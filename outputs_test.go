@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	stdio "io"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,14 +50,14 @@ func TestOutputsThatAliasAnInput(t *testing.T) {
 				before[f], _ = os.ReadFile(f)
 			}
 			reqs := sb.Stats().Requests.Total()
-			io, _, errOut := testIO(env)
+			stdio, _, errOut := testIO(env)
 			if tt.stdin != "" {
 				f, err := os.Open(tt.stdin)
 				must(t, err)
 				defer f.Close()
-				io.In = f
+				stdio.In = f
 			}
-			if code := run(context.Background(), append(tt.args, "--no-progress"), io); code != exitInput || !strings.Contains(errOut.String(), tt.want) {
+			if code := run(context.Background(), append(tt.args, "--no-progress"), stdio); code != exitInput || !strings.Contains(errOut.String(), tt.want) {
 				t.Errorf("exit %d, want 2 saying %q; stderr:\n%s", code, tt.want, errOut)
 			}
 			for f, b := range before {
@@ -71,12 +71,12 @@ func TestOutputsThatAliasAnInput(t *testing.T) {
 		})
 	}
 	// Standard input from a file, and outputs elsewhere: runs.
-	io, _, errOut := testIO(env)
+	stdio, _, errOut := testIO(env)
 	f, err := os.Open("big.csv")
 	must(t, err)
 	defer f.Close()
-	io.In = f
-	if code := run(context.Background(), []string{"import", "-", "--format", "csv", "--report", "stdin.report.csv", "--no-progress"}, io); code != exitOK {
+	stdio.In = f
+	if code := run(context.Background(), []string{"import", "-", "--format", "csv", "--report", "stdin.report.csv", "--no-progress"}, stdio); code != exitOK {
 		t.Errorf("import from a redirected file: exit %d; stderr:\n%s", code, errOut)
 	}
 }
@@ -125,8 +125,8 @@ func TestOutputsThatCannotBeWritten(t *testing.T) {
 				t.Skip("root may write anywhere")
 			}
 			reqs := sb.Stats().Requests.Total()
-			io, _, errOut := testIO(env)
-			if code := run(context.Background(), append(tt.args, "--no-progress"), io); code != exitInput || !strings.Contains(errOut.String(), tt.want) {
+			stdio, _, errOut := testIO(env)
+			if code := run(context.Background(), append(tt.args, "--no-progress"), stdio); code != exitInput || !strings.Contains(errOut.String(), tt.want) {
 				t.Errorf("exit %d, want 2 saying %q; stderr:\n%s", code, tt.want, errOut)
 			}
 			if n := sb.Stats().Requests.Total() - reqs; n != 0 {
@@ -148,14 +148,14 @@ func TestExportIntoDeviceOrPipe(t *testing.T) {
 	env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "Ana,ana@example.com", "Bo,bo@example.com")
-	io, _, errOut := testIO(env)
+	stdio, _, errOut := testIO(env)
 	// One worker: Ana is created before Bo, the order the export lists.
-	if code := run(context.Background(), []string{"import", in, "--no-progress", "--workers", "1"}, io); code != exitOK {
+	if code := run(context.Background(), []string{"import", in, "--no-progress", "--workers", "1"}, stdio); code != exitOK {
 		t.Fatalf("import: exit %d\n%s", code, errOut)
 	}
 
-	io, _, errOut = testIO(env)
-	if code := run(context.Background(), []string{"export", "-o", "/dev/null", "--no-progress"}, io); code != exitOK {
+	stdio, _, errOut = testIO(env)
+	if code := run(context.Background(), []string{"export", "-o", "/dev/null", "--no-progress"}, stdio); code != exitOK {
 		t.Errorf("export -o /dev/null: exit %d; stderr:\n%s", code, errOut)
 	}
 	if st, err := os.Stat("/dev/null"); err != nil || st.Mode()&os.ModeCharDevice == 0 {
@@ -164,8 +164,8 @@ func TestExportIntoDeviceOrPipe(t *testing.T) {
 
 	fifo := filepath.Join(dir, "out.csv")
 	must(t, syscall.Mkfifo(fifo, 0o600))
-	io, _, errOut = testIO(env)
-	if code := run(context.Background(), []string{"export", "-o", fifo, "--no-progress"}, io); code != exitInput || !strings.Contains(errOut.String(), "no process reads from") {
+	stdio, _, errOut = testIO(env)
+	if code := run(context.Background(), []string{"export", "-o", fifo, "--no-progress"}, stdio); code != exitInput || !strings.Contains(errOut.String(), "no process reads from") {
 		t.Errorf("export into a pipe nobody reads: exit %d; stderr:\n%s", code, errOut)
 	}
 
@@ -174,11 +174,11 @@ func TestExportIntoDeviceOrPipe(t *testing.T) {
 	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	must(t, err)
 	defer r.Close()
-	io, _, errOut = testIO(env)
-	if code := run(context.Background(), []string{"export", "-o", fifo, "--columns", "email", "--no-progress"}, io); code != exitOK {
+	stdio, _, errOut = testIO(env)
+	if code := run(context.Background(), []string{"export", "-o", fifo, "--columns", "email", "--no-progress"}, stdio); code != exitOK {
 		t.Fatalf("export into a read pipe: exit %d; stderr:\n%s", code, errOut)
 	}
-	b, _ := stdio.ReadAll(r)
+	b, _ := io.ReadAll(r)
 	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 	slices.Sort(lines)
 	if strings.Join(lines, " ") != "ana@example.com bo@example.com email" {
@@ -196,8 +196,8 @@ func TestExportIntoMissingDir(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out", "x.csv")
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"export", "--sandbox", "-o", out, "--no-progress"}, io); code != exitInput {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"export", "--sandbox", "-o", out, "--no-progress"}, stdio); code != exitInput {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitInput, errOut)
 	}
 	msg := errOut.String()

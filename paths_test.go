@@ -80,8 +80,8 @@ func TestOutputIsAnotherNameForInput(t *testing.T) {
 			t.Chdir(dir)
 			must(t, os.WriteFile("big.csv", []byte(content), 0o600))
 			args := append(tt.setup(t), "--no-progress")
-			io, out, errOut := testIO(env)
-			if code := run(context.Background(), args, io); code != exitInput {
+			stdio, out, errOut := testIO(env)
+			if code := run(context.Background(), args, stdio); code != exitInput {
 				t.Errorf("exit %d, want 2; stderr:\n%s", code, errOut)
 			}
 			msg := errOut.String()
@@ -118,8 +118,8 @@ func TestDistinctOutputsStillRun(t *testing.T) {
 	t.Chdir(dir)
 	must(t, os.Mkdir("out", 0o700))
 	must(t, os.WriteFile("big.csv", []byte("name,email\nAna,ana@example.com\n"), 0o600))
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"validate", "big.csv", "--report", "out/big.csv", "--summary-json", "out/big.json"}, io); code != exitOK {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", "big.csv", "--report", "out/big.csv", "--summary-json", "out/big.json"}, stdio); code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
 	for _, f := range []string{"out/big.csv", "out/big.json"} {

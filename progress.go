@@ -27,17 +27,17 @@ type progress struct {
 	stop, stopped           chan struct{}
 }
 
-func newProgress(io *IO, quiet, off bool, total int64, desc string, bytes bool) *progress {
+func newProgress(stdio *IO, quiet, off bool, total int64, desc string, bytes bool) *progress {
 	if quiet || off {
 		return &progress{}
 	}
-	if !io.ErrTTY || io.jsonLogs() {
+	if !stdio.ErrTTY || stdio.jsonLogs() {
 		p := &progress{bytes: bytes, withInvalid: desc != "exporting", withFailed: desc == "importing"}
-		p.startLines(io, desc)
+		p.startLines(stdio, desc)
 		return p
 	}
 	opts := []progressbar.Option{
-		progressbar.OptionSetWriter(io.ErrOut),
+		progressbar.OptionSetWriter(stdio.ErrOut),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
@@ -47,7 +47,7 @@ func newProgress(io *IO, quiet, off bool, total int64, desc string, bytes bool) 
 	}
 	if bytes {
 		opts = []progressbar.Option{
-			progressbar.OptionSetWriter(io.ErrOut),
+			progressbar.OptionSetWriter(stdio.ErrOut),
 			progressbar.OptionSetDescription(desc),
 			progressbar.OptionShowBytes(true),
 			progressbar.OptionThrottle(100 * time.Millisecond),
@@ -99,17 +99,17 @@ func realTicker(d time.Duration) (<-chan time.Time, func()) {
 
 // startLines starts the progress lines, one every --progress-every
 // (none when it is 0), until done.
-func (p *progress) startLines(io *IO, desc string) {
-	if io.progressEvery <= 0 {
+func (p *progress) startLines(stdio *IO, desc string) {
+	if stdio.progressEvery <= 0 {
 		return
 	}
-	tick := io.Ticker
+	tick := stdio.Ticker
 	if tick == nil {
 		tick = realTicker
 	}
-	ticks, stopTicker := tick(io.progressEvery)
+	ticks, stopTicker := tick(stdio.progressEvery)
 	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
-	go progressLines(io.log(), ticks, stopTicker, desc, p, time.Now(), p.stop, p.stopped)
+	go progressLines(stdio.log(), ticks, stopTicker, desc, p, time.Now(), p.stop, p.stopped)
 }
 
 // progressLines writes a progress line every tick until stop is closed,

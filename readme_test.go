@@ -256,9 +256,9 @@ func TestREADMEAfterARun(t *testing.T) {
 	copyDir(t, "samples", dir)
 	samples := names(dir)
 	cache := t.TempDir()
-	io, _, errOut := testIO(nil)
-	io.CacheDir = func() (string, error) { return cache, nil }
-	if code := run(t.Context(), []string{"import", "--sandbox", filepath.Join(dir, "customers.csv")}, io); code != exitOK {
+	stdio, _, errOut := testIO(nil)
+	stdio.CacheDir = func() (string, error) { return cache, nil }
+	if code := run(t.Context(), []string{"import", "--sandbox", filepath.Join(dir, "customers.csv")}, stdio); code != exitOK {
 		t.Fatalf("import: exit %d\n%s", code, errOut)
 	}
 	var wrote []string

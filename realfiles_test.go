@@ -118,8 +118,8 @@ func TestFollowSuggestionsRealFiles(t *testing.T) {
 			sb := sandboxtest.NewServer(t, sandbox.Options{})
 			env := map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite}
 
-			io, _, errOut := testIO(env)
-			code := run(context.Background(), []string{"validate", path, "--no-progress"}, io)
+			stdio, _, errOut := testIO(env)
+			code := run(context.Background(), []string{"validate", path, "--no-progress"}, stdio)
 			var flags []string
 			if code == exitInput {
 				flags = suggestedFlags(t, errOut.String())
@@ -132,13 +132,13 @@ func TestFollowSuggestionsRealFiles(t *testing.T) {
 					t.Errorf("suggested flags %q lack %q; message:\n%s", flags, f, errOut)
 				}
 			}
-			io, _, errOut = testIO(env)
-			if code := run(context.Background(), append([]string{"validate", path, "--no-progress"}, flags...), io); code == exitInput {
+			stdio, _, errOut = testIO(env)
+			if code := run(context.Background(), append([]string{"validate", path, "--no-progress"}, flags...), stdio); code == exitInput {
 				t.Fatalf("validate with the suggested flags %q: exit %d, the header still stops it:\n%s", flags, code, errOut)
 			}
-			io, _, errOut = testIO(env)
+			stdio, _, errOut = testIO(env)
 			args := append([]string{"import", path, "--no-progress", "--rate", "0"}, flags...)
-			if code := run(context.Background(), args, io); code != exitOK && code != exitRowProblems {
+			if code := run(context.Background(), args, stdio); code != exitOK && code != exitRowProblems {
 				t.Fatalf("import %q: exit %d:\n%s", args, code, errOut)
 			}
 			report, err := os.ReadFile(strings.TrimSuffix(path, ".csv") + ".report.csv")

@@ -43,8 +43,8 @@ func coverBook(t *testing.T) string {
 func TestListSheets(t *testing.T) {
 	t.Parallel()
 	book := coverBook(t)
-	io, out, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"validate", "--list-sheets", book}, io); code != exitOK {
+	stdio, out, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", "--list-sheets", book}, stdio); code != exitOK {
 		t.Fatalf("--list-sheets: exit %d; stderr:\n%s", code, errOut)
 	}
 	want := "Cover\tempty\nCustomers\t3 rows (a header and 2 data rows)\nNotes\tempty\n"
@@ -52,8 +52,8 @@ func TestListSheets(t *testing.T) {
 		t.Errorf("--list-sheets printed\n%q\nwant\n%q", out, want)
 	}
 
-	io, _, errOut = testIO(nil)
-	if code := run(context.Background(), []string{"validate", book}, io); code != exitInput {
+	stdio, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", book}, stdio); code != exitInput {
 		t.Fatalf("validate of an empty first sheet: exit %d, want %d", code, exitInput)
 	}
 	for _, w := range []string{`the first sheet "Cover" is empty`, `sheet "Customers" holds data`, `--sheet "Customers"`} {
@@ -64,12 +64,12 @@ func TestListSheets(t *testing.T) {
 	if strings.Contains(errOut.String(), "Notes") {
 		t.Errorf("message names the empty sheet Notes:\n%s", errOut)
 	}
-	io, _, errOut = testIO(nil)
-	if code := run(context.Background(), []string{"validate", book, "--sheet", "Customers"}, io); code != exitOK {
+	stdio, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", book, "--sheet", "Customers"}, stdio); code != exitOK {
 		t.Errorf("--sheet Customers: exit %d; stderr:\n%s", code, errOut)
 	}
-	io, _, errOut = testIO(nil)
-	if code := run(context.Background(), []string{"validate", "--list-sheets", "samples/customers.csv"}, io); code != exitInput || !strings.Contains(errOut.String(), "not .xlsx") {
+	stdio, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", "--list-sheets", "samples/customers.csv"}, stdio); code != exitInput || !strings.Contains(errOut.String(), "not .xlsx") {
 		t.Errorf("--list-sheets of a CSV: exit %d; stderr:\n%s", code, errOut)
 	}
 
@@ -113,8 +113,8 @@ func TestOtherSheetsNotice(t *testing.T) {
 	dir := t.TempDir()
 	book := twoSheetBook(t, dir)
 	sumPath := filepath.Join(dir, "sum.json")
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--summary-json", sumPath}, io); code != exitOK {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--summary-json", sumPath}, stdio); code != exitOK {
 		t.Fatalf("validate: exit %d; stderr:\n%s", code, errOut)
 	}
 	want := `only the first sheet "Customers" was read; the workbook has another sheet with data: "Q1 list <EU>" (4 rows, the header included); read it with --sheet "Q1 list <EU>"`
@@ -132,8 +132,8 @@ func TestOtherSheetsNotice(t *testing.T) {
 		t.Errorf("summary warnings = %q, want one with %q", sum.Warnings, want)
 	}
 
-	io, _, errOut = testIO(nil)
-	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--sheet", "Q1 list <EU>"}, io); code != exitOK {
+	stdio, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--sheet", "Q1 list <EU>"}, stdio); code != exitOK {
 		t.Fatalf("validate --sheet: exit %d; stderr:\n%s", code, errOut)
 	}
 	if strings.Contains(errOut.String(), "was read") {
@@ -169,8 +169,8 @@ func TestSheetReportNames(t *testing.T) {
 		if args[0] == "import" {
 			args = append(args, "--rate", "0")
 		}
-		io, _, errOut := testIO(env)
-		if code := run(context.Background(), args, io); code != exitOK {
+		stdio, _, errOut := testIO(env)
+		if code := run(context.Background(), args, stdio); code != exitOK {
 			t.Fatalf("%q: exit %d; stderr:\n%s", r.args, code, errOut)
 		}
 		if !strings.Contains(errOut.String(), "report: "+filepath.Join(dir, r.report)) {
@@ -223,13 +223,13 @@ func TestXLSXHeaderRow(t *testing.T) {
 	book := filepath.Join(dir, "titled.xlsx")
 	must(t, f.SaveAs(book))
 
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"validate", book, "--no-progress"}, io); code != exitInput {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", book, "--no-progress"}, stdio); code != exitInput {
 		t.Errorf("without --header-row: exit %d, want %d (the title is no header); stderr:\n%s", code, exitInput, errOut)
 	}
 	report := filepath.Join(dir, "r.csv")
-	io, _, errOut = testIO(nil)
-	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--header-row", "4", "--report", report}, io); code != exitOK {
+	stdio, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--header-row", "4", "--report", report}, stdio); code != exitOK {
 		t.Fatalf("--header-row 4: exit %d; stderr:\n%s", code, errOut)
 	}
 	data, err := os.ReadFile(report)
@@ -238,8 +238,8 @@ func TestXLSXHeaderRow(t *testing.T) {
 	if string(data) != want {
 		t.Errorf("report:\n%s\nwant:\n%s", data, want)
 	}
-	io, _, errOut = testIO(nil)
-	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--header-row", "9"}, io); code != exitInput ||
+	stdio, _, errOut = testIO(nil)
+	if code := run(context.Background(), []string{"validate", book, "--no-progress", "--header-row", "9"}, stdio); code != exitInput ||
 		!strings.Contains(errOut.String(), `--header-row 9: sheet "Sheet1" has no row with a value from row 9 on (its last is row 6)`) {
 		t.Errorf("--header-row 9: exit %d; stderr:\n%s", code, errOut)
 	}

@@ -57,8 +57,8 @@ func TestInterruptMessages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancelCause(context.Background())
 			cancel(errInterrupted)
-			io, _, errOut := testIO(env)
-			if code := run(ctx, append(tt.args, "--no-progress"), io); code != exitInterrupted {
+			stdio, _, errOut := testIO(env)
+			if code := run(ctx, append(tt.args, "--no-progress"), stdio); code != exitInterrupted {
 				t.Fatalf("exit %d, want 130; stderr:\n%s", code, errOut)
 			}
 			exitMsg := lastLine(errOut.String())
@@ -67,7 +67,7 @@ func TestInterruptMessages(t *testing.T) {
 			sigs <- os.Interrupt
 			sigs <- syscall.SIGTERM
 			exited := -1
-			handleSignals(sigs, io, func(error) {}, func(code int) { exited = code })
+			handleSignals(sigs, stdio, func(error) {}, func(code int) { exited = code })
 			if exited != exitInterrupted {
 				t.Errorf("second signal exits %d, want 130", exited)
 			}
@@ -103,13 +103,13 @@ func TestSandboxSecondSignal(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errInterrupted)
-	io, _, errOut := testIO(nil)
-	run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "s.json")}, io)
+	stdio, _, errOut := testIO(nil)
+	run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "s.json")}, stdio)
 	errOut.Reset()
 	sigs := make(chan os.Signal, 2)
 	sigs <- os.Interrupt
 	sigs <- os.Interrupt
-	handleSignals(sigs, io, func(error) {}, func(int) {})
+	handleSignals(sigs, stdio, func(error) {}, func(int) {})
 	if got := errOut.String(); !strings.Contains(got, "saving the sandbox state") || !strings.Contains(got, "without saving") || strings.Contains(got, "journal") {
 		t.Errorf("sandbox signal lines:\n%s", got)
 	}

@@ -24,8 +24,8 @@ func TestIncrementalExportKilledBeforeRename(t *testing.T) {
 	env := map[string]string{"AIVA_API_URL": url, "AIVA_TOKEN": sandbox.TokenReadWrite}
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "c.csv"), "name,email", "Ana,ana@example.com", "Bo,bo@example.com")
-	io, _, errOut := testIO(env)
-	if code := run(context.Background(), []string{"import", in, "--no-progress", "--rate", "0"}, io); code != exitOK {
+	stdio, _, errOut := testIO(env)
+	if code := run(context.Background(), []string{"import", in, "--no-progress", "--rate", "0"}, stdio); code != exitOK {
 		t.Fatalf("import: exit %d\n%s", code, errOut)
 	}
 	state, out := filepath.Join(dir, "nightly.state"), filepath.Join(dir, "changed.csv")

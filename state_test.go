@@ -37,8 +37,8 @@ func (c *testClock) advance(d time.Duration) {
 // sorted.
 func exportedEmails(t *testing.T, env map[string]string, out string, args ...string) []string {
 	t.Helper()
-	io, _, errOut := testIO(env)
-	if code := run(context.Background(), append([]string{"export", "-o", out, "--no-progress"}, args...), io); code != exitOK {
+	stdio, _, errOut := testIO(env)
+	if code := run(context.Background(), append([]string{"export", "-o", out, "--no-progress"}, args...), stdio); code != exitOK {
 		t.Fatalf("export %v: exit %d; stderr:\n%s", args, code, errOut)
 	}
 	r, err := formats.OpenReader(out, formats.ReaderOptions{})
@@ -145,8 +145,8 @@ func TestIncrementalExportFailureKeepsState(t *testing.T) {
 
 	broken := sandboxtest.NewServer(t, sandbox.Options{DropRate: 1})
 	must(t, broken.Seed(sandbox.TenantDemo, 3, seed))
-	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": broken.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
-	if code := run(context.Background(), []string{"export", "-o", out, "--state", state, "--full", "--retries", "0", "--no-progress"}, io); code != exitAborted {
+	stdio, _, errOut := testIO(map[string]string{"AIVA_API_URL": broken.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+	if code := run(context.Background(), []string{"export", "-o", out, "--state", state, "--full", "--retries", "0", "--no-progress"}, stdio); code != exitAborted {
 		t.Fatalf("export on a breaking list: exit %d, want %d; stderr:\n%s", code, exitAborted, errOut)
 	}
 	after, err := os.ReadFile(state)
@@ -180,8 +180,8 @@ func TestIncrementalExportLock(t *testing.T) {
 	must(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
 	_, err = f.WriteString(pid + "\n")
 	must(t, err)
-	io, _, errOut := testIO(env)
-	if code := run(context.Background(), []string{"export", "-o", out, "--state", state}, io); code != exitInput {
+	stdio, _, errOut := testIO(env)
+	if code := run(context.Background(), []string{"export", "-o", out, "--state", state}, stdio); code != exitInput {
 		t.Fatalf("second run: exit %d, want %d; stderr:\n%s", code, exitInput, errOut)
 	}
 	if !strings.Contains(errOut.String(), "pid "+pid) || !strings.Contains(errOut.String(), "wait for it to finish") {
@@ -197,8 +197,8 @@ func TestIncrementalExportLock(t *testing.T) {
 
 	// The lock file stays with the pid of a run that is gone.
 	must(t, os.WriteFile(lock, []byte("1073741824\n"), 0o600))
-	io, _, errOut = testIO(env)
-	if code := run(context.Background(), []string{"export", "-o", out, "--state", state}, io); code != exitOK {
+	stdio, _, errOut = testIO(env)
+	if code := run(context.Background(), []string{"export", "-o", out, "--state", state}, stdio); code != exitOK {
 		t.Fatalf("run over a lock file no process holds: exit %d, want 0; stderr:\n%s", code, errOut)
 	}
 	if _, err := os.Stat(lock); !os.IsNotExist(err) {
@@ -208,8 +208,8 @@ func TestIncrementalExportLock(t *testing.T) {
 		t.Errorf("no state written: %v", err)
 	}
 
-	io, _, errOut = testIO(env)
-	if code := run(context.Background(), []string{"export", "-o", out, "--full"}, io); code != exitInput || !strings.Contains(errOut.String(), "--full goes with --state") {
+	stdio, _, errOut = testIO(env)
+	if code := run(context.Background(), []string{"export", "-o", out, "--full"}, stdio); code != exitInput || !strings.Contains(errOut.String(), "--full goes with --state") {
 		t.Errorf("--full without --state: exit %d; stderr:\n%s", code, errOut)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -27,14 +26,14 @@ func (w *readerWarnings) add(msg string) { *w = append(*w, msg) }
 // attach puts the warnings in the summary, after the library's; without
 // a summary (the run stopped before its first row) they are logged,
 // before the error that stopped it, unless quiet.
-func (w readerWarnings) attach(io *IO, sum *batch.Summary, quiet bool) {
+func (w readerWarnings) attach(stdio *IO, sum *batch.Summary, quiet bool) {
 	if sum != nil {
 		sum.Warnings = append(sum.Warnings, w...)
 		return
 	}
 	if !quiet {
 		for _, msg := range w {
-			io.log().Warn(msg)
+			stdio.log().Warn(msg)
 		}
 	}
 }
@@ -44,10 +43,10 @@ func (w readerWarnings) attach(io *IO, sum *batch.Summary, quiet bool) {
 // (those of --summary-json). runErr is the run's error, if any: when it
 // stopped the report part way (a full disk), the summary says so, and
 // what to do.
-func printSummary(io *IO, s *batch.Summary, runErr error) {
+func printSummary(stdio *IO, s *batch.Summary, runErr error) {
 	inc := incompleteReport(s, runErr)
-	if io.jsonLogs() {
-		summaryRecords(io.log(), s, runErr, inc)
+	if stdio.jsonLogs() {
+		summaryRecords(stdio.log(), s, runErr, inc)
 		return
 	}
 	var b strings.Builder
@@ -80,7 +79,7 @@ func printSummary(io *IO, s *batch.Summary, runErr error) {
 		}
 	}
 	// Why a run stopped comes last, as the "aivabatch: …" error line.
-	io.log().Info(b.String())
+	stdio.log().Info(b.String())
 }
 
 // incomplete is a report that writing stopped part way, and what to do.
@@ -102,7 +101,7 @@ func incompleteReport(s *batch.Summary, runErr error) *incomplete {
 	if s.ReportRows > 0 {
 		inc.rows = s.ReportRows
 	}
-	if jp := batch.JournalPath(s.Report); s.Command == batch.CommandImport && fileExists(jp) {
+	if jp := batch.PendingJournal(s.Report); s.Command == batch.CommandImport && jp != "" {
 		inc.journal, inc.next = jp, "once that is fixed, run the same command again with --resume"
 	}
 	return inc
@@ -189,7 +188,7 @@ func writeFailure(err error) string {
 
 // printLeftOut says how many rows --skip and --limit left out, and how
 // to take them.
-func printLeftOut(io *IO, sum *batch.Summary) {
+func printLeftOut(stdio *IO, sum *batch.Summary) {
 	if sum == nil || sum.LeftOut == 0 {
 		return
 	}
@@ -202,12 +201,7 @@ func printLeftOut(io *IO, sum *batch.Summary) {
 	default:
 		msg = fmt.Sprintf("left out: %d rows by --skip/--limit are not_attempted in the report; to send them, run the same command again with --resume and without --skip/--limit", sum.LeftOut)
 	}
-	io.log().Info(msg, slog.Int("left_out", sum.LeftOut))
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	stdio.log().Info(msg, slog.Int("left_out", sum.LeftOut))
 }
 
 // writeSummaryJSON writes --summary-json, atomically.

@@ -33,8 +33,8 @@ func TestMaxErrorsLineAgreesWithSummary(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("%s,Q %d,p%d@example.com", c.ID, i, i))
 	}
 	in := writeLines(t, filepath.Join(dir, "in.csv"), lines...)
-	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sandboxtest.GoneOnWrite(t, sb), "AIVA_TOKEN": sandbox.TokenReadWrite})
-	code := run(context.Background(), []string{"import", in, "--mode", "update", "--max-errors", "2", "--workers", "8", "--rate", "0", "--no-progress"}, io)
+	stdio, _, errOut := testIO(map[string]string{"AIVA_API_URL": sandboxtest.GoneOnWrite(t, sb), "AIVA_TOKEN": sandbox.TokenReadWrite})
+	code := run(context.Background(), []string{"import", in, "--mode", "update", "--max-errors", "2", "--workers", "8", "--rate", "0", "--no-progress"}, stdio)
 	if code != exitAborted {
 		t.Fatalf("exit %d, want 3; stderr:\n%s", code, errOut)
 	}
@@ -59,9 +59,9 @@ func TestRateCountsRowsProcessed(t *testing.T) {
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "A,a@example.com", "B,b@example.com")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errInterrupted)
-	io, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+	stdio, _, errOut := testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
 	js := filepath.Join(dir, "sum.json")
-	if code := run(ctx, []string{"import", in, "--summary-json", js, "--no-progress"}, io); code != exitInterrupted {
+	if code := run(ctx, []string{"import", in, "--summary-json", js, "--no-progress"}, stdio); code != exitInterrupted {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
 	if !strings.Contains(errOut.String(), "2 not_attempted") || strings.Contains(errOut.String(), "rows/s") {
@@ -76,8 +76,8 @@ func TestRateCountsRowsProcessed(t *testing.T) {
 	}
 
 	// The printer counts only processed rows, whatever the summary holds.
-	io, _, errOut = testIO(nil)
-	printSummary(io, &batch.Summary{Command: "import", Rows: 950, Elapsed: 10 * time.Second,
+	stdio, _, errOut = testIO(nil)
+	printSummary(stdio, &batch.Summary{Command: "import", Rows: 950, Elapsed: 10 * time.Second,
 		Counts: map[batch.Result]int{batch.ResultCreated: 24, batch.ResultNotAttempted: 926}}, nil)
 	if !strings.Contains(errOut.String(), "(2 rows/s)") {
 		t.Errorf("24 rows in 10s:\n%s", errOut)

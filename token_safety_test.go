@@ -22,8 +22,8 @@ func TestTokenNeverEchoed(t *testing.T) {
 	dir := t.TempDir()
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email,notes", "Ana,ana@example.com,key "+tok+".")
 
-	io, out, errOut := testIO(map[string]string{"AIVA_TOKEN": "aiva_x"})
-	if code := run(context.Background(), []string{"import", in, "--api-url", "http://" + tok + ".example.com/"}, io); code != exitInput || !strings.Contains(errOut.String(), "https://") {
+	stdio, out, errOut := testIO(map[string]string{"AIVA_TOKEN": "aiva_x"})
+	if code := run(context.Background(), []string{"import", in, "--api-url", "http://" + tok + ".example.com/"}, stdio); code != exitInput || !strings.Contains(errOut.String(), "https://") {
 		t.Errorf("plain http to a token-shaped host: exit %d; stderr:\n%s", code, errOut)
 	}
 	if strings.Contains(out.String()+errOut.String(), tok[:16]) {
@@ -32,11 +32,11 @@ func TestTokenNeverEchoed(t *testing.T) {
 
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	summary := filepath.Join(dir, "summary.json")
-	io, _, errOut = testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
+	stdio, _, errOut = testIO(map[string]string{"AIVA_API_URL": sb.URL, "AIVA_TOKEN": sandbox.TokenReadWrite})
 	// A row that fails with the token in its message, and one that is
 	// created with it in a cell.
 	bad := writeLines(t, filepath.Join(dir, "bad.csv"), "name,email,notes", "Bo "+tok+",not-an-email "+tok+",", "Ana,ana@example.com,key "+tok+".")
-	if code := run(context.Background(), []string{"import", bad, "--summary-json", summary, "--no-progress"}, io); code != exitRowProblems {
+	if code := run(context.Background(), []string{"import", bad, "--summary-json", summary, "--no-progress"}, stdio); code != exitRowProblems {
 		t.Fatalf("import: exit %d; stderr:\n%s", code, errOut)
 	}
 	for _, p := range []string{filepath.Join(dir, "bad.report.csv"), summary} {
@@ -60,8 +60,8 @@ func TestTokenFileFromNotepad(t *testing.T) {
 	tf := filepath.Join(dir, "token.txt")
 	must(t, os.WriteFile(tf, []byte("\ufeff"+sandbox.TokenReadWrite+"\r\n"), 0o600))
 	in := writeLines(t, filepath.Join(dir, "in.csv"), "name,email", "Ana,ana@example.com")
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"import", in, "--api-url", sb.URL, "--token-file", tf, "--no-progress"}, io); code != exitOK {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"import", in, "--api-url", sb.URL, "--token-file", tf, "--no-progress"}, stdio); code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
 	if n := len(sb.Customers(sandbox.TenantDemo)); n != 1 {
@@ -99,9 +99,9 @@ func TestMaxWait(t *testing.T) {
 		report := filepath.Join(dir, "r.csv")
 		os.Remove(report)
 		os.Remove(report + ".runs")
-		io, _, errOut := testIO(map[string]string{"AIVA_API_URL": hs.URL, "AIVA_TOKEN": "aiva_x"})
+		stdio, _, errOut := testIO(map[string]string{"AIVA_API_URL": hs.URL, "AIVA_TOKEN": "aiva_x"})
 		args := append([]string{"import", in, "--report", report, "--no-progress"}, tt.args...)
-		if code := run(context.Background(), args, io); code != exitRowProblems {
+		if code := run(context.Background(), args, stdio); code != exitRowProblems {
 			t.Fatalf("%v: exit %d; stderr:\n%s", tt.args, code, errOut)
 		}
 		b, _ := os.ReadFile(report)
@@ -109,8 +109,8 @@ func TestMaxWait(t *testing.T) {
 			t.Errorf("%v: the report does not say why:\n%s", tt.args, b)
 		}
 	}
-	io, _, errOut := testIO(nil)
-	if code := run(context.Background(), []string{"import", in, "--max-wait", "0s", "--api-url", hs.URL, "--token-file", "x"}, io); code != exitInput || !strings.Contains(errOut.String(), "--max-wait") {
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"import", in, "--max-wait", "0s", "--api-url", hs.URL, "--token-file", "x"}, stdio); code != exitInput || !strings.Contains(errOut.String(), "--max-wait") {
 		t.Errorf("--max-wait 0: exit %d; stderr:\n%s", code, errOut)
 	}
 }

@@ -33,8 +33,8 @@ func TestTokenWhereAPathGoes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, out, errOut := testIO(nil)
-			if code := run(context.Background(), tt.args, io); code != tt.wantCode {
+			stdio, out, errOut := testIO(nil)
+			if code := run(context.Background(), tt.args, stdio); code != tt.wantCode {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.wantCode, errOut)
 			}
 			if !strings.Contains(errOut.String(), tt.wantErr) {
@@ -55,8 +55,8 @@ func TestTokenWhereAPathGoes(t *testing.T) {
 		})
 	}
 	// A file whose name only looks like a token is named in messages.
-	io, _, errOut := testIO(nil)
-	run(context.Background(), []string{"import", "in.csv", "--token-file", "aiva_missing.txt"}, io)
+	stdio, _, errOut := testIO(nil)
+	run(context.Background(), []string{"import", "in.csv", "--token-file", "aiva_missing.txt"}, stdio)
 	if !strings.Contains(errOut.String(), "--token-file aiva_missing.txt does not exist") {
 		t.Errorf("a missing token file is not named:\n%s", errOut)
 	}

@@ -44,7 +44,7 @@ func streamTuning(xlsx bool) processTuning {
 	return t
 }
 
-// tune hands t to io.Tune, when set.
+// tune hands t to IO.Tune, when set.
 func (o *IO) tune(t processTuning) {
 	if o.Tune != nil {
 		o.Tune(t)

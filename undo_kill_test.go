@@ -97,15 +97,15 @@ func TestUndoAcrossKill(t *testing.T) {
 		t.Fatalf("the journal holds no outcome after the kill: the test did not try what it is for")
 	}
 
-	io, _, errOut := testIO(env)
-	if code := run(context.Background(), append([]string{"import", "--resume", "--no-progress"}, args...), io); code != exitOK {
+	stdio, _, errOut := testIO(env)
+	if code := run(context.Background(), append([]string{"import", "--resume", "--no-progress"}, args...), stdio); code != exitOK {
 		t.Fatalf("resume: exit %d; stderr:\n%s", code, errOut)
 	}
 	if got := len(tenantCustomers(t, url)); got != 5+n {
 		t.Fatalf("after the resume the tenant holds %d customers, want %d", got, 5+n)
 	}
-	io, _, errOut = testIO(env)
-	if code := run(context.Background(), []string{"import", undo, "--blank", "clear", "--rate", "0", "--no-progress"}, io); code != exitOK {
+	stdio, _, errOut = testIO(env)
+	if code := run(context.Background(), []string{"import", undo, "--blank", "clear", "--rate", "0", "--no-progress"}, stdio); code != exitOK {
 		t.Fatalf("importing the undo file: exit %d; stderr:\n%s", code, errOut)
 	}
 	if after := snapshot(); after != before {

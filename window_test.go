@@ -61,8 +61,8 @@ func TestLimitThenResume(t *testing.T) {
 	in := copySample(t, dir, "customers.csv")
 	report := filepath.Join(dir, "customers.report.csv")
 
-	io, _, errOut := testIO(env)
-	if code := run(context.Background(), []string{"import", in, "--limit", "5", "--no-progress", "--rate", "0"}, io); code != exitOK {
+	stdio, _, errOut := testIO(env)
+	if code := run(context.Background(), []string{"import", in, "--limit", "5", "--no-progress", "--rate", "0"}, stdio); code != exitOK {
 		t.Fatalf("--limit 5: exit %d, want 0; stderr:\n%s", code, errOut)
 	}
 	if got := sb.Count(sandbox.TenantDemo); got != 5 {
@@ -87,8 +87,8 @@ func TestLimitThenResume(t *testing.T) {
 		t.Errorf("report does not say why rows were left out")
 	}
 
-	io, _, errOut = testIO(env)
-	if code := run(context.Background(), []string{"import", in, "--resume", "--no-progress", "--rate", "0"}, io); code != exitOK {
+	stdio, _, errOut = testIO(env)
+	if code := run(context.Background(), []string{"import", in, "--resume", "--no-progress", "--rate", "0"}, stdio); code != exitOK {
 		t.Fatalf("--resume: exit %d, want 0; stderr:\n%s", code, errOut)
 	}
 	custs := sb.Customers(sandbox.TenantDemo)
@@ -145,8 +145,8 @@ func TestSkipLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, _, errOut := testIO(env)
-			if code := run(context.Background(), append(tt.args, "--no-progress"), io); code != tt.want {
+			stdio, _, errOut := testIO(env)
+			if code := run(context.Background(), append(tt.args, "--no-progress"), stdio); code != tt.want {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.want, errOut)
 			}
 			if !strings.Contains(errOut.String(), tt.wantErr) {

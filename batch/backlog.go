@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"aivabatch/apiclient"
@@ -19,7 +20,7 @@ import (
 // resolver). Only the report goroutine uses it.
 type backlog struct {
 	f       *os.File
-	ow      *offsetWriter
+	ow      *io.OffsetWriter
 	w       *bufio.Writer
 	size    int64 // bytes appended (flushed or not)
 	flushed int64
@@ -159,7 +160,8 @@ func (b *backlog) pop() {
 		b.entries, b.head = b.entries[:0], 0
 		if b.f != nil && b.size > 0 {
 			b.f.Truncate(0)
-			b.ow.off, b.size, b.flushed, b.roff, b.rbuf = 0, 0, 0, 0, b.rbuf[:0]
+			b.ow.Seek(0, io.SeekStart)
+			b.size, b.flushed, b.roff, b.rbuf = 0, 0, 0, b.rbuf[:0]
 		}
 	}
 }
@@ -176,7 +178,7 @@ func (b *backlog) pushJob(j *job) error {
 		}
 		// Unlinked at once: it vanishes with the process, even on kill -9.
 		os.Remove(f.Name())
-		b.f, b.ow = f, &offsetWriter{f: f}
+		b.f, b.ow = f, io.NewOffsetWriter(f, 0)
 		b.w = bufio.NewWriterSize(b.ow, 64<<10)
 	}
 	data, err := appendJob(b.enc[:0], j, b.undo)

@@ -8,7 +8,8 @@
 //	import:   input ─▶ validate ─▶ plan ─▶ send (N workers) ─▶ report
 //	           │          │          │        │                  │
 //	       read+map   row rules   tenant   rate-limited      in input order,
-//	       (formats)  + dups      index    API calls         journal, undo
+//	      (formats,   + dups      index    API calls         journal, undo
+//	       customer)
 //
 //	validate: input ─▶ validate ─▶ report           (no network)
 //	export:   list (streamed) ─▶ filter ─▶ writer ─▶ atomic rename
@@ -32,12 +33,20 @@
 // sorting or editing the file between runs cannot send one row's data to
 // another row's customer.
 //
+// # Layout
+//
+//	formats          table I/O: CSV, TSV, XLSX, NDJSON, gzip; peeking; atomic files
+//	batch/customer   the customer vocabulary: fields, aliases, header mapping, row rules,
+//	                 Record, the duplicate set, cell text
+//	batch            the pipelines (this package)
+//	apiclient        the Customers API client and its rate limiter
+//
 // # Words
 //
 // Each word below means one thing across the package:
 //
 //	row       a line of the input, numbered as the user sees it (formats.Row)
-//	record    a row mapped onto customer fields and checked (Record)
+//	record    a row mapped onto customer fields and checked (customer.Record)
 //	outcome   what became of a row: its result, id, error, changes (Outcome)
 //	run       one execution of Import on one report path
 //	report    the per-row result file of a run, in input order

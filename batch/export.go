@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"aivabatch/apiclient"
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -41,7 +42,7 @@ type ExportConfig struct {
 	// (case-insensitive), created / updated at or after these times.
 	Status, Types              []string
 	CreatedSince, UpdatedSince time.Time
-	// EscapeFormulas prefixes CSV cells a spreadsheet would run (SPEC §9).
+	// EscapeFormulas prefixes CSV cells a spreadsheet would run (EscapeFormula).
 	EscapeFormulas bool
 	// BOM starts a CSV with a UTF-8 byte order mark (for Excel).
 	BOM bool
@@ -136,14 +137,7 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 	}
 	types := make([]formats.ColumnType, len(cols))
 	for i, c := range cols {
-		switch c {
-		case "value":
-			types[i] = formats.ColumnNumber
-		case "autoPayment":
-			types[i] = formats.ColumnBool
-		case "createdAt", "updatedAt":
-			types[i] = formats.ColumnTime
-		}
+		types[i] = customer.ColumnType(c)
 	}
 	f := newFilter(&cfg)
 
@@ -184,15 +178,15 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 	if !whole {
 		var err error
 		w, err = formats.NewWriter(bw, formats.WriterOptions{Format: format, Header: cols, Types: types,
-			EscapeFormulas: cfg.EscapeFormulas, BOM: cfg.BOM, Styled: true})
+			EscapeFormulas: cfg.EscapeFormulas, BOM: cfg.BOM, Styled: true, Sheet: "Customers"})
 		if err != nil {
 			return nil, &InputError{Err: err}, nil
 		}
 	}
 	// The list is read and decoded on one goroutine and written on this
 	// one, a batch at a time, so that the two costs overlap on two cores
-	// (the STYLE.md pipeline: bounded channel, sends that watch ctx, the
-	// producer's error returned after the batches it sent).
+	// (a bounded channel, sends that watch ctx, the producer's error
+	// returned after the batches it sent).
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p := &exportProducer{client: cfg.Client, filter: f, whole: whole, free: make(chan *exportBatch, exportQueue+2)}
@@ -373,7 +367,7 @@ func writeBatches(in <-chan *exportBatch, free chan<- *exportBatch, bw *bufio.Wr
 		for i := range b.rows {
 			c := &b.rows[i]
 			for j, col := range cols {
-				cells[j] = customerCell(c, col)
+				cells[j] = customer.Cell(c, col)
 			}
 			if err := w.Write(cells); err != nil {
 				return err
@@ -415,25 +409,6 @@ func appendCompactLine(dst, raw []byte) []byte {
 	}
 	dst = append(dst, raw...)
 	return append(dst, '\n')
-}
-
-// customerCell renders one column of a customer as text.
-func customerCell(c *apiclient.Customer, col string) string {
-	if v, ok := fieldText(c, col); ok {
-		return v
-	}
-	raw, ok := c.Extra[col]
-	if !ok {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	if string(raw) == "null" {
-		return ""
-	}
-	return string(raw)
 }
 
 // ExportColumnKnown reports whether col is a column Export knows by name

@@ -16,6 +16,7 @@ import (
 	"aivabatch/apiclient"
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -584,15 +585,14 @@ func TestUpdateByIDChangesOnlyWhatChanged(t *testing.T) {
 		t.Errorf("row 2: %s, _changes %q, want updated with only \"phone: 1 → 2\"", rows[0]["_result"], rows[0]["_changes"])
 	}
 
-	rec := &Record{Num: 2, ID: ana.ID, Action: ActionUpdate}
-	for i, f := range profileFields {
-		switch f {
-		case formats.FieldName:
-			rec.vals[i], rec.has = "Ana", rec.has|1<<i
-		case formats.FieldPhone:
-			rec.vals[i], rec.has = "2", rec.has|1<<i
-		}
+	m, err := customer.MapHeader([]string{"name", "phone"}, customer.MapOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	v := customer.NewValidator(m, customer.ValidatorOptions{Mode: customer.ActionUpdate})
+	defer v.Close()
+	rec := v.CheckFields(formats.Row{Num: 2, Cells: []string{"Ana", "2"}})
+	rec.ID = ana.ID
 	if p := updatePlan(rec, ana.ID, nil, false); p.changes != "not compared (the customer was not read), sent: name: → Ana; phone: → 2" {
 		t.Errorf("without the customer, changes = %q", p.changes)
 	}

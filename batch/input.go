@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 	"context"
 	"fmt"
@@ -16,12 +17,12 @@ type InputConfig struct {
 	Path   string
 	Stdin  io.Reader
 	Reader formats.ReaderOptions
-	Map    formats.MapOptions
+	Map    customer.MapOptions
 	// Report is the report path; "" means DefaultReportPath(Path,
 	// ReportSheet()).
 	Report string
 	// Mode is the default action (--mode); "" means upsert.
-	Mode Action
+	Mode customer.Action
 	// MatchEmail is --match email.
 	MatchEmail bool
 	// OnRow, when set, is called from the report goroutine after each row
@@ -102,7 +103,7 @@ func (cfg *InputConfig) reportProblem(sum *Summary, r Result) {
 
 type input struct {
 	r      formats.RowReader
-	m      *formats.Mapping
+	m      *customer.Mapping
 	report string
 }
 
@@ -113,14 +114,23 @@ func openInput(cfg *InputConfig) (*input, error) {
 		r   formats.RowReader
 		err error
 	)
+	// The readers know no customer field: the customer vocabulary tells
+	// them the header names (a CSV preamble ends at one) and the phone
+	// columns (an XLSX phone stored as a number is warned about).
+	opts := cfg.Reader
+	if opts.KnownColumn == nil {
+		opts.KnownColumn = customer.KnownColumn
+	}
+	if opts.TextColumn == nil {
+		opts.TextColumn = customer.TextColumn
+	}
 	switch {
 	case cfg.Path == "-":
-		if cfg.Reader.Format == "" {
+		if opts.Format == "" {
 			return nil, inputErr("reading from stdin needs --format csv|tsv|xlsx|ndjson")
 		}
-		r, err = formats.NewReader(cfg.Stdin, cfg.Reader)
+		r, err = formats.NewReader(cfg.Stdin, opts)
 	case cfg.special != nil:
-		opts := cfg.Reader
 		if opts.Format == "" {
 			if opts.Format, err = formats.DetectFormat(cfg.Path); err != nil {
 				return nil, &InputError{Err: err}
@@ -128,7 +138,7 @@ func openInput(cfg *InputConfig) (*input, error) {
 		}
 		r, err = formats.NewReader(cfg.Stdin, opts)
 	default:
-		r, err = formats.OpenReader(cfg.Path, cfg.Reader)
+		r, err = formats.OpenReader(cfg.Path, opts)
 	}
 	if err != nil {
 		return nil, &InputError{Err: err}
@@ -137,7 +147,7 @@ func openInput(cfg *InputConfig) (*input, error) {
 	if mapOpts.Warn == nil {
 		mapOpts.Warn = cfg.Reader.Warn
 	}
-	m, r2, err := formats.MapReader(r, mapOpts)
+	m, r2, err := customer.MapReader(r, mapOpts)
 	if err != nil {
 		r.Close()
 		return nil, &InputError{Err: err}

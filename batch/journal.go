@@ -14,6 +14,15 @@ import (
 // JournalPath is where the journal of a report lives: beside it.
 func JournalPath(report string) string { return report + ".journal" }
 
+// PendingJournal returns the journal of report when it is there, which
+// means the run that wrote it did not finish; "" when there is none.
+func PendingJournal(report string) string {
+	if jp := JournalPath(report); fileExists(jp) {
+		return jp
+	}
+	return ""
+}
+
 // journalEntry is one line of the journal, one JSON object per line. A
 // run opens with a header line (Run, TimeoutMS); then come intents (Intent
 // set: the row's call is about to leave) and outcomes (Result set). The

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"aivabatch/apiclient"
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -35,84 +36,47 @@ type plan struct {
 // clearable are the profile fields --blank clear may empty: the API
 // requires name and email, and status, value and autoPayment have no
 // empty value.
-var clearable = map[formats.Field]bool{
-	formats.FieldFirstName: true, formats.FieldLastName: true,
-	formats.FieldPhone: true, formats.FieldType: true, formats.FieldNotes: true,
+var clearable = map[customer.Field]bool{
+	customer.FieldFirstName: true, customer.FieldLastName: true,
+	customer.FieldPhone: true, customer.FieldType: true, customer.FieldNotes: true,
 }
 
 // createFields is the POST body: every non-blank field, status included.
-func createFields(r *Record) apiclient.Fields {
-	f := make(apiclient.Fields, numProfile)
-	for i, k := range profileFields {
-		if r.has&(1<<i) != 0 {
-			f[string(k)] = typed(k, r.vals[i])
-		}
+func createFields(r *customer.Record) apiclient.Fields {
+	f := make(apiclient.Fields)
+	for k, v := range r.Values() {
+		f[string(k)] = typed(k, v)
 	}
 	return f
 }
 
-func typed(f formats.Field, v string) any {
+func typed(f customer.Field, v string) any {
 	switch f {
-	case formats.FieldValue:
+	case customer.FieldValue:
 		x, _ := strconv.ParseFloat(v, 64)
 		return x
-	case formats.FieldAutoPayment:
+	case customer.FieldAutoPayment:
 		return v == "true"
 	}
 	return v
 }
 
 // currentValue renders a customer's field as the text a row would hold.
-func currentValue(c *apiclient.Customer, f formats.Field) string {
-	v, _ := fieldText(c, string(f))
+func currentValue(c *apiclient.Customer, f customer.Field) string {
+	v, _ := customer.FieldText(c, string(f))
 	return v
-}
-
-// fieldText renders a customer's field as text, the one accessor of
-// plan (the values a row is compared with) and export (the cells): false
-// for a name that is no field of the customer object.
-func fieldText(c *apiclient.Customer, name string) (string, bool) {
-	switch name {
-	case "id", "_id":
-		return c.ID, true
-	case "firstName":
-		return c.FirstName, true
-	case "lastName":
-		return c.LastName, true
-	case "name":
-		return c.Name, true
-	case "email":
-		return c.Email, true
-	case "phone":
-		return c.Phone, true
-	case "status":
-		return c.Status, true
-	case "type":
-		return c.Type, true
-	case "value":
-		return strconv.FormatFloat(c.Value, 'f', -1, 64), true
-	case "autoPayment":
-		return strconv.FormatBool(c.AutoPayment), true
-	case "notes":
-		return c.Notes, true
-	case "createdAt":
-		return c.CreatedAt, true
-	case "updatedAt":
-		return c.UpdatedAt, true
-	}
-	return "", false
 }
 
 // sameValue tells whether a row's value (trimmed, as every cell is) leaves
 // the current one as it is: a server value with spaces or line breaks
 // around it is not changed by a row with the same text inside (an export
 // of it imported again is unchanged).
-func sameValue(f formats.Field, cur, row string) bool {
+func sameValue(f customer.Field, cur, row string) bool {
 	cur, row = sameLines(strings.TrimSpace(cur)), sameLines(row)
 	switch f {
-	case formats.FieldEmail:
+	case customer.FieldEmail:
 		return strings.EqualFold(cur, row)
-	case formats.FieldValue:
+	case customer.FieldValue:
 		a, err1 := strconv.ParseFloat(cur, 64)
 		b, err2 := strconv.ParseFloat(row, 64)
 		return err1 == nil && err2 == nil && a == b
@@ -132,31 +96,27 @@ func sameLines(s string) string {
 // updatePlan works out what an update sends: only the fields the row has
 // (and, with --blank clear, the clearable blank ones), minus those equal
 // to the current record when it is known.
-func updatePlan(r *Record, id string, cur *apiclient.Customer, blankClear bool) plan {
+func updatePlan(r *customer.Record, id string, cur *apiclient.Customer, blankClear bool) plan {
 	p := plan{op: opUpdate, id: id, cur: cur, fields: apiclient.Fields{}}
 	var changes []string
-	note := func(f formats.Field, v string) {
+	note := func(f customer.Field, v string) {
 		if cur != nil {
 			changes = append(changes, fmt.Sprintf("%s: %s → %s", f, show(currentValue(cur, f)), show(v)))
 		} else {
 			changes = append(changes, fmt.Sprintf("%s: → %s", f, show(v)))
 		}
 	}
-	for i, f := range profileFields {
-		if r.has&(1<<i) == 0 {
-			continue
-		}
-		v := r.vals[i]
+	for f, v := range r.Values() {
 		// A name built from first and last name is sent only to create:
 		// on update the server keeps its own name unless the row has one.
-		if f == formats.FieldName && r.builtName {
+		if f == customer.FieldName && r.BuiltName() {
 			continue
 		}
 		if cur != nil && sameValue(f, currentValue(cur, f), v) {
 			continue
 		}
 		note(f, v)
-		if f == formats.FieldStatus {
+		if f == customer.FieldStatus {
 			p.status = v
 			continue
 		}
@@ -202,8 +162,8 @@ func show(v string) string {
 // needList says whether a run lists the tenant once at start: to match
 // rows by email, to check an id column, to know what --undo reverses, to
 // plan a dry run, to resolve a resume.
-func needList(c *ImportConfig, m *formats.Mapping) bool {
-	_, idCol := m.Index[formats.FieldID]
+func needList(c *ImportConfig, m *customer.Mapping) bool {
+	_, idCol := m.Index[customer.FieldID]
 	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume
 }
 
@@ -258,7 +218,7 @@ func listIndex(ctx context.Context, cfg *ImportConfig) (*custIndex, error) {
 // every row would be a "no customer with id" error, or worse, an update
 // of whichever customer happens to have that id.
 func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
-	col, ok := in.m.Index[formats.FieldID]
+	col, ok := in.m.Index[customer.FieldID]
 	if !ok || x == nil {
 		return nil
 	}
@@ -267,7 +227,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 		if col >= len(row.Cells) {
 			continue
 		}
-		id := cellValue(row.Cells[col], cfg.isJSON() || cfg.isXLSX())
+		id := customer.CellValue(row.Cells[col], cfg.isJSON() || cfg.isXLSX())
 		if id == "" {
 			continue
 		}
@@ -280,7 +240,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 		return nil
 	}
 	name := in.m.Header[col]
-	fix := "--map " + formats.ShellQuote(name+"=-")
+	fix := "--map " + customer.ShellQuote(name+"=-")
 	if !cfg.MatchEmail {
 		fix += " --match email"
 	}
@@ -312,7 +272,7 @@ func (im *importer) plan(j *job) bool {
 		o.Result, o.Error = ResultInvalid, rec.ErrorText()
 		return true
 	}
-	if rec.Action == ActionSkip {
+	if rec.Action == customer.ActionSkip {
 		o.Result = ResultSkipped
 		return true
 	}
@@ -346,13 +306,13 @@ func (im *importer) plan(j *job) bool {
 		// Ids are opaque: only the tenant can tell whether a row's id is
 		// one of its customers.
 		if cur = im.idx.id(id); cur == nil {
-			if e, ok := im.prev.inDoubt(j.key, j.hash); ok && rec.Action == ActionDelete && e.Intent == intentDelete && e.ID == id {
+			if e, ok := im.prev.inDoubt(j.key, j.hash); ok && rec.Action == customer.ActionDelete && e.Intent == intentDelete && e.ID == id {
 				o.Result, o.CustomerID = ResultDeleted, id
 				o.Changes = "deleted by the interrupted run (the customer is gone)"
 				j.plan = plan{op: opNone, result: ResultDeleted}
 				return true
 			}
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("no customer with id %q in this tenant; nothing was sent for this row", id))
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldID, fmt.Sprintf("no customer with id %q in this tenant; nothing was sent for this row", id))
 			return true
 		}
 		if msg := im.emailPointsElsewhere(rec, cur); msg != "" {
@@ -360,10 +320,10 @@ func (im *importer) plan(j *job) bool {
 			return true
 		}
 	}
-	if id == "" && im.cfg.MatchEmail && rec.Action != ActionCreate {
+	if id == "" && im.cfg.MatchEmail && rec.Action != customer.ActionCreate {
 		cs := im.idx.emails(rec.EmailKey)
 		if len(cs) > 1 {
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, sharedEmail(cs))
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, sharedEmail(cs))
 			return true
 		}
 		if len(cs) == 1 {
@@ -375,29 +335,29 @@ func (im *importer) plan(j *job) bool {
 	}
 	var p plan
 	switch rec.Action {
-	case ActionCreate:
+	case customer.ActionCreate:
 		p = plan{op: opCreate}
-	case ActionUpsert:
+	case customer.ActionUpsert:
 		if id != "" {
 			p = updatePlan(rec, id, cur, im.cfg.BlankClear)
 		} else {
 			p = plan{op: opCreate}
 		}
-	case ActionUpdate:
+	case customer.ActionUpdate:
 		if id == "" {
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, "no customer with this email; use action create or upsert to add it")
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, "no customer with this email; use action create or upsert to add it")
 			return true
 		}
 		p = updatePlan(rec, id, cur, im.cfg.BlankClear)
-	case ActionDelete:
+	case customer.ActionDelete:
 		if id == "" {
-			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, "no customer with this email to delete")
+			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, "no customer with this email to delete")
 			return true
 		}
 		p = plan{op: opDelete, id: id, cur: cur}
 	}
 	if p.op == opCreate {
-		if rec.Action == ActionUpsert && im.cfg.MatchEmail {
+		if rec.Action == customer.ActionUpsert && im.cfg.MatchEmail {
 			// Only now is it known that this row creates: it needs a name.
 			im.v.RequireCreate(rec)
 			if !rec.Valid() {
@@ -420,11 +380,11 @@ func (im *importer) plan(j *job) bool {
 			}
 			p = up
 			p.changes = how + "; the row changed since, so it is updated: " + p.changes
-		} else if rec.Action == ActionCreate && im.cfg.MatchEmail {
+		} else if rec.Action == customer.ActionCreate && im.cfg.MatchEmail {
 			// A create never makes a second customer with an email the
 			// tenant holds (--match none allows it).
 			if cs := im.idx.emails(rec.EmailKey); len(cs) > 0 {
-				o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, formats.FieldEmail, heldEmail(cs))
+				o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, heldEmail(cs))
 				return true
 			}
 		}
@@ -500,7 +460,8 @@ func (im *importer) createdEarlier(j *job, d journalEntry, hasDone bool) (*apicl
 	// No confirmed create: the row may still have been sent (its intent
 	// in doubt, or lost with a cut or damaged journal, or the run
 	// confirmed it after the last flush), so it is looked up by email
-	// (SPEC §7: every create without a confirmed outcome).
+	// (every create without a confirmed outcome is looked for before it is
+	// sent again).
 	c := im.idx.email(j.rec.EmailKey)
 	if c == nil {
 		return nil, ""
@@ -515,7 +476,7 @@ func (im *importer) createdEarlier(j *job, d journalEntry, hasDone bool) (*apicl
 // tenant, or "": with matching by email, a row whose email belongs to
 // other customers than its id's would write one person's data onto
 // another (or give a second customer that email).
-func (im *importer) emailPointsElsewhere(rec *Record, cur *apiclient.Customer) string {
+func (im *importer) emailPointsElsewhere(rec *customer.Record, cur *apiclient.Customer) string {
 	if !im.cfg.MatchEmail || rec.EmailKey == "" || strings.EqualFold(cur.Email, rec.EmailKey) {
 		return ""
 	}
@@ -528,7 +489,7 @@ func (im *importer) emailPointsElsewhere(rec *Record, cur *apiclient.Customer) s
 			return ""
 		}
 	}
-	return columnMsg(im.in.m, formats.FieldID, fmt.Sprintf("id %q is the customer with email %q, but the row's email belongs to %s; fix the id or the email so that both name one customer", cur.ID, cur.Email, customers(cs)))
+	return columnMsg(im.in.m, customer.FieldID, fmt.Sprintf("id %q is the customer with email %q, but the row's email belongs to %s; fix the id or the email so that both name one customer", cur.ID, cur.Email, customers(cs)))
 }
 
 // sharedEmail is the error of a row matched by an email that several
@@ -564,7 +525,7 @@ func idList(cs []*apiclient.Customer) string {
 	return s
 }
 
-func columnMsg(m *formats.Mapping, f formats.Field, msg string) string {
+func columnMsg(m *customer.Mapping, f customer.Field, msg string) string {
 	if i, ok := m.Index[f]; ok {
 		return m.Header[i] + ": " + msg
 	}

@@ -14,7 +14,7 @@ import (
 	"aivabatch/formats"
 )
 
-// Result is a row's outcome in the report (SPEC §7).
+// Result is a row's outcome in the report, its _result column.
 type Result string
 
 // Results.
@@ -144,7 +144,8 @@ func isReportColumn(h string) bool {
 }
 
 // openReport creates the report for the input read by in. A CSV or TSV
-// report keeps a CSV or TSV input's dialect (SPEC §7): its delimiter (CSV
+// report keeps a CSV or TSV input's dialect, so that it opens like the
+// input did: its delimiter (CSV
 // report) and a BOM when the input had one or was not UTF-8.
 func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 	header := in.Header()
@@ -164,7 +165,7 @@ func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 			cols = append(cols, h)
 		}
 	}
-	opts := formats.WriterOptions{Format: format, Header: cols}
+	opts := formats.WriterOptions{Format: format, Header: cols, Sheet: "Report"}
 	if d, ok := formats.InputDialect(in); ok {
 		opts.Delimiter, opts.BOM = d.Delimiter, d.BOM
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -21,8 +22,8 @@ import (
 // else the normalised (trimmed, lower-case) email, else a hash of its
 // cells. Never its position: rows inserted, deleted, sorted or edited
 // between runs keep their key, so one row's outcome never goes to
-// another row (SPEC §7).
-func rowKey(rec *Record, hash string) string {
+// another row.
+func rowKey(rec *customer.Record, hash string) string {
 	switch {
 	case rec.ID != "":
 		return "i:" + rec.ID
@@ -57,7 +58,7 @@ func entryKey(e journalEntry) string {
 	case e.Hash != "":
 		return hashKey(e.Hash)
 	case e.Intent == intentCreate && e.Email != "":
-		return "e:" + lowerASCII(strings.TrimSpace(e.Email))
+		return "e:" + customer.EmailKey(strings.TrimSpace(e.Email))
 	case e.Intent != "" && e.ID != "":
 		return "i:" + e.ID
 	}
@@ -68,7 +69,7 @@ func entryKey(e journalEntry) string {
 // the way the validator reads them from the input: the id and email
 // columns are found by their header.
 type reportKeyer struct {
-	m    *formats.Mapping
+	m    *customer.Mapping
 	json bool
 }
 
@@ -76,13 +77,13 @@ func (k reportKeyer) cell(s string) string {
 	if k.json {
 		return strings.TrimSpace(s)
 	}
-	return formats.CellText(s)
+	return customer.CellText(s)
 }
 
 // keyFunc returns the key of a row of a report with header h (the
 // report's own columns first), given its cells' hash.
 func (k reportKeyer) keyFunc(h []string) func(cells []string, hash string) string {
-	col := func(f formats.Field) int {
+	col := func(f customer.Field) int {
 		if k.m == nil {
 			return -1
 		}
@@ -98,7 +99,7 @@ func (k reportKeyer) keyFunc(h []string) func(cells []string, hash string) strin
 		}
 		return -1
 	}
-	idCol, emailCol := col(formats.FieldID), col(formats.FieldEmail)
+	idCol, emailCol := col(customer.FieldID), col(customer.FieldEmail)
 	return func(cells []string, hash string) string {
 		if idCol >= 0 && idCol < len(cells) {
 			if id := k.cell(cells[idCol]); id != "" {
@@ -107,7 +108,7 @@ func (k reportKeyer) keyFunc(h []string) func(cells []string, hash string) strin
 		}
 		if emailCol >= 0 && emailCol < len(cells) {
 			if e := k.cell(cells[emailCol]); e != "" {
-				return "e:" + lowerASCII(e)
+				return "e:" + customer.EmailKey(e)
 			}
 		}
 		return hashKey(hash)

@@ -8,7 +8,7 @@ import (
 	"aivabatch/apiclient"
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
-	"aivabatch/formats"
+	"aivabatch/batch/customer"
 )
 
 // TestSamplesAreTheSameCustomers imports the README's three sample files
@@ -39,7 +39,7 @@ func TestCustomers100BuildsNames(t *testing.T) {
 	sb := sandboxtest.NewServer(t, sandbox.Options{})
 	cfg := importCfg(filepath.Join("..", "testdata", "customers-100.csv"), newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
 	cfg.Report = filepath.Join(t.TempDir(), "r.csv")
-	cfg.Map = formats.MapOptions{Map: map[string]string{"Phone 1": "phone"}, IgnoreUnknown: true}
+	cfg.Map = customer.MapOptions{Map: map[string]string{"Phone 1": "phone"}, IgnoreUnknown: true}
 	sum, err := Import(context.Background(), cfg)
 	if err != nil || sum.Counts[ResultCreated] != 100 {
 		t.Fatalf("%v %v %v", sum.Counts, sum.FirstErrors, err)

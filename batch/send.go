@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"aivabatch/apiclient"
+	"aivabatch/batch/customer"
 )
 
 // ImportConfig configures Import.
@@ -66,7 +67,7 @@ type ImportConfig struct {
 	reconBatch int
 }
 
-// Import runs the import pipeline (SPEC §5–§8): reader → validate → plan →
+// Import runs the import pipeline: reader → validate → plan →
 // Workers senders sharing the client's limiter → one goroutine that writes
 // the report in input order, the journal and the undo file.
 //
@@ -110,7 +111,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 
 	var prev *previous
-	if jp := JournalPath(in.report); !cfg.Resume && !cfg.DryRun && fileExists(jp) {
+	if jp := PendingJournal(in.report); !cfg.Resume && !cfg.DryRun && jp != "" {
 		// Starting over would drop what the unfinished run confirmed and
 		// send its creates again.
 		return nil, inputErr("the previous run with this report did not finish (%s is there): add --resume to continue it without duplicates, or delete that file to start over", jp)
@@ -175,7 +176,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	sum.Input, sum.Report = cfg.Path, in.report
 	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr, idx: idx, listErr: listErr, listTook: listTook,
-		v: NewValidator(in.m, ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})}
+		v: customer.NewValidator(in.m, customer.ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})}
 	defer im.v.Close()
 
 	// Requests in flight may finish after ctx is cancelled, up to Drain.
@@ -269,7 +270,7 @@ type importer struct {
 	cfg     *ImportConfig
 	in      *input
 	rw      *reportWriter
-	v       *Validator
+	v       *customer.Validator
 	prev    *previous // nil unless --resume
 	sum     *Summary
 	undo    *undoWriter
@@ -301,7 +302,7 @@ type importer struct {
 // job is one row on its way through the pipeline.
 type job struct {
 	seq  int
-	rec  *Record
+	rec  *customer.Record
 	hash string
 	// key is what a later resume finds the row's outcome by (rowKey).
 	key  string
@@ -598,7 +599,7 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 		}
 		j := &job{seq: seq, rec: rec, hash: cellsHashOf(rec.Cells, im.rw.keep)}
 		j.key = rowKey(rec, j.hash)
-		j.out = Outcome{Num: rec.Num, Cells: rec.Cells, From: rec.source()}
+		j.out = Outcome{Num: rec.Num, Cells: rec.Cells, From: rec.Source()}
 		seq++
 		out := jobs
 		if im.plan(j) {

@@ -19,7 +19,7 @@ import (
 // TestReportKeepsInputDialect: the report of a CSV input keeps its
 // delimiter, and has a BOM when the input had one or was Windows-1252 (so
 // that Excel reads it right); reading the report back gives the input's
-// cells (SPEC §7).
+// cells.
 func TestReportKeepsInputDialect(t *testing.T) {
 	tests := []struct {
 		name      string

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -22,16 +23,16 @@ func TestValidateGolden(t *testing.T) {
 	tests := []struct {
 		name       string
 		input      string
-		mapOpts    formats.MapOptions
+		mapOpts    customer.MapOptions
 		wantCounts map[Result]int
 	}{
 		{name: "messy", input: "messy.csv",
 			wantCounts: map[Result]int{ResultValid: 2, ResultInvalid: 8}},
 		{name: "crm-export-libreoffice", input: "crm-export-libreoffice.xlsx",
-			mapOpts:    formats.MapOptions{Map: map[string]string{"Lifetime Value": "value", "Customer Since": "-"}},
+			mapOpts:    customer.MapOptions{Map: map[string]string{"Lifetime Value": "value", "Customer Since": "-"}},
 			wantCounts: map[Result]int{ResultValid: 6, ResultInvalid: 2}},
 		{name: "customers-100", input: "customers-100.csv",
-			mapOpts:    formats.MapOptions{Map: map[string]string{"Phone 1": "phone"}, IgnoreUnknown: true},
+			mapOpts:    customer.MapOptions{Map: map[string]string{"Phone 1": "phone"}, IgnoreUnknown: true},
 			wantCounts: map[Result]int{ResultValid: 100}},
 	}
 	for _, tt := range tests {
@@ -93,7 +94,7 @@ func TestValidateCRMSpecifics(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "crm.report.csv")
 	_, err := Validate(context.Background(), ValidateConfig{InputConfig: InputConfig{
 		Path: "../testdata/crm-export-libreoffice.xlsx", Report: report,
-		Map: formats.MapOptions{Map: map[string]string{"Lifetime Value": "value", "Customer Since": "-"}}}})
+		Map: customer.MapOptions{Map: map[string]string{"Lifetime Value": "value", "Customer Since": "-"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestValidateInputErrors(t *testing.T) {
 	}
 	tests := []struct {
 		name, path string
-		mapOpts    formats.MapOptions
+		mapOpts    customer.MapOptions
 		want       []string
 	}{
 		{name: "unknown columns name the fix", path: "../testdata/customers-100.csv",

@@ -276,7 +276,7 @@ func (r *csvReader) footerNotice(rows []Row) {
 		for _, c := range row.Cells {
 			if c = strings.TrimSpace(c); c != "" {
 				if len(texts) < 3 {
-					texts = append(texts, quoteName(c))
+					texts = append(texts, QuoteName(c))
 				}
 				break
 			}
@@ -511,8 +511,7 @@ func (r *csvReader) skipPreamble(opts ReaderOptions) error {
 		for _, c := range cells {
 			if c = strings.TrimSpace(c); c != "" {
 				nonBlank++
-				norm := normalizeName(c)
-				if _, ok := aliases[norm]; ok || readOnlyNames[norm] || reportColumns[strings.ToLower(c)] {
+				if opts.KnownColumn != nil && opts.KnownColumn(c) {
 					named = true
 				}
 			}
@@ -542,9 +541,9 @@ func (r *csvReader) skipPreamble(opts ReaderOptions) error {
 		r.recStart = r.pos
 	}
 	if opts.Warn != nil {
-		lines := fmt.Sprintf("the %d lines before it (%s) are", r.line-1, quoteName(first))
+		lines := fmt.Sprintf("the %d lines before it (%s) are", r.line-1, QuoteName(first))
 		if r.line == 2 {
-			lines = fmt.Sprintf("the line before it (%s) is", quoteName(first))
+			lines = fmt.Sprintf("the line before it (%s) is", QuoteName(first))
 		}
 		opts.Warn(fmt.Sprintf("the header is on line %d: %s not a header and left out; if the header is on another line, give --header-row N", r.line, lines))
 	}

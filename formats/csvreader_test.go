@@ -565,6 +565,16 @@ func openCSV(t *testing.T, text string, opts ReaderOptions) (RowReader, *[]strin
 	return r, &notes
 }
 
+// knownColumn stands for the caller's ReaderOptions.KnownColumn (the
+// customer columns, in batch/customer) in the preamble tests.
+func knownColumn(name string) bool {
+	switch strings.ToLower(name) {
+	case "first name", "last name", "email address", "name", "email":
+		return true
+	}
+	return false
+}
+
 // TestCSVPreamble: LinkedIn's "Notes:" preamble (a one-cell line, a
 // quoted paragraph with commas, a blank line) before the header is left
 // out with a notice naming the header's line; --header-row sets it; a
@@ -574,7 +584,7 @@ func TestCSVPreamble(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, notes := openCSV(t, string(data), ReaderOptions{})
+	r, notes := openCSV(t, string(data), ReaderOptions{KnownColumn: knownColumn})
 	if h := r.Header(); !reflect.DeepEqual(h, []string{"First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"}) {
 		t.Errorf("header %q", h)
 	}
@@ -600,7 +610,7 @@ func TestCSVPreamble(t *testing.T) {
 		"name,email\nAna,ana@example.com\n",             // a plain header
 		"Notes:\n\"a \"\"quoted\nbreak\"\nname,email\n", // a quoted line break: no guess
 	} {
-		r, notes := openCSV(t, text, ReaderOptions{})
+		r, notes := openCSV(t, text, ReaderOptions{KnownColumn: knownColumn})
 		if first := strings.SplitN(text, "\n", 2)[0]; r.Header()[0] != strings.Split(first, ",")[0] || len(*notes) != 0 {
 			t.Errorf("%q: header %q, notices %q", text, r.Header(), *notes)
 		}
@@ -646,5 +656,14 @@ func TestCSVFooter(t *testing.T) {
 	r, notes = openCSV(t, text, ReaderOptions{})
 	if rows := readAll(t, r); len(rows) != 3 || rows[1].Num != 4 || rows[2].Num != 5 || len(*notes) != 0 {
 		t.Errorf("one-cell line before rows: %+v, notices %q", rows, *notes)
+	}
+}
+
+func TestZipAsCSV(t *testing.T) {
+	for _, format := range []string{FormatCSV, FormatNDJSON} {
+		_, err := NewReader(strings.NewReader("PK\x03\x04\x14\x00\x08\x00rest of a workbook"), ReaderOptions{Format: format})
+		if err == nil || !strings.Contains(err.Error(), "XLSX workbook") || !strings.Contains(err.Error(), "--format xlsx") || strings.Contains(err.Error(), "PK") {
+			t.Errorf("%s: err = %v, want the XLSX hint", format, err)
+		}
 	}
 }

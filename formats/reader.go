@@ -98,9 +98,9 @@ func ParseFormat(format string) (string, error) {
 // 2024-01-15T10:30:00 with a time (no zone: the workbook has none). A
 // value right of the header's last column is a row error, and so is a
 // formula cell with no saved result (files written by openpyxl or
-// pandas): reading it as blank would lose its value. A phone column (by
-// its header name) stored as numbers gets one opts.Warn. The workbook
-// may unpack to 1 GiB at most.
+// pandas): reading it as blank would lose its value. A column that
+// opts.TextColumn names (phone numbers) stored as numbers gets one
+// opts.Warn. The workbook may unpack to 1 GiB at most.
 //
 // NDJSON: one object per line; the columns are the union of the keys of
 // all lines (pre-scanned), in first-seen order; Row.Num is the line.

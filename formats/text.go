@@ -13,7 +13,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// Input limits (SPEC §4, §11): a hostile or broken file costs a row error,
+// Input limits: a hostile or broken file costs a row error,
 // never the machine.
 const (
 	maxCellBytes   = 64 << 10 // one cell
@@ -290,4 +290,13 @@ func binaryCells(cells []string) bool {
 		}
 	}
 	return binary > 0 && 2*binary >= filled
+}
+
+// QuoteName quotes a column name for a message (Go %q style, so that
+// control characters show), cut to 60 characters.
+func QuoteName(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return fmt.Sprintf("%q…", string(r[:60]))
+	}
+	return fmt.Sprintf("%q", s)
 }

@@ -1,8 +1,3 @@
-// Package formats reads and writes customer files (CSV/TSV, XLSX, NDJSON)
-// and maps their headers onto the canonical customer fields.
-//
-// Readers pull, writers push. Every reader and writer is used from one
-// goroutine at a time: concurrency lives in package batch.
 package formats
 
 import "fmt"
@@ -87,10 +82,21 @@ type ReaderOptions struct {
 	// Warn, when set, receives non-fatal notices (such as the encoding
 	// fallback) as one sentence each.
 	Warn func(msg string)
+	// KnownColumn, when set, reports whether a cell names a column the
+	// caller knows. A CSV or TSV file may open with a preamble of
+	// one-cell lines (a title, an export date): the header is the first
+	// line after them with such a cell. Without it no preamble is
+	// skipped.
+	KnownColumn func(name string) bool
+	// TextColumn, when set, says what the column of a header name holds
+	// when its cells are text a spreadsheet may have stored as numbers,
+	// in the plural ("phone numbers"), or "" for any other column. An
+	// XLSX column it names that holds a number gets one Warn.
+	TextColumn func(name string) string
 	// HeaderRow is the CSV/TSV line, or the XLSX sheet row, of the header
 	// (--header-row); the lines or rows before it are left out. 0 means
 	// the first line, or past a preamble of one-cell lines the first line
-	// whose cells name fields (CSV/TSV), or the first non-blank row (XLSX).
+	// with a cell KnownColumn knows (CSV/TSV), or the first non-blank row (XLSX).
 	HeaderRow int
 	// FooterRows is how many rows at the end of a CSV/TSV file are a
 	// footer, left out (--footer-rows); 0 means one-cell lines after a
@@ -141,8 +147,9 @@ type WriterOptions struct {
 	// nil means all text.
 	Types []ColumnType
 	// EscapeFormulas prefixes with ' the CSV cells a spreadsheet would run
-	// as formulas (SPEC §9), and, in CSV and XLSX, the cells that start
-	// with ' themselves, so that import's text-marker rule gives them back.
+	// as formulas (=, +, -, @, tab, CR; see EscapeFormula), and, in CSV
+	// and XLSX, the cells that start with ' themselves, so that import's
+	// text-marker rule gives them back.
 	EscapeFormulas bool
 	// BOM writes a UTF-8 byte order mark first (CSV).
 	BOM bool
@@ -152,4 +159,7 @@ type WriterOptions struct {
 	// Styled adds a bold frozen header row, an autofilter and column widths
 	// (XLSX).
 	Styled bool
+	// Sheet names the first XLSX sheet; the sheets that follow it past
+	// Excel's row limit are "Sheet 2", "Sheet 3", …. "" means "Sheet".
+	Sheet string
 }

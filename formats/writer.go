@@ -270,12 +270,14 @@ func isJSONNumber(s string) bool {
 	return i == len(s)
 }
 
-// EscapeFormula returns s made safe to open in a spreadsheet (SPEC §9): a
+// EscapeFormula returns s made safe to open in a spreadsheet (CSV formula
+// injection, as OWASP describes it): a
 // cell that starts with =, @, tab or CR, or with + or - not followed by a
 // plain number or a phone number (-3, -12.5, +1 (800) 123-4567 x12 stay
 // as they are), gets a ' in front. So does a cell that starts with ' itself:
 // import takes a leading ' as a spreadsheet's text marker and drops it
-// (CellText), so the doubled one comes back as the one the data had.
+// (customer.CellText), so the doubled one comes back as the one the data
+// had.
 //
 // A cell whose text starts with ' after leading whitespace ("  ' x") gets
 // one too: import trims the cell before it looks for the marker, so
@@ -291,7 +293,7 @@ func EscapeFormula(s string) string {
 	case '=', '@', '\t', '\r', '\'':
 		return "'" + s
 	case '+', '-':
-		if isDecimal(s) || isPhoneLike(s) {
+		if isDecimalOrExponent(s) || isPhoneLike(s) {
 			return s
 		}
 		return "'" + s
@@ -299,7 +301,8 @@ func EscapeFormula(s string) string {
 	return s
 }
 
-// UnescapeFormula undoes EscapeFormula (SPEC §4): a cell that starts with
+// UnescapeFormula undoes EscapeFormula, so that an exported file imports
+// back to the same values: a cell that starts with
 // ' followed by =, +, -, @, tab, CR or ', or by whitespace and then ',
 // loses the first '. Other cells are returned as they are.
 func UnescapeFormula(s string) string {
@@ -315,23 +318,12 @@ func UnescapeFormula(s string) string {
 	return s
 }
 
-// CellText is the value of a CSV or TSV cell (SPEC §4): trimmed, and
-// without a leading ', a spreadsheet's text marker. The marker is never
-// data in a CSV customer field: it undoes EscapeFormula and the ' that
-// Shopify and Excel put before phones, zips and ids ('03235555003,
-// '+92 324 607 4596). XLSX and NDJSON cells are only trimmed: there a '
-// is data.
-func CellText(s string) string {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "'") {
-		s = strings.TrimSpace(s[1:])
-	}
-	return s
-}
-
-// isDecimal reports whether s is a plain decimal number with an optional
-// sign: 1234.5, -3, +0.25, 1e5.
-func isDecimal(s string) bool {
+// isDecimalOrExponent reports whether s is a decimal number with an optional
+// sign and an optional exponent: 1234.5, -3, +0.25, .5, 7., 1e5. Any such
+// cell is a number to a spreadsheet, so it is neither escaped as a formula
+// nor kept as text by a typed writer. (The row rules' isPlainDecimal in
+// batch refuses the exponent.)
+func isDecimalOrExponent(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -415,7 +407,7 @@ func parseBool(s string) (bool, bool) {
 // parseNumber reads a decimal cell for a typed writer; a number with more
 // significant digits than a float64 keeps (15) stays text.
 func parseNumber(s string) (float64, bool) {
-	if !isDecimal(s) {
+	if !isDecimalOrExponent(s) {
 		return 0, false
 	}
 	sig := 0

@@ -33,15 +33,6 @@ func TestXLSXLibreOffice(t *testing.T) {
 		{num: 8},
 		{num: 9},
 	})
-	m, err := MapHeader(r.Header(), MapOptions{Map: map[string]string{"Lifetime Value": "value", "Customer Since": "-"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []Field{FieldName, FieldEmail, FieldPhone, FieldStatus, FieldType, FieldValue, FieldAutoPayment, FieldNotes} {
-		if !m.Has(f) {
-			t.Errorf("%s not mapped", f)
-		}
-	}
 }
 
 // excelizeBook writes a workbook built by fill to a test file.

@@ -222,7 +222,16 @@ func TestXLSXPhoneNumbersWarnOnce(t *testing.T) {
 		`<row r="3">` + s("A3", "Bob") + n("B3", "18001234567") + s("C3", "0600") + n("D3", "13") + `</row>` +
 		`<row r="4">` + s("A4", "Cy") + s("B4", "+44 20 7946") + `</row>`
 	var warnings []string
-	r, err := OpenReader(rawBook(t, sheet, "", "", `<xf numFmtId="0"/>`), ReaderOptions{Warn: func(m string) { warnings = append(warnings, m) }})
+	r, err := OpenReader(rawBook(t, sheet, "", "", `<xf numFmtId="0"/>`), ReaderOptions{
+		Warn: func(m string) { warnings = append(warnings, m) },
+		// The caller's hook (batch/customer.TextColumn in aivabatch).
+		TextColumn: func(name string) string {
+			if name == "Phone Number" {
+				return "phone numbers"
+			}
+			return ""
+		},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

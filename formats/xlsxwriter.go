@@ -46,9 +46,7 @@ type xlsxWriter struct {
 	closed     bool
 }
 
-// newXLSXWriter starts a workbook with one sheet, named "Report" when the
-// header starts with the report's "_row" column and "Customers"
-// otherwise. Cells are inline text, except by opts.Types: numbers as
+// newXLSXWriter starts a workbook with one sheet, named opts.Sheet. Cells are inline text, except by opts.Types: numbers as
 // numbers, true/false as booleans and RFC 3339 times as date cells shown
 // as yyyy-mm-dd hh:mm:ss (UTC); a cell that does not parse as its type
 // stays text. Cells are never formula-escaped: they are text cells, which
@@ -59,9 +57,9 @@ type xlsxWriter struct {
 // data and columns are as wide as their first rows need. Past 1,048,575
 // data rows the writer goes on in a new sheet with the header repeated.
 func newXLSXWriter(w io.Writer, opts WriterOptions) (*xlsxWriter, error) {
-	x := &xlsxWriter{f: excelize.NewFile(), opts: opts, base: "Customers", sheets: 1}
-	if opts.Header[0] == "_row" {
-		x.base = "Report"
+	x := &xlsxWriter{f: excelize.NewFile(), opts: opts, base: opts.Sheet, sheets: 1}
+	if x.base == "" {
+		x.base = "Sheet"
 	}
 	// excelize builds the zip in a bytes.Buffer and then copies it to w
 	// (over 200 MB at a million rows); its ZipWriter hook lets the

@@ -28,6 +28,9 @@ import (
 func writeXLSX(t testing.TB, opts WriterOptions, rows [][]string) []byte {
 	t.Helper()
 	opts.Format = FormatXLSX
+	if opts.Sheet == "" {
+		opts.Sheet = "Customers" // as export names it
+	}
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, opts)
 	if err != nil {
@@ -189,7 +192,7 @@ func TestXLSXWriterPlain(t *testing.T) {
 
 	// No rows at all: the header alone, styled or not.
 	for _, styled := range []bool{false, true} {
-		data := writeXLSX(t, WriterOptions{Header: []string{"_row", "_result"}, Styled: styled}, nil)
+		data := writeXLSX(t, WriterOptions{Header: []string{"_row", "_result"}, Styled: styled, Sheet: "Report"}, nil)
 		f := openExcelize(t, data)
 		rows, err := f.GetRows("Report")
 		if err != nil || !reflect.DeepEqual(rows, [][]string{{"_row", "_result"}}) {
@@ -692,6 +695,24 @@ func TestXLSXWriterDimension(t *testing.T) {
 	for part, d := range sheetDimensions(t, writeXLSX(t, WriterOptions{Header: header, Styled: true}, rowsOf(400))) {
 		if d[0] != "" && d[0] != d[1] {
 			t.Errorf("%s: declares %s but its rows use %s", part, d[0], d[1])
+		}
+	}
+}
+
+// TestXLSXWriterSheetName: the first sheet is named by opts.Sheet, and
+// "Sheet" without it.
+func TestXLSXWriterSheetName(t *testing.T) {
+	for sheet, want := range map[string]string{"": "Sheet", "Report": "Report"} {
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, WriterOptions{Format: FormatXLSX, Header: []string{"a"}, Sheet: sheet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := openExcelize(t, buf.Bytes()).GetSheetList(); !reflect.DeepEqual(got, []string{want}) {
+			t.Errorf("Sheet %q: sheets %q, want %q", sheet, got, want)
 		}
 	}
 }

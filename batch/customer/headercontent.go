@@ -1,10 +1,12 @@
-package formats
+package customer
 
 import (
 	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
+
+	"aivabatch/formats"
 )
 
 // PeekRows is how many rows MapReader reads ahead to judge columns by
@@ -17,55 +19,20 @@ const PeekRows = 20
 // whose cells fit the field. It returns a reader that yields every row of
 // r, the peeked ones first, and closes r. On error r is left open for the
 // caller to close.
-func MapReader(r RowReader, opts MapOptions) (*Mapping, RowReader, error) {
-	p := &peekedReader{RowReader: r}
-	var sample [][]string
-	for len(p.rows) < PeekRows {
-		row, err := r.Next()
-		if err != nil {
-			p.err = err // io.EOF or fatal: given back after the peeked rows
-			break
-		}
-		p.rows = append(p.rows, row)
+func MapReader(r formats.RowReader, opts MapOptions) (*Mapping, formats.RowReader, error) {
+	p := formats.Peek(r, PeekRows)
+	rows := formats.Peeked(p)
+	sample := make([][]string, len(rows))
+	for i, row := range rows {
 		// A row with Row.Err (often a short row) still shows its first
 		// cells: Outlook's short rows carry the foreign ids.
-		sample = append(sample, row.Cells)
+		sample[i] = row.Cells
 	}
 	m, err := mapHeader(r.Header(), sample, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	return m, p, nil
-}
-
-// Peeked returns the rows that the reader MapReader returned read ahead
-// and has not given back yet (nil for any other reader): a caller that
-// needs the first rows before the run (a fingerprint) reads them here.
-func Peeked(r RowReader) []Row {
-	if p, ok := r.(*peekedReader); ok {
-		return p.rows
-	}
-	return nil
-}
-
-// peekedReader gives back the rows MapReader read ahead, then the rest.
-type peekedReader struct {
-	RowReader
-	rows []Row
-	err  error
-}
-
-// Next returns the peeked rows first, then reads on.
-func (p *peekedReader) Next() (Row, error) {
-	if len(p.rows) > 0 {
-		row := p.rows[0]
-		p.rows = p.rows[1:]
-		return row, nil
-	}
-	if p.err != nil {
-		return Row{}, p.err
-	}
-	return p.RowReader.Next()
 }
 
 // columnValues returns the non-blank cell texts of column i in sample.

@@ -1,9 +1,10 @@
-package batch
+package customer
 
 import (
 	"bufio"
 	"encoding/binary"
 	"hash/maphash"
+	"io"
 	"os"
 	"slices"
 )
@@ -104,7 +105,7 @@ func (s *seenSet) spill() error {
 	}
 	slices.Sort(keys)
 	run := seenRun{off: s.size, n: len(keys)}
-	w := bufio.NewWriterSize(&offsetWriter{f: s.file, off: s.size}, 64<<10)
+	w := bufio.NewWriterSize(io.NewOffsetWriter(s.file, s.size), 64<<10)
 	var e [entrySize]byte
 	for i, k := range keys {
 		if i%sparseStep == 0 {
@@ -164,15 +165,4 @@ func (s *seenSet) Close() error {
 	err := s.file.Close()
 	s.file = nil
 	return err
-}
-
-type offsetWriter struct {
-	f   *os.File
-	off int64
-}
-
-func (w *offsetWriter) Write(p []byte) (int, error) {
-	n, err := w.f.WriteAt(p, w.off)
-	w.off += int64(n)
-	return n, err
 }

@@ -1,4 +1,4 @@
-package batch
+package customer
 
 import (
 	"fmt"

@@ -1,11 +1,11 @@
-package formats
+package customer
 
 import "strings"
 
 // Field is a canonical customer field name, as the API spells it.
 type Field string
 
-// Canonical fields (SPEC §3).
+// Canonical fields: the customer fields of the API, by their JSON names.
 const (
 	FieldID          Field = "id"
 	FieldFirstName   Field = "firstName"

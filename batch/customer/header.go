@@ -1,4 +1,4 @@
-package formats
+package customer
 
 import (
 	"errors"
@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"aivabatch/formats"
 )
 
 // normalizeName folds a column name for matching: lower case, without
@@ -130,7 +132,7 @@ func localField(norm string, f Field, hasFirst, hasLast bool) Field {
 // imported: the API sets them.
 var readOnlyNames = map[string]bool{"createdat": true, "updatedat": true}
 
-// reportColumns are the report's own columns (SPEC §7), matched exactly
+// reportColumns are the report's own columns (_row, _result, ...), matched exactly
 // (ignoring case) because "_customer_id" normalises like "Customer Id".
 var reportColumns = map[string]bool{
 	"_row": true, "_result": true, "_customer_id": true, "_http_status": true, "_error": true, "_changes": true,
@@ -140,6 +142,27 @@ var reportColumns = map[string]bool{
 // means: a canonical field name or one of its aliases ("E-mail",
 // "given name", "_id"), matched case-insensitively ignoring spaces, '_',
 // '-' and '.'. Read-only names (createdAt, updatedAt), report columns and
+// KnownColumn reports whether name names a column of a customer file: a
+// field or one of its aliases, a read-only column (createdAt) or a
+// report column (_result). It is the CSV and TSV readers'
+// ReaderOptions.KnownColumn: a line with such a cell ends a preamble.
+func KnownColumn(name string) bool {
+	name = strings.TrimSpace(name)
+	norm := normalizeName(name)
+	_, ok := aliases[norm]
+	return ok || readOnlyNames[norm] || reportColumns[strings.ToLower(name)]
+}
+
+// TextColumn is the XLSX reader's ReaderOptions.TextColumn: a phone
+// column stored as numbers has lost its leading zeros and + ("phone
+// numbers"); any other column is "".
+func TextColumn(name string) string {
+	if f, ok := CanonicalField(name); ok && f == FieldPhone {
+		return "phone numbers"
+	}
+	return ""
+}
+
 // unknown names return false.
 func CanonicalField(name string) (Field, bool) {
 	f, ok := aliases[normalizeName(name)]
@@ -255,7 +278,7 @@ func (c *Conflict) message() string {
 	var b strings.Builder
 	names := make([]string, len(c.Names))
 	for k, n := range c.Names {
-		names[k] = fmt.Sprintf("%d (%s)", c.Columns[k]+1, quoteName(n))
+		names[k] = fmt.Sprintf("%d (%s)", c.Columns[k]+1, formats.QuoteName(n))
 	}
 	verb := "all hold"
 	if len(names) == 2 {
@@ -271,7 +294,7 @@ func (c *Conflict) message() string {
 			if c.Only[k] > 0 {
 				count = strconv.Itoa(c.Only[k])
 			}
-			only[k] = fmt.Sprintf("%s only in %s", count, quoteName(n))
+			only[k] = fmt.Sprintf("%s only in %s", count, formats.QuoteName(n))
 		}
 		have := "have"
 		if c.Only[0] == 1 {
@@ -286,7 +309,7 @@ func (c *Conflict) message() string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "Take the first that is not blank, in this order, with --map %s (list them the other way round to prefer %s); the report's _changes says which column a value came from.",
-		shellQuote(c.Suggest), quoteName(c.Names[len(c.Names)-1]))
+		shellQuote(c.Suggest), formats.QuoteName(c.Names[len(c.Names)-1]))
 	return b.String()
 }
 
@@ -296,15 +319,15 @@ func (c *Conflict) message() string {
 // is taken from both (the first non-blank), which a name with a comma
 // cannot be listed for.
 func heldSentence(u UnknownColumn, holder string) string {
-	s := fmt.Sprintf("%s is closest to %s, which column %s holds already: ", quoteName(u.Name), u.Closest, quoteName(holder))
+	s := fmt.Sprintf("%s is closest to %s, which column %s holds already: ", formats.QuoteName(u.Name), u.Closest, formats.QuoteName(holder))
 	switch {
 	case u.Closest == FieldID || u.Closest == FieldAction:
-		return s + fmt.Sprintf("to read %s from %s instead, give --map %s --map %s.", u.Closest, quoteName(u.Name),
+		return s + fmt.Sprintf("to read %s from %s instead, give --map %s --map %s.", u.Closest, formats.QuoteName(u.Name),
 			shellQuote(u.Name+"="+string(u.Closest)), shellQuote(holder+"=-"))
 	case strings.Contains(u.Name, ","):
-		return s + fmt.Sprintf("to take the first non-blank of both, rename %s in the file without the comma (in --map \"A,B=%s\" a comma separates the columns) and list both in one --map.", quoteName(u.Name), u.Closest)
+		return s + fmt.Sprintf("to take the first non-blank of both, rename %s in the file without the comma (in --map \"A,B=%s\" a comma separates the columns) and list both in one --map.", formats.QuoteName(u.Name), u.Closest)
 	}
-	return s + fmt.Sprintf("to read it from %s instead, give --map %s --map %s.", quoteName(u.Name),
+	return s + fmt.Sprintf("to read it from %s instead, give --map %s --map %s.", formats.QuoteName(u.Name),
 		shellQuote(u.Name+"="+string(u.Closest)), shellQuote(holder+"=-"))
 }
 
@@ -368,7 +391,7 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(quoteName(u.Name))
+			b.WriteString(formats.QuoteName(u.Name))
 			switch {
 			case u.Closest != "":
 				fmt.Fprintf(&b, " (closest: %s)", u.Closest)
@@ -378,7 +401,7 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 		}
 		switch {
 		case u.Suggest == "":
-			unnameable = append(unnameable, fmt.Sprintf("%d (%s)", u.Index+1, quoteName(u.Name)))
+			unnameable = append(unnameable, fmt.Sprintf("%d (%s)", u.Index+1, formats.QuoteName(u.Name)))
 		case strings.HasSuffix(u.Suggest, "=-"):
 			ignores = append(ignores, "--map "+shellQuote(u.Suggest))
 		default:
@@ -745,15 +768,6 @@ func newConflict(header []string, sample [][]string, f Field, cols []int) Confli
 // flag; a longer one is no name a user would type.
 const maxMapName = 200
 
-// quoteName quotes a column name for a message (Go %q style, so that
-// control characters show), cut to 60 characters.
-func quoteName(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		return fmt.Sprintf("%q…", string(r[:60]))
-	}
-	return fmt.Sprintf("%q", s)
-}
-
 // canMap reports whether --map "NAME=…" can name column i: the name is
 // valid UTF-8 without control characters or "=" (the flag's separator).
 // findColumn then finds this very column by its exact name, since
@@ -802,7 +816,7 @@ func (m *Mapping) assign(cols []int, f Field) error {
 func quoteAll(names []string) []string {
 	q := make([]string, len(names))
 	for k, n := range names {
-		q[k] = quoteName(n)
+		q[k] = formats.QuoteName(n)
 	}
 	return q
 }
@@ -980,4 +994,12 @@ func EditDistance(a, b string) int {
 		pprev, prev, cur = prev, cur, pprev
 	}
 	return prev[len(rb)]
+}
+
+// plural returns "1 noun" or "n nouns".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

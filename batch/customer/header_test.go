@@ -1,4 +1,4 @@
-package formats
+package customer
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"aivabatch/formats"
 )
 
 func TestMapHeader(t *testing.T) {
@@ -267,8 +269,8 @@ func TestHeaderErrorMessage(t *testing.T) {
 }
 
 func TestCustomers100Mapping(t *testing.T) {
-	open := func() RowReader {
-		r, err := OpenReader("testdata/customers-100.csv", ReaderOptions{})
+	open := func() formats.RowReader {
+		r, err := formats.OpenReader("../../formats/testdata/customers-100.csv", formats.ReaderOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,7 +352,7 @@ func TestMapHeaderFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			r, err := OpenReader("testdata/"+tt.file, ReaderOptions{})
+			r, err := formats.OpenReader("../../formats/testdata/"+tt.file, formats.ReaderOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -520,7 +522,7 @@ func TestMapReaderGivesBackPeekedRows(t *testing.T) {
 		for i := range n {
 			fmt.Fprintf(&b, "N%d,n%d@example.com\n", i, i)
 		}
-		r, err := NewReader(strings.NewReader(b.String()), ReaderOptions{Format: FormatCSV})
+		r, err := formats.NewReader(strings.NewReader(b.String()), formats.ReaderOptions{Format: formats.FormatCSV})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -640,15 +642,6 @@ func TestUnnamedColumnNotice(t *testing.T) {
 	}
 }
 
-func TestZipAsCSV(t *testing.T) {
-	for _, format := range []string{FormatCSV, FormatNDJSON} {
-		_, err := NewReader(strings.NewReader("PK\x03\x04\x14\x00\x08\x00rest of a workbook"), ReaderOptions{Format: format})
-		if err == nil || !strings.Contains(err.Error(), "XLSX workbook") || !strings.Contains(err.Error(), "--format xlsx") || strings.Contains(err.Error(), "PK") {
-			t.Errorf("%s: err = %v, want the XLSX hint", format, err)
-		}
-	}
-}
-
 // TestHeaderErrorClosestHeld: an unknown column close to a field that
 // another column holds is named with that column and the flags that take
 // it instead (a second action column), or how to take both (a name with
@@ -706,5 +699,40 @@ func TestConflictNoneOnly(t *testing.T) {
 	_, err := mapHeader(three, [][]string{{"A", "a@x", "1", "2", "2"}}, MapOptions{})
 	if want := `all hold phone: of the first 1 row, none has a value in only one of them, with different values in each.`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("three columns: message\n%v\nlacks\n%s", err, want)
+	}
+}
+
+// TestXLSXLibreOfficeMapping maps the header of a workbook LibreOffice
+// wrote (formats' TestXLSXLibreOffice reads its cells).
+func TestXLSXLibreOfficeMapping(t *testing.T) {
+	r, err := formats.OpenReader("../../formats/testdata/crm-export-libreoffice.xlsx", formats.ReaderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	m, err := MapHeader(r.Header(), MapOptions{Map: map[string]string{"Lifetime Value": "value", "Customer Since": "-"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []Field{FieldName, FieldEmail, FieldPhone, FieldStatus, FieldType, FieldValue, FieldAutoPayment, FieldNotes} {
+		if !m.Has(f) {
+			t.Errorf("%s not mapped", f)
+		}
+	}
+}
+
+// readAll reads every row of r.
+func readAll(t *testing.T, r formats.RowReader) []formats.Row {
+	t.Helper()
+	var rows []formats.Row
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return rows
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		rows = append(rows, row)
 	}
 }

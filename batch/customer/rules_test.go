@@ -1,4 +1,4 @@
-package batch
+package customer
 
 import (
 	"net/mail"
@@ -8,9 +8,9 @@ import (
 	"aivabatch/formats"
 )
 
-func mapping(t *testing.T, header ...string) *formats.Mapping {
+func mapping(t *testing.T, header ...string) *Mapping {
 	t.Helper()
-	m, err := formats.MapHeader(header, formats.MapOptions{})
+	m, err := MapHeader(header, MapOptions{})
 	if err != nil {
 		t.Fatalf("MapHeader(%q): %v", header, err)
 	}
@@ -24,10 +24,10 @@ func TestValidatorRules(t *testing.T) {
 		cells      []string // id, first, last, name, email, phone, status, value, autoPayment, action
 		opts       ValidatorOptions
 		wantErrs   []string // substrings of ErrorText, in order; none = valid
-		wantValues map[formats.Field]string
+		wantValues map[Field]string
 	}{
 		{name: "clean create", cells: []string{"", "Ana", "Silva", "", "ana@example.com", "+1 555", "Active", "12.5", "yes", ""},
-			wantValues: map[formats.Field]string{formats.FieldName: "Ana Silva", formats.FieldStatus: "active", formats.FieldValue: "12.5", formats.FieldAutoPayment: "true"}},
+			wantValues: map[Field]string{FieldName: "Ana Silva", FieldStatus: "active", FieldValue: "12.5", FieldAutoPayment: "true"}},
 		{name: "name and email required to create", cells: []string{"", "", "", "", "", "", "", "", "", ""},
 			wantErrs: []string{"name: required to create a customer; fill the name, or the first and last name", "email: required to create a customer"}},
 		{name: "every problem at once", cells: []string{"", "", "", "Bo", "bo@", "1.80012E+10", "pending", "1,234.50", "maybe", ""},
@@ -39,11 +39,11 @@ func TestValidatorRules(t *testing.T) {
 		{name: "exponent, comma, lower case, sign", cells: []string{"", "", "", "Bo", "bo@example.com", "'4,36641e-11", "", "", "", ""},
 			wantErrs: []string{`phone: "4,36641e-11" is in exponent form`}},
 		{name: "a phone with an extension is no exponent", cells: []string{"", "", "", "Bo", "bo@example.com", "+1 555 0100 ext 12", "", "", "", ""},
-			wantValues: map[formats.Field]string{formats.FieldPhone: "+1 555 0100 ext 12"}},
+			wantValues: map[Field]string{FieldPhone: "+1 555 0100 ext 12"}},
 		{name: "statuses in the languages of the header aliases", cells: []string{"", "", "", "Bo", "bo@example.com", "", "Gesperrt", "", "", ""},
-			wantValues: map[formats.Field]string{formats.FieldStatus: "blocked"}},
+			wantValues: map[Field]string{FieldStatus: "blocked"}},
 		{name: "French status with an accent", cells: []string{"", "", "", "Bo", "bo@example.com", "", "bloquée", "", "", ""},
-			wantValues: map[formats.Field]string{formats.FieldStatus: "blocked"}},
+			wantValues: map[Field]string{FieldStatus: "blocked"}},
 		{name: "display name is not a bare address", cells: []string{"", "", "", "Bo", "Bo <bo@example.com>", "", "", "", "", ""},
 			wantErrs: []string{`email: "Bo <bo@example.com>" is not a valid email address`}},
 		{name: "NUL in a name", cells: []string{"", "", "", "Bo\x00b", "bo@example.com", "", "", "", "", ""},
@@ -62,7 +62,7 @@ func TestValidatorRules(t *testing.T) {
 		{name: "not a number", cells: []string{"", "", "", "Bo", "bo@example.com", "", "", "12 EUR", "", ""},
 			wantErrs: []string{`value: "12 EUR" is not a number`}},
 		{name: "update by id needs neither name nor email", cells: []string{"65f0", "", "", "", "", "", "blocked", "", "", "update"},
-			wantValues: map[formats.Field]string{formats.FieldStatus: "blocked"}},
+			wantValues: map[Field]string{FieldStatus: "blocked"}},
 		{name: "id given for create", cells: []string{"65f0", "", "", "Bo", "bo@example.com", "", "", "", "", "create"},
 			wantErrs: []string{"id: id given for create"}},
 		{name: "update without id or match", cells: []string{"", "", "", "Bo", "bo@example.com", "", "", "", "", "update"},
@@ -74,11 +74,11 @@ func TestValidatorRules(t *testing.T) {
 			wantErrs: []string{`action: "merge" is not an action`}},
 		{name: "skip checks nothing", cells: []string{"", "", "", "", "bad", "", "nope", "", "", "SKIP"}},
 		{name: "formula escape undone and cells trimmed", cells: []string{"", "", "", "  '=cmd  ", " bo@example.com ", " '+1 555 ", "", "-3", "0", ""},
-			wantValues: map[formats.Field]string{formats.FieldName: "=cmd", formats.FieldEmail: "bo@example.com", formats.FieldPhone: "+1 555", formats.FieldValue: "-3", formats.FieldAutoPayment: "false"}},
+			wantValues: map[Field]string{FieldName: "=cmd", FieldEmail: "bo@example.com", FieldPhone: "+1 555", FieldValue: "-3", FieldAutoPayment: "false"}},
 		{name: "in a workbook a leading quote is data", opts: ValidatorOptions{Workbook: true}, cells: []string{"", "'Ana", "", "", " bo@example.com ", "'+1 555", "", "", "", ""},
-			wantValues: map[formats.Field]string{formats.FieldFirstName: "'Ana", formats.FieldEmail: "bo@example.com", formats.FieldPhone: "'+1 555"}},
+			wantValues: map[Field]string{FieldFirstName: "'Ana", FieldEmail: "bo@example.com", FieldPhone: "'+1 555"}},
 		{name: "text marker removed before any cell", cells: []string{"", "'Ana", "", "", "'bo@example.com", "'03235555003", "'Active", "'12.5", "'yes", ""},
-			wantValues: map[formats.Field]string{formats.FieldFirstName: "Ana", formats.FieldEmail: "bo@example.com", formats.FieldPhone: "03235555003", formats.FieldStatus: "active", formats.FieldValue: "12.5", formats.FieldAutoPayment: "true"}},
+			wantValues: map[Field]string{FieldFirstName: "Ana", FieldEmail: "bo@example.com", FieldPhone: "03235555003", FieldStatus: "active", FieldValue: "12.5", FieldAutoPayment: "true"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,12 +172,12 @@ func FuzzValidEmail(f *testing.F) {
 // and phones carry a spreadsheet's ' text marker: no ' may reach a value
 // that would be sent.
 func TestShopifyTextMarker(t *testing.T) {
-	r, err := formats.OpenReader("../testdata/shopify-customers-export.csv", formats.ReaderOptions{})
+	r, err := formats.OpenReader("../../testdata/shopify-customers-export.csv", formats.ReaderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	m, err := formats.MapHeader(r.Header(), formats.MapOptions{
+	m, err := MapHeader(r.Header(), MapOptions{
 		Map:           map[string]string{"Default Address Phone": "phone", "Phone": "-", "Customer ID": "notes", "Note": "-", "Default Address Zip": "type"},
 		IgnoreUnknown: true})
 	if err != nil {
@@ -197,12 +197,12 @@ func TestShopifyTextMarker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range formats.Fields {
+		for _, f := range Fields {
 			if val, _ := rec.Value(f); strings.HasPrefix(val, "'") {
 				t.Errorf("row %d: %s = %q keeps the text marker", row.Num, f, val)
 			}
 		}
-		phones[row.Num], _ = rec.Value(formats.FieldPhone)
+		phones[row.Num], _ = rec.Value(FieldPhone)
 	}
 	if rows != 30 {
 		t.Errorf("read %d rows, want 30", rows)
