@@ -1,8 +1,3 @@
-// Package formats reads and writes customer files (CSV/TSV, XLSX, NDJSON)
-// and maps their headers onto the canonical customer fields.
-//
-// Readers pull, writers push. Every reader and writer is used from one
-// goroutine at a time: concurrency lives in package batch.
 package formats
 
 import "fmt"
