@@ -41,6 +41,69 @@
 //	batch            the pipelines (this package)
 //	apiclient        the Customers API client and its rate limiter
 //
+// # The journal and resume
+//
+// Before any create, update or delete leaves, the row's intent is written
+// to the journal and handed to the operating system, so a kill -9 a
+// microsecond later cannot lose it; outcomes are appended as workers learn
+// them and flushed at least twice a second. A resume waits until the
+// interrupted run's last journal write is --settle old (default: that
+// run's --timeout, which the journal records), because a server keeps
+// working on a request whose client died; then every create without a
+// confirmed outcome (in doubt, or with no intent: a journal cut short
+// loses intents too) is looked up by email. In-doubt updates and deletes
+// need no wait (sending them twice is harmless). A journal line that
+// cannot be read is skipped with a warning, and the resume waits as if
+// creates were in flight (for the longest --timeout the journal records);
+// a run that appends to a journal whose last line is torn ends that line
+// first. A journal written before row keys existed is read by cells.
+//
+// During a run, creates whose answer was lost are settled without holding
+// up the run (reconcile.go): one list serves every row waiting, at most
+// once every 30 s, sooner when 1,000 rows wait or the last row was sent;
+// after a list that took d (the list at start counts) the next waits
+// 20·d unless 10,000 rows wait, so listing takes about a twentieth of the
+// run at most. Rows the report cannot
+// write yet (it keeps input order) wait in an unlinked temporary file
+// (backlog.go).
+//
+// # What survives what
+//
+// A file handed to the OS survives a kill -9; only a file synced to the
+// disk, and the directory entry naming it, survive a power cut. The
+// report, the run record (.runs) and the undo file are synced, file then
+// directory, before the journal is removed (durable.go): a finished run is
+// either still resumable or completely recorded. The undo line of a row is
+// written before its outcome goes to the journal, and the undo file is
+// handed to the OS before every journal flush, so every change the journal
+// knows is in the undo file; an undo file that cannot be written stops the
+// run. Export's file and --state are written to a temporary file, synced
+// and renamed into place.
+//
+// # The re-run guard
+//
+// Every finished import appends a line to <report>.runs (when, the input,
+// a fingerprint of its header and first 20 rows, the counts). Under
+// --match none, a new run without --resume at that report path stops when
+// an earlier one created customers: for a named file any earlier run
+// counts; for stdin only one that read the same header and first rows.
+// Without a record the report is read, and a report that cannot be read to
+// the end refuses too, rather than guess.
+//
+// # Other choices
+//
+// Duplicates within a file are found with memory that does not grow with
+// the file (seen.go): a fixed 8 MiB Bloom filter, a bounded map, and
+// sorted runs spilled to an unlinked temporary file. A --max-errors N% is
+// a share of the rows sent so far, checked once at least 20 were sent. A
+// list cut off part way is listed again from the start: import within
+// --retries, export to a file once (stdout cannot take rows back, so it
+// fails). An incremental export's watermark is the largest updatedAt it
+// exported, never the clock; since timestamps have millisecond resolution,
+// the state also keeps the customers exported at exactly the watermark, by
+// id and a hash of what was written, and exports them again only when new
+// or changed (exportstate.go).
+//
 // # Words
 //
 // Each word below means one thing across the package:

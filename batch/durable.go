@@ -8,7 +8,7 @@ import (
 	"syscall"
 )
 
-// What survives what (README "Crash safety"): a file handed to the OS
+// What survives what (package doc; README "Never a customer twice"): a file handed to the OS
 // (write) survives a kill -9 of this process; only a file synced to the
 // disk (fsync), and the directory entry that names it (fsync of the
 // directory), survive a power cut or a kernel crash. The report, the run

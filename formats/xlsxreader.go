@@ -29,7 +29,7 @@ var (
 // excelize opens the workbook's small parts (checking the unzip limits)
 // and tells which styles are dates; the rows themselves are read by this
 // streaming parser, because excelize v2.11.1's Rows/Columns cannot keep
-// what the README promises (measured, see the README's design note on
+// what the README promises (measured, see the package doc on
 // XLSX reading): it gives no cell types (the number 007 and the text
 // "007", a boolean 1 and the number 1 read alike; dates read as serials,
 // or in the workbook's display format), no row numbers (rows stored out
