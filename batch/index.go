@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -86,18 +87,10 @@ func (x *custIndex) finish() error {
 	if err := x.w.Flush(); err != nil {
 		return fmt.Errorf("writing the customer index: %w", err)
 	}
-	cmp := func(a, b indexSlot) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	}
+	byHash := func(a, b indexSlot) int { return cmp.Compare(a.hash, b.hash) }
 	// Stable: customers with one email come back in list order.
-	slices.SortStableFunc(x.byEmail, cmp)
-	slices.SortStableFunc(x.byID, cmp)
+	slices.SortStableFunc(x.byEmail, byHash)
+	slices.SortStableFunc(x.byID, byHash)
 	x.byEmail, x.byID = slices.Clip(x.byEmail), slices.Clip(x.byID)
 	return nil
 }
@@ -150,15 +143,7 @@ func (x *custIndex) find(slots []indexSlot, k string, max int, match func(*apicl
 		return nil
 	}
 	h := x.hash(k)
-	i, _ := slices.BinarySearchFunc(slots, h, func(s indexSlot, h uint64) int {
-		switch {
-		case s.hash < h:
-			return -1
-		case s.hash > h:
-			return 1
-		}
-		return 0
-	})
+	i, _ := slices.BinarySearchFunc(slots, h, func(s indexSlot, h uint64) int { return cmp.Compare(s.hash, h) })
 	var found []*apiclient.Customer
 	for ; i < len(slots) && slots[i].hash == h && len(found) != max; i++ {
 		c, err := x.read(slots[i].at)

@@ -3,6 +3,7 @@ package batch
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -362,15 +363,7 @@ func (t *doneTable) add(key uint64, e journalEntry) {
 // finish sorts by key; of several outcomes of one key the last added
 // (the latest written) stays.
 func (t *doneTable) finish() {
-	slices.SortStableFunc(t.rows, func(a, b doneRow) int {
-		switch {
-		case a.key < b.key:
-			return -1
-		case a.key > b.key:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(t.rows, func(a, b doneRow) int { return cmp.Compare(a.key, b.key) })
 	out := t.rows[:0]
 	for i, r := range t.rows {
 		if i+1 < len(t.rows) && t.rows[i+1].key == r.key {
