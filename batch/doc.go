@@ -41,6 +41,15 @@
 //	batch            the pipelines (this package)
 //	apiclient        the Customers API client and its rate limiter
 //
+// This package's files follow the stages: input.go (open and map),
+// validate.go (the validate pipeline), index.go (the tenant listed once),
+// plan.go (what a row will do), import.go (Import: producer, workers,
+// the report goroutine), send.go (a row's calls and its journal lines),
+// reconcile.go and backlog.go (lost answers), report.go (the report
+// file), journal.go, resume.go, undo.go, runs.go, lock*.go, durable.go,
+// paths.go; export.go and exportstate.go; results.go (Result, Outcome,
+// Summary) and errors.go (the error types the command line words).
+//
 // # The journal and resume
 //
 // Before any create, update or delete leaves, the row's intent is written
