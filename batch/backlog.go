@@ -58,6 +58,7 @@ func appendJob(buf []byte, j *job, undo bool) ([]byte, error) {
 	buf = binary.AppendVarint(buf, int64(o.HTTPStatus))
 	str(o.Error)
 	str(o.Changes)
+	str(o.From)
 	str(j.key)
 	str(j.hash)
 	str(string(j.plan.result))
@@ -123,7 +124,7 @@ func readJob(b []byte) (*job, error) {
 	o.Result = Result(str())
 	o.CustomerID = str()
 	o.HTTPStatus = int(num())
-	o.Error, o.Changes = str(), str()
+	o.Error, o.Changes, o.From = str(), str(), str()
 	j.key, j.hash = str(), str()
 	j.plan.result = Result(str())
 	if len(b) == 0 {

@@ -139,12 +139,9 @@ func updatePlan(r *customer.Record, id string, cur *apiclient.Customer, blankCle
 		// changed, and the report must not claim they all changed.
 		p.changes = "not compared (the customer was not read), sent: " + p.changes
 	}
-	if len(p.fields) == 0 && p.status == "" && cur != nil {
-		return plan{op: opNone, id: id, cur: cur, result: ResultUnchanged}
-	}
 	if len(p.fields) == 0 && p.status == "" {
-		// Nothing in the row to send and nothing known to compare with.
-		return plan{op: opNone, id: id, result: ResultUnchanged}
+		// Nothing to send (or nothing in the row, when cur is not known).
+		return plan{op: opNone, id: id, cur: cur, result: ResultUnchanged}
 	}
 	return p
 }
@@ -299,6 +296,17 @@ func (im *importer) plan(j *job) bool {
 		return true
 	}
 
+	doubt, inDoubt := im.prev.inDoubt(j.key, j.hash) // looked up once
+	if inDoubt && rec.Action == customer.ActionDelete && doubt.Intent == intentDelete && doubt.ID != "" &&
+		(rec.ID == "" || rec.ID == doubt.ID) && im.idx != nil && im.idx.id(doubt.ID) == nil {
+		// The interrupted run sent this delete and no answer came back;
+		// the customer is gone: the delete landed (by id or by email).
+		o.Result, o.CustomerID = ResultDeleted, doubt.ID
+		o.Changes = "deleted by the interrupted run (the customer is gone)"
+		j.plan = plan{op: opNone, result: ResultDeleted}
+		return true
+	}
+
 	var cur *apiclient.Customer
 	var earlier string // how a previous run's create of this row is known
 	id := rec.ID
@@ -306,12 +314,6 @@ func (im *importer) plan(j *job) bool {
 		// Ids are opaque: only the tenant can tell whether a row's id is
 		// one of its customers.
 		if cur = im.idx.id(id); cur == nil {
-			if e, ok := im.prev.inDoubt(j.key, j.hash); ok && rec.Action == customer.ActionDelete && e.Intent == intentDelete && e.ID == id {
-				o.Result, o.CustomerID = ResultDeleted, id
-				o.Changes = "deleted by the interrupted run (the customer is gone)"
-				j.plan = plan{op: opNone, result: ResultDeleted}
-				return true
-			}
 			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldID, fmt.Sprintf("no customer with id %q in this tenant; nothing was sent for this row", id))
 			return true
 		}
@@ -389,20 +391,11 @@ func (im *importer) plan(j *job) bool {
 			}
 		}
 	}
-	if e, ok := im.prev.inDoubt(j.key, j.hash); ok && p.id != "" && e.ID == p.id {
-		// The interrupted run sent this update or delete, and no outcome
-		// came back. Both are idempotent: a second send is harmless, and
-		// when the server already shows the effect, the row is done.
-		switch {
-		case e.Intent == intentDelete && p.op == opDelete && cur == nil && im.idx != nil:
-			o.Result, o.CustomerID = ResultDeleted, p.id
-			o.Changes = "deleted by the interrupted run (the customer is gone)"
-			j.plan = plan{op: opNone, result: ResultDeleted}
-			return true
-		case e.Intent == intentUpdate && p.op == opNone && p.result == ResultUnchanged:
-			p.result = ResultUpdated
-			p.changes = "applied by the interrupted run (the customer already holds these values)"
-		}
+	if inDoubt && p.id != "" && doubt.ID == p.id && doubt.Intent == intentUpdate && p.op == opNone && p.result == ResultUnchanged {
+		// The interrupted run sent this update and no outcome came back:
+		// the server already shows it, so the row is done.
+		p.result = ResultUpdated
+		p.changes = "applied by the interrupted run (the customer already holds these values)"
 	}
 	if earlier != "" && p.op == opNone {
 		o.Result, o.CustomerID = ResultCreated, p.id

@@ -152,7 +152,7 @@ func TestBacklogRoundTrip(t *testing.T) {
 	defer b.close()
 	in := []*job{
 		{seq: 7, key: "e:zoë@example.com", hash: "89ab", journaled: true,
-			out:  Outcome{Num: 9, Cells: []string{"Zoë", "line one\nline two", ""}, Result: ResultUpdated, CustomerID: "c1", HTTPStatus: 200, Changes: "phone: 1 → 2"},
+			out:  Outcome{Num: 9, Cells: []string{"Zoë", "line one\nline two", ""}, Result: ResultUpdated, CustomerID: "c1", HTTPStatus: 200, Changes: "phone: 1 → 2", From: `phone from "Mobile"`},
 			plan: plan{result: ResultUpdated, cur: &apiclient.Customer{ID: "c1", Name: "Zoë", Email: "zoë@example.com", Value: 12.5, AutoPayment: true}}},
 		{seq: 8, leftOut: true, out: Outcome{Num: 10, Result: ResultNotAttempted, Error: "not sent"}},
 	}
@@ -178,5 +178,40 @@ func TestBacklogRoundTrip(t *testing.T) {
 	}
 	if !b.empty() || b.size != 0 {
 		t.Errorf("backlog not empty and reset after reading all: %d entries left, %d bytes", len(b.entries)-b.head, b.size)
+	}
+}
+
+// TestLostCreateNeverConfirmsAnExistingCustomer: under --match none a row
+// may share its email with a customer the tenant held before the run;
+// when its create is lost before reaching the server, the customer found
+// by that email is not this row's create: the row is sent again and gets
+// its own customer, and the other keeps its data.
+func TestLostCreateNeverConfirmsAnExistingCustomer(t *testing.T) {
+	ls, url := startLossy(t, 2, true, 3) // every second create is lost before it reaches the server
+	before := map[string]apiclient.Customer{}
+	for _, c := range ls.sb.Customers(sandbox.TenantDemo) {
+		before[c.ID] = c
+	}
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "name,email,phone", "Row Zero,tenant0@example.com,+1 0", "Row One,tenant1@example.com,+1 1")
+	cfg := importCfg(in, newClient(t, url, sandbox.TokenReadWrite, nil))
+	cfg.Undo = filepath.Join(dir, "undo.csv") // lists the tenant at start
+	cfg.reconBatch = 1
+	sum, err := Import(context.Background(), cfg)
+	if err != nil || sum.Counts[ResultCreated] != 2 {
+		t.Fatalf("%v %v %v", sum.Counts, sum.FirstErrors, err)
+	}
+	for _, r := range readReport(t, DefaultReportPath(in, "")) {
+		if _, old := before[r["_customer_id"]]; old {
+			t.Errorf("row %s reported as the earlier customer %s", r["_row"], r["_customer_id"])
+		}
+	}
+	for _, c := range ls.sb.Customers(sandbox.TenantDemo) {
+		if b, ok := before[c.ID]; ok && (c.Name != b.Name || c.Phone != b.Phone) {
+			t.Errorf("the earlier customer %s changed: %+v", c.ID, c)
+		}
+	}
+	if n := ls.sb.Count(sandbox.TenantDemo); n != 5 {
+		t.Errorf("%d customers, want 3 + 2", n)
 	}
 }
