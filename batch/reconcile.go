@@ -143,11 +143,17 @@ func (r *resolver) settle(batch []*job, spawn func(func())) {
 	im := r.im
 	want := make(map[string][]*job, len(batch))
 	for _, j := range batch {
-		want[strings.ToLower(j.rec.EmailKey)] = append(want[strings.ToLower(j.rec.EmailKey)], j)
+		want[j.rec.EmailKey] = append(want[j.rec.EmailKey], j) // EmailKey is lower case
 	}
 	found := make(map[*job]apiclient.Customer, len(batch))
 	err := listWithRetry(im.reqCtx, im.cfg.Client, im.cfg.Retries+1, func() { clear(found) }, func(c *apiclient.Customer) {
-		for _, j := range want[strings.ToLower(c.Email)] {
+		js := want[strings.ToLower(c.Email)]
+		if len(js) == 0 || c.ID != "" && im.idx != nil && im.idx.id(c.ID) != nil {
+			// A customer of the list at start is no create of this run
+			// (under --match none another customer may share the email).
+			return
+		}
+		for _, j := range js {
 			if _, ok := found[j]; !ok {
 				found[j] = *c
 			}
