@@ -427,3 +427,33 @@ func TestIDStylesResume(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeNeverTakesAHeldEmailAsCreated: a create row refused because
+// the tenant held its email stays refused on --resume: the customer found
+// by that email is not written onto, nor claimed as created (the undo
+// file would delete it).
+func TestResumeNeverTakesAHeldEmailAsCreated(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	old, _ := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Old", "email": "a@example.com", "phone": "+1 0"}, "")
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "name,email,phone,action", "New,a@example.com,+1 9,create", "B,b@example.com,+1 2,create")
+	cfg := importCfg(in, c)
+	cfg.MatchEmail = true
+	if _, err := Import(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Resume, cfg.Undo = true, filepath.Join(dir, "undo.csv")
+	sum, err := Import(context.Background(), cfg)
+	if err != nil || sum.Counts[ResultInvalid] != 1 || sum.Counts[ResultCreated] != 0 {
+		t.Fatalf("resume: %v %v %v", sum.Counts, sum.FirstErrors, err)
+	}
+	for _, x := range sb.Customers(sandbox.TenantDemo) {
+		if x.ID == old.ID && (x.Name != "Old" || x.Phone != "+1 0") {
+			t.Errorf("the earlier customer was written onto: %+v", x)
+		}
+	}
+	if b, _ := os.ReadFile(cfg.Undo); strings.Contains(string(b), old.ID) {
+		t.Errorf("the undo file names the earlier customer:\n%s", b)
+	}
+}

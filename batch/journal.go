@@ -146,6 +146,9 @@ func (j *journal) write(e journalEntry, flush bool) error {
 	if j.err != nil {
 		return j.err
 	}
+	if j.w.Available() < len(b)+1 {
+		j.hook() // bufio would flush on its own: the undo file goes first
+	}
 	j.w.Write(b)
 	if err := j.w.WriteByte('\n'); err != nil {
 		j.err = err

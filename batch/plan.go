@@ -368,7 +368,14 @@ func (im *importer) plan(j *job) bool {
 			}
 		}
 		p.fields = createFields(rec)
-		if c, how := im.createdEarlier(j, done, hasDone); c != nil {
+		c, how := im.createdEarlier(j, done, hasDone)
+		if c != nil && how == foundAfter && rec.Action == customer.ActionCreate && im.cfg.MatchEmail {
+			// A create row with no intent whose email the tenant holds:
+			// most likely the customer was there before (the row was
+			// refused then); never write the row onto it.
+			c = nil
+		}
+		if c != nil {
 			// An earlier run created this row's customer: never again.
 			// What the row holds now and the customer does not (the row
 			// was edited since, or the create landed without its
@@ -462,8 +469,15 @@ func (im *importer) createdEarlier(j *job, d journalEntry, hasDone bool) (*apicl
 	if e, ok := p.inDoubt(j.key, j.hash); ok && e.Intent == intentCreate {
 		return c, "created by the interrupted run (its response was lost; found by email)"
 	}
-	return c, "found by email after the interrupted run"
+	return c, foundAfter
 }
+
+// foundAfter is how createdEarlier knows a customer it found by email
+// for a row with no intent in the journal: the row may have been sent
+// (a journal cut at a line loses intents), or the customer may be older
+// than the interrupted run.
+const foundAfter = "found by email after the interrupted run"
+
 
 // emailPointsElsewhere says why a row's id and email disagree with the
 // tenant, or "": with matching by email, a row whose email belongs to
