@@ -478,7 +478,6 @@ func (im *importer) createdEarlier(j *job, d journalEntry, hasDone bool) (*apicl
 // than the interrupted run.
 const foundAfter = "found by email after the interrupted run"
 
-
 // emailPointsElsewhere says why a row's id and email disagree with the
 // tenant, or "": with matching by email, a row whose email belongs to
 // other customers than its id's would write one person's data onto
