@@ -1,11 +1,10 @@
 package batch
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"aivabatch/formats"
 )
 
 // What survives what (package doc; README "Never a customer twice"): a file handed to the OS
@@ -28,15 +27,4 @@ func syncClose(f *os.File) error {
 // syncDirOf syncs the directory holding path, so that the file's name
 // (its creation, a rename) survives a power cut. File systems that
 // cannot sync a directory (EINVAL, ENOTSUP) are left as they are.
-func syncDirOf(path string) error {
-	dir := filepath.Dir(path)
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return fmt.Errorf("cannot sync the directory %s: %w", dir, err)
-	}
-	return nil
-}
+func syncDirOf(path string) error { return formats.SyncDir(filepath.Dir(path)) }

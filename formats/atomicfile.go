@@ -85,7 +85,7 @@ func (a *AtomicFile) Commit() error {
 		os.Remove(name)
 		return fmt.Errorf("cannot write %s: %w", a.path, err)
 	}
-	return syncDir(filepath.Dir(a.path))
+	return SyncDir(filepath.Dir(a.path))
 }
 
 // Abort closes and removes the temporary file, leaving path untouched. It
@@ -103,7 +103,9 @@ func (a *AtomicFile) Abort() error {
 	return cerr
 }
 
-func syncDir(dir string) error {
+// SyncDir syncs the directory dir, so that the names in it survive a
+// power cut; file systems that cannot sync a directory are let be.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
