@@ -78,6 +78,9 @@ func (c *connFlags) connect(ctx context.Context, stdio *IO) (*connection, error)
 	if c.maxWait <= 0 {
 		return nil, usagef("--max-wait must be more than 0, e.g. 5m")
 	}
+	if c.timeout <= 0 {
+		return nil, usagef("--timeout must be more than 0, e.g. 30s")
+	}
 	if c.rate < 0 || c.burst < 1 && c.rate > 0 {
 		return nil, usagef("--rate must be 0 or more and --burst at least 1")
 	}

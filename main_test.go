@@ -93,6 +93,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "unknown column", args: []string{"validate", unknown}, want: exitInput, wantErr: `--map "Company=-"`},
 		{name: "missing token", args: []string{"import", good}, want: exitInput, wantErr: "set AIVA_TOKEN or pass --token-file"},
 		{name: "bad flag", args: []string{"import", good, "--workers", "x"}, want: exitInput, wantErr: "aivabatch:"},
+		{name: "timeout not positive", env: rw, args: []string{"import", good, "--timeout", "-1s"}, want: exitInput, wantErr: "--timeout must be more than 0, e.g. 30s"},
 		{name: "plain http refused", env: map[string]string{"AIVA_API_URL": "http://example.com/api", "AIVA_TOKEN": "aiva_x"}, args: []string{"import", good}, want: exitInput, wantErr: "https"},
 		{name: "read-only token aborts", env: ro, args: []string{"import", fresh, "--report", filepath.Join(dir, "ro.report.csv")}, want: exitAborted, wantErr: "customers:write"},
 		{name: "interrupted", ctx: interrupted, env: rw, args: []string{"import", good, "--report", filepath.Join(dir, "int.report.csv")}, want: exitInterrupted, wantErr: "interrupted"},

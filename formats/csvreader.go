@@ -349,9 +349,9 @@ func (r *csvReader) checkWidth() {
 		if isBlank(r.rec[r.ends[r.width-1]:]) {
 			return
 		}
-		r.setProblem(-1, fmt.Errorf("has %s but the header has %s; check for an unquoted %s in a cell (a cell that contains it must be in double quotes)", plural(n, "cell"), plural(r.width, "column"), delimName(r.delim)))
+		r.setProblem(-1, fmt.Errorf("has %s but the header has %s; check for an unquoted %s in a cell (a cell that contains it must be in double quotes)", Plural(n, "cell"), Plural(r.width, "column"), delimName(r.delim)))
 	case n < r.width:
-		r.setProblem(-1, fmt.Errorf("has %s but the header has %s; check for a missing %s or a line break inside an unquoted cell", plural(n, "cell"), plural(r.width, "column"), delimName(r.delim)))
+		r.setProblem(-1, fmt.Errorf("has %s but the header has %s; check for a missing %s or a line break inside an unquoted cell", Plural(n, "cell"), Plural(r.width, "column"), delimName(r.delim)))
 	}
 }
 
@@ -777,7 +777,8 @@ func (r *csvReader) runaway(qLine, qPos, fieldStart, lastNL int) {
 }
 
 // plural renders "1 cell", "2 cells".
-func plural(n int, noun string) string {
+// Plural writes n and noun, with an s unless n is 1: "3 rows".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

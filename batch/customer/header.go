@@ -301,7 +301,7 @@ func (c *Conflict) message() string {
 			have = "has"
 		}
 		only[0] = strings.Replace(only[0], " only in ", " "+have+" a value only in ", 1)
-		fmt.Fprintf(&b, ": of the first %s, %s", plural(c.Peeked, "row"), joinAnd(only))
+		fmt.Fprintf(&b, ": of the first %s, %s", formats.Plural(c.Peeked, "row"), joinAnd(only))
 	}
 	b.WriteString(". ")
 	if c.Suggest == "" {
@@ -336,7 +336,7 @@ func heldSentence(u UnknownColumn, holder string) string {
 // those that do have it in every column, and whether the values differ
 // (then the order of the --map list decides which is kept).
 func (c *Conflict) noneOnly() string {
-	rows := plural(c.Peeked, "row")
+	rows := formats.Plural(c.Peeked, "row")
 	if c.Several == 0 {
 		if len(c.Names) == 2 {
 			return fmt.Sprintf("the first %s have no value in either", rows)
@@ -994,12 +994,4 @@ func EditDistance(a, b string) int {
 		pprev, prev, cur = prev, cur, pprev
 	}
 	return prev[len(rb)]
-}
-
-// plural returns "1 noun" or "n nouns".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
