@@ -457,3 +457,16 @@ func TestResumeNeverTakesAHeldEmailAsCreated(t *testing.T) {
 		t.Errorf("the undo file names the earlier customer:\n%s", b)
 	}
 }
+
+// TestAlternateColumnNamedInErrors: with --map "Phone,Mobile=phone" a bad
+// value taken from Mobile is reported under Mobile, the column to fix.
+func TestAlternateColumnNamedInErrors(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "name,email,Phone,Mobile", "A,a@example.com,,1.80012E+10")
+	cfg := ValidateConfig{InputConfig{Path: in}}
+	cfg.Map.Map = map[string]string{"Phone,Mobile": "phone"}
+	sum, err := Validate(context.Background(), cfg)
+	if err != nil || len(sum.FirstErrors) != 1 || !strings.Contains(sum.FirstErrors[0], `Mobile: "1.80012E+10" is in exponent form`) {
+		t.Fatalf("%v %v", sum.FirstErrors, err)
+	}
+}

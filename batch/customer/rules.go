@@ -261,6 +261,12 @@ func (v *Validator) problem(r *Record, f Field, format string, args ...any) {
 	r.Problems = append(r.Problems, Problem{Field: f, Column: v.columnName(f), Msg: fmt.Sprintf(format, args...)})
 }
 
+// problemAt is problem for the value of column col (with --map "A,B=f",
+// the column the value came from).
+func (v *Validator) problemAt(r *Record, f Field, col int, format string, args ...any) {
+	r.Problems = append(r.Problems, Problem{Field: f, Column: v.m.Header[col], Msg: fmt.Sprintf(format, args...)})
+}
+
 // cellAt returns the text of column i as CellText reads it ("" when
 // i < 0).
 func (v *Validator) cellAt(cells []string, i int) string {
@@ -298,7 +304,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 	}
 	for i, c := range row.Cells {
 		if len(c) > maxCell && i < len(v.m.Columns) && v.m.Columns[i] != "" {
-			v.problem(r, v.m.Columns[i], "cell is %d KiB, over the 64 KiB limit; shorten it", len(c)>>10)
+			v.problemAt(r, v.m.Columns[i], i, "cell is %d KiB, over the 64 KiB limit; shorten it", len(c)>>10)
 			r.oversize = true
 			return r
 		}
@@ -322,12 +328,14 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 		if v.col[i] < 0 {
 			continue
 		}
-		s := v.cellAt(row.Cells, v.col[i])
+		src := v.col[i] // the column the value is read from
+		s := v.cellAt(row.Cells, src)
 		for _, j := range v.alt[i] {
 			if s != "" {
 				break
 			}
 			if s = v.cellAt(row.Cells, j); s != "" {
+				src = j
 				// Said in the report's _changes: the value is not in
 				// the column the field is usually read from.
 				r.From = append(r.From, fmt.Sprintf("%s from %q (%q is blank)", f, v.m.Header[j], v.m.Header[v.col[i]]))
@@ -340,7 +348,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 		if c, ok := controlRune(s); ok {
 			// A NUL or another control character would reach the API,
 			// which may cut the text there or refuse the whole row.
-			v.problem(r, f, "contains the control character U+%04X; delete it (line breaks and tabs are fine)", c)
+			v.problemAt(r, f, src, "contains the control character U+%04X; delete it (line breaks and tabs are fine)", c)
 			continue
 		}
 		switch i {
@@ -348,11 +356,11 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			if c, ok := invisibleRune(s); ok {
 				// net/mail accepts it, and the server would keep an
 				// address that looks right but that no one can type.
-				v.problem(r, f, "%q contains an invisible character, U+%04X (%s); delete it: the customer would be saved with an address no one can type", s, c, invisibleName(c))
+				v.problemAt(r, f, src, "%q contains an invisible character, U+%04X (%s); delete it: the customer would be saved with an address no one can type", s, c, invisibleName(c))
 				continue
 			}
 			if !validEmail(s) {
-				v.problem(r, f, "%q is not a valid email address; give one bare address like name@example.com", s)
+				v.problemAt(r, f, src, "%q is not a valid email address; give one bare address like name@example.com", s)
 				continue
 			}
 			r.Email, r.EmailKey = s, lowerASCII(s)
@@ -364,7 +372,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 				if ls != "active" && ls != "inactive" && ls != "blocked" {
 					st, ok := localStatus[ls]
 					if !ok {
-						v.problem(r, f, "%q is not a status; use active, inactive or blocked", s)
+						v.problemAt(r, f, src, "%q is not a status; use active, inactive or blocked", s)
 						continue
 					}
 					ls = st
@@ -375,17 +383,17 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			switch {
 			case isPlainDecimal(s):
 				if _, err := strconv.ParseFloat(s, 64); err != nil {
-					v.problem(r, f, "%q is out of range", s)
+					v.problemAt(r, f, src, "%q is out of range", s)
 					continue
 				}
 			case groupedRE.MatchString(s):
-				v.problem(r, f, "%q has a thousands separator; write the number without it (e.g. %s)", s, ungroup(s))
+				v.problemAt(r, f, src, "%q has a thousands separator; write the number without it (e.g. %s)", s, ungroup(s))
 				continue
 			case commaDecRE.MatchString(s):
-				v.problem(r, f, "%q uses a comma as decimal separator; write %s", s, strings.Replace(s, ",", ".", 1))
+				v.problemAt(r, f, src, "%q uses a comma as decimal separator; write %s", s, strings.Replace(s, ",", ".", 1))
 				continue
 			default:
-				v.problem(r, f, "%q is not a number; write a plain decimal like 1234.5 or -3", s)
+				v.problemAt(r, f, src, "%q is not a number; write a plain decimal like 1234.5 or -3", s)
 				continue
 			}
 		case pAutoPayment:
@@ -395,12 +403,12 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			case "false", "no", "n", "0":
 				s = "false"
 			default:
-				v.problem(r, f, "%q is not a yes/no value; use true/false, yes/no, y/n or 1/0", s)
+				v.problemAt(r, f, src, "%q is not a yes/no value; use true/false, yes/no, y/n or 1/0", s)
 				continue
 			}
 		case pPhone:
 			if looksExponent(s) && exponentRE.MatchString(s) {
-				v.problem(r, f, "%q is in exponent form: the spreadsheet has already dropped its digits; format the column as text and enter the full number", s)
+				v.problemAt(r, f, src, "%q is in exponent form: the spreadsheet has already dropped its digits; format the column as text and enter the full number", s)
 				continue
 			}
 		}
