@@ -214,7 +214,7 @@ func (l *Limiter) StartFrom(learned float64) {
 		return
 	}
 	l.cur, l.learnedFrom = max(minRate, rememberShare*learned), learned
-	l.ctl.remember(l.cur)
+	l.ctl.remember(learned)
 	l.lim.SetLimit(toLimit(l.pace()))
 }
 

@@ -64,10 +64,40 @@ func TestServerLimitBench(t *testing.T) {
 	}
 }
 
+// BenchmarkServerLimit is TestServerLimitBench in real time, through the
+// sandbox's handler (no sockets): each case takes a minute or two.
+//
+//	go test -run '^$' -bench 'BenchmarkServerLimit' -benchtime 1x ./apiclient/
+func BenchmarkServerLimit(b *testing.B) {
+	for _, limit := range []float64{30, 100} {
+		b.Run(fmt.Sprintf("headers %v", limit), func(b *testing.B) {
+			for range b.N {
+				srv := newSandboxInProcess(b, sandbox.Options{RateLimit: limit, RateHeaders: sandbox.RateLimitHeaders, Latency: 20 * time.Millisecond})
+				r := createAll(b, srv, apiclient.NewLimiter(4*limit, 1), 60*int(limit))
+				b.ReportMetric(r.achieved/limit, "×L")
+				b.ReportMetric(float64(r.throttled), "429s")
+			}
+		})
+		b.Run(fmt.Sprintf("memory %v", limit), func(b *testing.B) {
+			for range b.N {
+				opts := sandbox.Options{RateLimit: limit, RateBurst: 5, Latency: 20 * time.Millisecond}
+				first := apiclient.NewLimiter(4*limit, 1)
+				createAll(b, newSandboxInProcess(b, opts), first, 60*int(limit))
+				learned, _ := first.Learned()
+				second := apiclient.NewLimiter(4*limit, 1)
+				second.StartFrom(learned)
+				r := createAll(b, newSandboxInProcess(b, opts), second, 60*int(limit))
+				b.ReportMetric(r.achieved/limit, "second-run-×L")
+				b.ReportMetric(float64(r.throttled), "second-run-429s")
+			}
+		})
+	}
+}
+
 // newSandboxInProcess is a sandbox on the bubble's clock, reached through
 // a transport that calls its handler (no sockets, which synctest cannot
 // wait on).
-func newSandboxInProcess(t *testing.T, opts sandbox.Options) *sandbox.Server {
+func newSandboxInProcess(t testing.TB, opts sandbox.Options) *sandbox.Server {
 	opts.Seed = 1
 	srv, err := sandbox.New(opts)
 	if err != nil {
@@ -90,7 +120,7 @@ type benchResult struct {
 }
 
 // createAll creates n customers from 8 workers through one client.
-func createAll(t *testing.T, srv *sandbox.Server, lim *apiclient.Limiter, n int) benchResult {
+func createAll(t testing.TB, srv *sandbox.Server, lim *apiclient.Limiter, n int) benchResult {
 	c, err := apiclient.New(apiclient.Options{BaseURL: "http://127.0.0.1/api/external/v1", Token: sandbox.TokenReadWrite,
 		Limiter: lim, Retries: 50, HTTPClient: &http.Client{Transport: handlerTransport{srv}}})
 	if err != nil {

@@ -62,8 +62,8 @@ type rateController interface {
 	// last cut, the rate being cur; retryAfter tells whether it came with
 	// a Retry-After that paused every caller. It returns the cut rate.
 	throttled(now time.Time, cur float64, retryAfter bool) float64
-	// remember: before the first run, the rate starts at r, learned
-	// against this server in an earlier run.
+	// remember: before the first run, r is a limit learned against this
+	// server in an earlier run (the rate starts just under it).
 	remember(r float64)
 	// settled: the rate worth remembering for the next run, the rate
 	// being cur.
@@ -115,11 +115,11 @@ func (e *estimator) remember(r float64) {
 	e.remembered = true
 }
 
-// settled is the measured limit, or cur when below it: cur may be
-// probing above the limit.
+// settled is the measured (or remembered) limit, else cur: cur may be
+// probing above the limit, or starting just under a remembered one.
 func (e *estimator) settled(cur float64) float64 {
 	if e.level > 0 {
-		return min(cur, e.level)
+		return e.level
 	}
 	return cur
 }

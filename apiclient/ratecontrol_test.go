@@ -278,3 +278,31 @@ func TestEstimatorAloneFindsLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestEstimatorRememberedThen429: started from a remembered limit, the
+// estimator does not probe for freezeFor from the first send; a 429 then
+// (the limit fell) cuts by 10%, not by half, and forgets the level.
+func TestEstimatorRememberedThen429(t *testing.T) {
+	e := newEstimator(400)
+	e.remember(100)
+	e.begin(t0)
+	if got := e.accepted(t0.Add(freezeFor-time.Millisecond), 98); got != 98 {
+		t.Errorf("within the first minute: %v, want 98 kept", got)
+	}
+	if got := e.accepted(t0.Add(freezeFor), 98); got <= 98 {
+		t.Errorf("after the first minute: %v, want probing above 98", got)
+	}
+	if got := e.settled(98); got != 100 {
+		t.Errorf("settled %v, want the remembered 100", got)
+	}
+	for i := range 98 { // sent at the rate for a second
+		e.letThrough()
+		e.accepted(t0.Add(time.Duration(i)*time.Second/98), 98)
+	}
+	if got := e.throttled(t0.Add(time.Second), 98, true); math.Abs(got-88.2) > 1e-9 {
+		t.Errorf("429 at 98 after starting from a remembered 100: cut to %v, want 88.2", got)
+	}
+	if got := e.settled(88.2); got != 88.2 {
+		t.Errorf("settled after the 429: %v, want 88.2", got)
+	}
+}
