@@ -152,12 +152,14 @@ func number(v string) (float64, bool) {
 // when the server handled that request, and every caller let through
 // since may spend from it too, so callers may go up to the one numbered
 // seq + Remaining (seq being that request's place among the callers let
-// through) and then wait until the window ends. A later request's
-// answer with less left refines the gate; one with more left (or one
-// coming after the window's end) opens a new window. Answers to requests
-// let through before the last one seen say nothing newer and are
-// skipped for the gate. When the window's end passes with the gate
-// closed, the next window is taken to hold a whole quota.
+// through) and then wait until the window ends. A later request's answer
+// with less left narrows the gate; one with more left opens a new window.
+// Answers to requests let through before the last one seen say nothing
+// newer and are skipped. When the window's end passes, the next window is
+// taken to hold a whole quota (the Limiter asks before letting anyone
+// through, so no one has gone in it yet). A window ending more than
+// DefaultMaxWait away is not gated: the 429 and its Retry-After decide,
+// so a long wait is reported rather than silent.
 const budgetPoll = 20 * time.Millisecond // checks while the budget is spent
 
 // budget is the Limiter's record of the server's headers.
@@ -184,7 +186,10 @@ func (b *budget) update(now time.Time, seq int64, q quota) {
 		b.limit = q.limit
 		b.rate = q.limit / max(time.Second, b.window).Seconds()
 	}
-	if q.remaining < 0 || q.reset < 0 || seq <= b.lastSeq {
+	if q.remaining < 0 || q.reset < 0 || q.reset > DefaultMaxWait || seq <= b.lastSeq {
+		// A window ending further away than a Retry-After the client
+		// obeys by default does not hold every worker silently: the
+		// server's 429 and its Retry-After decide.
 		return
 	}
 	end := now.Add(q.reset)

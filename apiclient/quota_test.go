@@ -98,6 +98,16 @@ func TestBudgetGate(t *testing.T) {
 	}
 }
 
+// TestBudgetLongWindowNotGated: a spent budget whose window ends an hour
+// away holds nobody (the server's 429 and Retry-After decide).
+func TestBudgetLongWindowNotGated(t *testing.T) {
+	var b budget
+	b.update(t0, 1, quota{limit: 5000, remaining: 0, reset: time.Hour})
+	if got := b.wait(t0, 1); got != 0 {
+		t.Errorf("wait %v, want 0", got)
+	}
+}
+
 // TestLimiterServerRate: the announced rate caps the pace but never
 // raises it above the configured rate.
 func TestLimiterServerRate(t *testing.T) {
