@@ -83,7 +83,7 @@ func (c *connFlags) recallRate(stdio *IO, conn *connection, lim *apiclient.Limit
 	}
 	configured := "--rate " + strconv.FormatFloat(c.rate, 'g', -1, 64) + " req/s"
 	if c.rate == 0 {
-		configured = "--rate 0 (unlimited)"
+		configured = "no set rate (unlimited)"
 	}
 	if learned, age, ok := recallRate(path, api, token, time.Now()); !ok {
 		debug(fmt.Sprintf("rate: starting at %s: nothing learned against this API with this token in the last %.0f hours (%s)", configured, rateMemoryFor.Hours(), path))

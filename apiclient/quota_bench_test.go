@@ -87,6 +87,7 @@ func BenchmarkServerLimit(b *testing.B) {
 				second := apiclient.NewLimiter(4*limit, 1)
 				second.StartFrom(learned)
 				r := createAll(b, newSandboxInProcess(b, opts), second, 60*int(limit))
+				b.Logf("learned %.2f", learned)
 				b.ReportMetric(r.achieved/limit, "second-run-×L")
 				b.ReportMetric(float64(r.throttled), "second-run-429s")
 			}

@@ -186,9 +186,15 @@ func (e *estimator) pausedCut(now time.Time, prev float64) float64 {
 	if e.burstEst == 0 && e.remembered {
 		// The first 429 after starting at a remembered limit: the limit
 		// is lower now, but likely not by much. Nothing is known of the
-		// burst yet.
+		// burst yet: taking it as at most a second's worth at prev, the
+		// run measures a lower bound of the limit, a new level, unless
+		// that is a cut of more than 10%.
 		e.remembered = false
 		e.level, e.repeats = 0, 0
+		if lo := min(prev, e.run.lowerBound(now, prev)); lo > 0.9*prev {
+			e.level, e.repeats = lo, 1
+			return lo
+		}
 		return 0.9 * prev
 	}
 	fast := e.burstEst == 0 || a <= 2*e.burstEst

@@ -300,9 +300,23 @@ func TestEstimatorRememberedThen429(t *testing.T) {
 		e.accepted(t0.Add(time.Duration(i)*time.Second/98), 98)
 	}
 	if got := e.throttled(t0.Add(time.Second), 98, true); math.Abs(got-88.2) > 1e-9 {
-		t.Errorf("429 at 98 after starting from a remembered 100: cut to %v, want 88.2", got)
+		t.Errorf("429 at 98 a second after starting from a remembered 100: cut to %v, want 88.2", got)
 	}
 	if got := e.settled(88.2); got != 88.2 {
 		t.Errorf("settled after the 429: %v, want 88.2", got)
+	}
+
+	// After 30 s at 98 of which the server accepted 95 a second, the
+	// run measures the limit: (30·95 − 98)/30 ≈ 91.7.
+	e = newEstimator(400)
+	e.remember(100)
+	e.begin(t0)
+	for i := range 30 * 95 {
+		e.letThrough()
+		e.accepted(t0.Add(time.Duration(i)*time.Second/95), 98)
+	}
+	got := e.throttled(t0.Add(30*time.Second), 98, true)
+	if got < 91 || got > 92.5 || e.level != got {
+		t.Errorf("429 at 98 after 30 s at 95 accepted a second: cut to %v (level %v), want about 91.7", got, e.level)
 	}
 }
