@@ -26,6 +26,7 @@ func serveSandbox(ctx context.Context, cmd *Command, stdio *IO, args []string) e
 	var (
 		addr, data, idStyle           string
 		reset, listNoID, createNoID   bool
+		rateHeaders                   bool
 		throttleRate                  float64
 		retryAfter                    time.Duration
 		latency, jitter               time.Duration
@@ -47,6 +48,7 @@ func serveSandbox(ctx context.Context, cmd *Command, stdio *IO, args []string) e
 	c.fs.IntVar(&rateBurst, "rate-burst", 0, "requests the --rate-limit bucket holds (0 = one second's worth)")
 	c.fs.Float64Var(&failRate, "fail-rate", 0, "share of requests answered 500 (0..1)")
 	c.fs.Float64Var(&rateLimit, "rate-limit", 0, "requests per second per tenant beyond which 429 with Retry-After is sent (0 = none)")
+	c.fs.BoolVar(&rateHeaders, "rate-limit-headers", false, "make --rate-limit a quota per 1-second window announced in RateLimit-Limit, -Remaining, -Reset and RateLimit-Policy headers")
 	c.fs.Float64Var(&dropRate, "drop-rate", 0, "share of requests whose connection is closed after the write is committed (0..1)")
 	pos, err := c.parse(args)
 	if err != nil {
@@ -54,6 +56,13 @@ func serveSandbox(ctx context.Context, cmd *Command, stdio *IO, args []string) e
 	}
 	if len(pos) > 0 {
 		return usagef("sandbox takes no arguments")
+	}
+	headerStyle := ""
+	if rateHeaders {
+		if rateLimit <= 0 {
+			return usagef("--rate-limit-headers announces --rate-limit: give --rate-limit N too")
+		}
+		headerStyle = sandbox.RateLimitHeaders
 	}
 	if !slices.Contains(sandbox.IDStyles, idStyle) {
 		return usagef("--id-style %q: want one of %s", idStyle, strings.Join(sandbox.IDStyles, ", "))
@@ -76,7 +85,7 @@ func serveSandbox(ctx context.Context, cmd *Command, stdio *IO, args []string) e
 		}
 	}
 	os.MkdirAll(filepath.Dir(data), 0o700)
-	srv, err := sandbox.New(sandbox.Options{DataFile: data, IDStyle: idStyle, Latency: latency, LatencyJitter: jitter, RateBurst: rateBurst, FailRate: failRate, RateLimit: rateLimit, DropRate: dropRate,
+	srv, err := sandbox.New(sandbox.Options{DataFile: data, IDStyle: idStyle, Latency: latency, LatencyJitter: jitter, RateBurst: rateBurst, RateHeaders: headerStyle, FailRate: failRate, RateLimit: rateLimit, DropRate: dropRate,
 		ListNoID: listNoID, CreateNoID: createNoID, ThrottleRate: throttleRate, ThrottleRetryAfter: retryAfter})
 	if err != nil {
 		return usagef("sandbox state %s: %v (--reset starts empty)", data, err)

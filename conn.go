@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,13 +51,58 @@ type connection struct {
 	client   *apiclient.Client
 	flagHint string // flags to repeat in a suggested command
 	stop     func() error
+	// remember writes the rate learned in this run (ratememory.go); nil
+	// with --sandbox, whose URL changes every run.
+	remember func()
 }
 
 func (c *connection) close() error {
+	if c.remember != nil {
+		c.remember()
+		c.remember = nil
+	}
 	if c.stop != nil {
 		return c.stop()
 	}
 	return nil
+}
+
+// recallRate starts lim just under the rate learned against the API with
+// this token in an earlier run, if any, and arranges for conn.close to
+// remember what this run learned. With --verbose it says where the
+// starting rate came from.
+func (c *connFlags) recallRate(stdio *IO, conn *connection, lim *apiclient.Limiter, api, token string) {
+	path := rateMemoryPath(stdio)
+	if path == "" {
+		return
+	}
+	debug := func(string) {}
+	if c.verbose {
+		lg := stdio.log()
+		debug = func(line string) { lg.Debug(line) }
+	}
+	configured := "--rate " + strconv.FormatFloat(c.rate, 'g', -1, 64) + " req/s"
+	if c.rate == 0 {
+		configured = "no set rate (unlimited)"
+	}
+	if learned, age, ok := recallRate(path, api, token, time.Now()); !ok {
+		debug(fmt.Sprintf("rate: starting at %s: nothing learned against this API with this token in the last %.0f hours (%s)", configured, rateMemoryFor.Hours(), path))
+	} else if lim.StartFrom(learned); lim.Stats().Rate < learned {
+		debug(fmt.Sprintf("rate: starting at %.1f req/s, just under the %.1f req/s learned against this API with this token %s ago (%s); %s caps it", lim.Stats().Rate, learned, age.Round(time.Minute), path, configured))
+	} else {
+		debug(fmt.Sprintf("rate: starting at %s, below the %.1f req/s learned against this API with this token %s ago (%s)", configured, learned, age.Round(time.Minute), path))
+	}
+	conn.remember = func() {
+		r, ok := lim.Learned()
+		if !ok {
+			return
+		}
+		if err := rememberRate(path, api, token, r, time.Now()); err != nil {
+			debug(fmt.Sprintf("rate: could not remember the learned %.1f req/s: %v", r, err))
+			return
+		}
+		debug(fmt.Sprintf("rate: remembered %.1f req/s for the next run against this API with this token (%s)", r, path))
+	}
 }
 
 // sandboxDataFile is where --sandbox keeps its customers between runs.
@@ -136,6 +182,7 @@ func (c *connFlags) connect(ctx context.Context, stdio *IO) (*connection, error)
 			return nil, err
 		}
 		opts.Token = tok
+		c.recallRate(stdio, conn, opts.Limiter, strings.TrimRight(opts.BaseURL, "/"), tok)
 	}
 	client, err := apiclient.New(opts)
 	if err != nil {

@@ -392,6 +392,7 @@ type attempt struct {
 	api        *APIError // non-2xx
 	cause      error     // no complete response, or the 2xx body failed
 	final      bool      // do not retry whatever ShouldRetry says
+	quota      quota     // the response's rate-limit headers
 }
 
 // finalError marks a read failure that must not be retried (the list
@@ -408,7 +409,7 @@ var errStopped = errors.New("stopped by the consumer")
 func (c *Client) call(ctx context.Context, req request, read func(*http.Response) error) error {
 	maybeApplied := false // an earlier attempt may have been applied
 	for n := 1; ; n++ {
-		gen, err := c.limiter.wait(ctx)
+		tk, err := c.limiter.wait(ctx)
 		if err != nil {
 			return &TransportError{Method: req.method, Path: req.path, Attempts: n - 1, Err: err, cancelled: true}
 		}
@@ -422,7 +423,7 @@ func (c *Client) call(ctx context.Context, req request, read func(*http.Response
 			// Not a wait to honour: no worker pauses for it.
 			a.retryAfter = 0
 		}
-		c.observe(a, gen)
+		c.observe(a, tk)
 		if a.api == nil && a.cause == nil {
 			return nil
 		}
@@ -484,11 +485,14 @@ func (c *Client) fail(req request, a attempt, n int, ctxErr error) error {
 
 // observe feeds the limiter: a 429 pauses and slows everyone, any other
 // response lets the rate climb back.
-func (c *Client) observe(a attempt, gen int64) {
+func (c *Client) observe(a attempt, tk ticket) {
+	if a.status != 0 && a.quota.known() {
+		c.limiter.announced(c.now(), tk, a.quota)
+	}
 	switch {
 	case a.status == http.StatusTooManyRequests:
 		c.stats.throttled.Add(1)
-		c.limiter.throttled(c.now(), gen, a.retryAfter)
+		c.limiter.throttled(c.now(), tk.gen, a.retryAfter)
 	case a.status != 0:
 		if a.retryAfter > 0 && a.status >= 500 {
 			// 503 with Retry-After: the server asks everyone to wait.
@@ -554,6 +558,7 @@ func (c *Client) once(ctx context.Context, req request, read func(*http.Response
 	a.sent = true // a response means the server read the request
 	a.status = resp.StatusCode
 	a.retryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+	a.quota = parseQuota(resp.Header, c.now())
 	c.logf("%s %s: HTTP %d after %s", req.method, req.path, resp.StatusCode, c.now().Sub(start).Round(time.Millisecond))
 	if dog != nil {
 		dog.pause()

@@ -36,6 +36,13 @@ type Limiter struct {
 	// would otherwise go at once and overfill a second.
 	sent []time.Time
 	next int
+	// seq counts the callers let through; budget is what the server's
+	// rate-limit headers announced (quota.go).
+	seq    int64
+	budget budget
+	// learnedFrom is the remembered rate this limiter started from (0:
+	// none), see StartFrom.
+	learnedFrom float64
 
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
@@ -47,6 +54,9 @@ type LimiterStats struct {
 	Cuts      int64   // times the rate was lowered
 	Pauses    int64   // times a Retry-After extended the pause
 	Rate      float64 // current rate in req/s; +Inf when unlimited
+	// ServerRate is the rate paced from the server's rate-limit headers
+	// (0 until a response announced its limit); Rate is at most this.
+	ServerRate float64
 }
 
 // NewLimiter returns a Limiter allowing ratePerSec requests per second
@@ -93,12 +103,16 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	return err
 }
 
-// wait is Wait, returning the number of rate cuts made before the caller
-// was let through, so that a 429 for this request can be told from one
-// that the last cut already answered.
-func (l *Limiter) wait(ctx context.Context) (gen int64, err error) {
+// ticket is what a caller let through carries to its response: the
+// number of rate cuts made before (so that a 429 for this request can be
+// told from one that the last cut already answered) and its place among
+// the callers let through (for the server's Remaining, see budget).
+type ticket struct{ gen, seq int64 }
+
+// wait is Wait, returning the caller's ticket.
+func (l *Limiter) wait(ctx context.Context) (ticket, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return ticket{}, err
 	}
 	for {
 		d, r := l.reserve(l.now())
@@ -106,19 +120,19 @@ func (l *Limiter) wait(ctx context.Context) (gen int64, err error) {
 			if d > 0 {
 				if err := l.sleep(ctx, d); err != nil {
 					r.CancelAt(l.now())
-					return 0, err
+					return ticket{}, err
 				}
 			}
 			// A pause may have begun while this caller waited for its
 			// token. Then the token is stale: every caller queued during
 			// the pause would go at once when it ends. Queue again.
-			d, gen := l.pauseLeft(l.now())
+			d, tk := l.pauseLeft(l.now())
 			if d <= 0 {
-				return gen, l.windowWait(ctx)
+				return tk, l.windowWait(ctx)
 			}
 		}
 		if err := l.sleep(ctx, d); err != nil {
-			return 0, err
+			return ticket{}, err
 		}
 	}
 }
@@ -131,8 +145,8 @@ func (l *Limiter) reserve(now time.Time) (time.Duration, *rate.Reservation) {
 	if !l.started {
 		l.beginRun(now)
 	}
-	if now.Before(l.paused) {
-		return l.paused.Sub(now), nil
+	if d := l.holdLocked(now); d > 0 {
+		return d, nil
 	}
 	r := l.lim.ReserveN(now, 1)
 	return r.DelayFrom(now), r
@@ -144,14 +158,28 @@ func (l *Limiter) beginRun(t time.Time) {
 	l.ctl.begin(t)
 }
 
-func (l *Limiter) pauseLeft(now time.Time) (time.Duration, int64) {
+// pauseLeft returns how long the caller must still wait (the pause, or
+// the server's budget spent until its window ends), or lets it through.
+func (l *Limiter) pauseLeft(now time.Time) (time.Duration, ticket) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	d := l.paused.Sub(now)
+	d := l.holdLocked(now)
 	if d <= 0 {
 		l.ctl.letThrough()
+		l.seq++
 	}
-	return d, l.stats.Cuts
+	return d, ticket{l.stats.Cuts, l.seq}
+}
+
+// holdLocked is how long every caller must wait from now: until the end
+// of the pause, or while the server's announced budget is spent (then in
+// steps of at most budgetPoll, since an answer from the next window may
+// come first).
+func (l *Limiter) holdLocked(now time.Time) time.Duration {
+	if d := l.paused.Sub(now); d > 0 {
+		return d
+	}
+	return l.budget.wait(now, l.seq)
 }
 
 // Pause makes every Wait, current and future, block until the given time
@@ -170,12 +198,45 @@ func (l *Limiter) pauseLocked(until time.Time) {
 	}
 }
 
+// rememberShare of a remembered rate is where the next run starts: just
+// under it.
+const rememberShare = 0.98
+
+// StartFrom makes the limiter start just under a rate learned against the same
+// server in an earlier run (see Learned), if that is below the configured
+// rate, taken as a measured limit: no probing above it for the first
+// minute of sending, then slow probing, and a 429 cuts as usual. Call it
+// before the first Wait. A rate that is not a positive number is ignored.
+func (l *Limiter) StartFrom(learned float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !(learned > 0) || math.IsInf(learned, 1) || learned >= l.cur {
+		return
+	}
+	l.cur, l.learnedFrom = max(minRate, rememberShare*learned), learned
+	l.ctl.remember(learned)
+	l.lim.SetLimit(toLimit(l.pace()))
+}
+
+// Learned returns the rate worth remembering for the next run against
+// the same server: the rate the limiter is at, when a 429 taught it (or
+// it started from such a rate, see StartFrom); ok is false otherwise.
+func (l *Limiter) Learned() (ratePerSec float64, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stats.Cuts == 0 && l.learnedFrom == 0 || math.IsInf(l.cur, 1) {
+		return 0, false
+	}
+	return l.ctl.settled(l.cur), true
+}
+
 // Stats returns the limiter's counters. Safe for concurrent use.
 func (l *Limiter) Stats() LimiterStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.stats
-	s.Rate = l.cur
+	s.Rate = l.pace()
+	s.ServerRate = max(0, l.budget.rate)
 	return s
 }
 
@@ -193,10 +254,31 @@ func (l *Limiter) throttled(now time.Time, gen int64, retryAfter time.Duration) 
 	if gen < l.stats.Cuts {
 		return
 	}
-	l.cur = l.ctl.throttled(now, l.cur, retryAfter > 0)
+	l.cur = l.ctl.throttled(now, l.pace(), retryAfter > 0)
 	l.beginRun(later(now, l.paused))
 	l.stats.Cuts++
-	l.lim.SetLimitAt(now, rate.Limit(l.cur))
+	l.lim.SetLimitAt(now, toLimit(l.pace()))
+}
+
+// pace is the rate the token bucket runs at: the controller's, at most
+// the one the server announces.
+func (l *Limiter) pace() float64 {
+	if l.budget.rate > 0 {
+		return min(l.cur, l.budget.rate)
+	}
+	return l.cur
+}
+
+// announced records the rate-limit headers of a response, for the caller
+// of ticket tk, received at now.
+func (l *Limiter) announced(now time.Time, tk ticket, q quota) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	before := l.pace()
+	l.budget.update(now, tk.seq, q)
+	if after := l.pace(); after != before {
+		l.lim.SetLimitAt(now, toLimit(after))
+	}
 }
 
 func later(a, b time.Time) time.Time {
@@ -212,8 +294,11 @@ func (l *Limiter) accepted(now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if next := l.ctl.accepted(now, l.cur); next != l.cur {
+		before := l.pace()
 		l.cur = next
-		l.lim.SetLimitAt(now, rate.Limit(l.cur))
+		if after := l.pace(); after != before {
+			l.lim.SetLimitAt(now, toLimit(after))
+		}
 	}
 }
 

@@ -62,6 +62,12 @@ type rateController interface {
 	// last cut, the rate being cur; retryAfter tells whether it came with
 	// a Retry-After that paused every caller. It returns the cut rate.
 	throttled(now time.Time, cur float64, retryAfter bool) float64
+	// remember: before the first run, r is a limit learned against this
+	// server in an earlier run (the rate starts just under it).
+	remember(r float64)
+	// settled: the rate worth remembering for the next run, the rate
+	// being cur.
+	settled(cur float64) float64
 }
 
 // estimator is the Limiter's rateController: it finds a server limit below
@@ -82,6 +88,7 @@ type estimator struct {
 	frozen      bool    // no more probing: repeats reached maxRepeats
 	frozenUntil time.Time
 	drains      []drain // runs that ended within about the burst
+	remembered  bool    // the level was learned in an earlier run
 }
 
 // newEstimator returns the controller of a Limiter configured at target
@@ -91,11 +98,31 @@ func newEstimator(target float64) *estimator {
 }
 
 func (e *estimator) begin(t time.Time) {
+	if e.frozen && e.frozenUntil.IsZero() {
+		e.frozenUntil = t.Add(freezeFor) // remembered: from the first send
+	}
 	e.runStart = t
 	e.run.reset(t)
 }
 
 func (e *estimator) letThrough() { e.run.sent++ }
+
+// remember takes a rate learned in an earlier run as a limit measured
+// twice: no probing for freezeFor from the first send.
+func (e *estimator) remember(r float64) {
+	e.level, e.ceiling, e.repeats = r, r, maxRepeats
+	e.frozen, e.frozenUntil = true, time.Time{}
+	e.remembered = true
+}
+
+// settled is the measured (or remembered) limit, else cur: cur may be
+// probing above the limit, or starting just under a remembered one.
+func (e *estimator) settled(cur float64) float64 {
+	if e.level > 0 {
+		return e.level
+	}
+	return cur
+}
 
 // throttled cuts the rate. An unlimited rate is first taken as what was
 // accepted over the last second.
@@ -155,6 +182,20 @@ func (e *estimator) pausedCut(now time.Time, prev float64) float64 {
 	if t := now.Sub(e.runStart).Seconds(); e.run.sent >= 8 && t > 0 {
 		// Workers or latency may have held the rate below prev.
 		prev = min(prev, float64(e.run.sent)/t)
+	}
+	if e.burstEst == 0 && e.remembered {
+		// The first 429 after starting at a remembered limit: the limit
+		// is lower now, but likely not by much. Nothing is known of the
+		// burst yet: taking it as at most a second's worth at prev, the
+		// run measures a lower bound of the limit, a new level, unless
+		// that is a cut of more than 10%.
+		e.remembered = false
+		e.level, e.repeats = 0, 0
+		if lo := min(prev, e.run.lowerBound(now, prev)); lo > 0.9*prev {
+			e.level, e.repeats = lo, 1
+			return lo
+		}
+		return 0.9 * prev
 	}
 	fast := e.burstEst == 0 || a <= 2*e.burstEst
 	if fast && !e.run.first.IsZero() && len(e.drains) < 8 {

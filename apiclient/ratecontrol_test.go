@@ -278,3 +278,45 @@ func TestEstimatorAloneFindsLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestEstimatorRememberedThen429: started from a remembered limit, the
+// estimator does not probe for freezeFor from the first send; a 429 then
+// (the limit fell) cuts by 10%, not by half, and forgets the level.
+func TestEstimatorRememberedThen429(t *testing.T) {
+	e := newEstimator(400)
+	e.remember(100)
+	e.begin(t0)
+	if got := e.accepted(t0.Add(freezeFor-time.Millisecond), 98); got != 98 {
+		t.Errorf("within the first minute: %v, want 98 kept", got)
+	}
+	if got := e.accepted(t0.Add(freezeFor), 98); got <= 98 {
+		t.Errorf("after the first minute: %v, want probing above 98", got)
+	}
+	if got := e.settled(98); got != 100 {
+		t.Errorf("settled %v, want the remembered 100", got)
+	}
+	for i := range 98 { // sent at the rate for a second
+		e.letThrough()
+		e.accepted(t0.Add(time.Duration(i)*time.Second/98), 98)
+	}
+	if got := e.throttled(t0.Add(time.Second), 98, true); math.Abs(got-88.2) > 1e-9 {
+		t.Errorf("429 at 98 a second after starting from a remembered 100: cut to %v, want 88.2", got)
+	}
+	if got := e.settled(88.2); got != 88.2 {
+		t.Errorf("settled after the 429: %v, want 88.2", got)
+	}
+
+	// After 30 s at 98 of which the server accepted 95 a second, the
+	// run measures the limit: (30·95 − 98)/30 ≈ 91.7.
+	e = newEstimator(400)
+	e.remember(100)
+	e.begin(t0)
+	for i := range 30 * 95 {
+		e.letThrough()
+		e.accepted(t0.Add(time.Duration(i)*time.Second/95), 98)
+	}
+	got := e.throttled(t0.Add(30*time.Second), 98, true)
+	if got < 91 || got > 92.5 || e.level != got {
+		t.Errorf("429 at 98 after 30 s at 95 accepted a second: cut to %v (level %v), want about 91.7", got, e.level)
+	}
+}

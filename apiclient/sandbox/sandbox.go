@@ -25,6 +25,14 @@
 //     same tenant returns the original 201 response (same body) without
 //     creating again; the same key with another body is a 400. The last
 //     100,000 keys per tenant are remembered; keys are not persisted.
+//   - With Options.RateHeaders the rate limit is a quota of RateLimit
+//     requests (rounded down, at least 1) per one-second window aligned on
+//     the clock's seconds, announced on every answer of the tenant, 429s
+//     included: RateLimitHeaders sends RateLimit-Limit, -Remaining, -Reset
+//     (delta-seconds) and RateLimit-Policy ("N;w=1"), XRateLimitHeaders
+//     X-RateLimit-Limit, -Remaining and -Reset (a Unix time in seconds).
+//     Without it the rate limit is a token bucket and sends no such
+//     header.
 //   - Faults apply to every endpoint, in this order after authentication:
 //     rate limit (429 with Retry-After in whole seconds, at least 1),
 //     latency, FailRate (500 before anything is applied), DropBeforeRate
@@ -123,6 +131,10 @@ type Options struct {
 	RateLimit float64
 	// RateBurst is the bucket size; 0 means one second's worth (at least 1).
 	RateBurst int
+	// RateHeaders, with RateLimit, makes the limit a quota per one-second
+	// window announced in headers of this style: RateLimitHeaders or
+	// XRateLimitHeaders ("" sends none).
+	RateHeaders string
 	// ThrottleRate is the probability (0…1) of a 429 regardless of the
 	// rate, for fault soaks; it carries ThrottleRetryAfter (rounded up to
 	// whole seconds) as Retry-After, or no Retry-After when that is 0.
@@ -164,6 +176,12 @@ const (
 	IDPrefixed = "prefixed" // cus_9s6XKzkN2hQp7RbT
 )
 
+// Rate-limit header styles for Options.RateHeaders.
+const (
+	RateLimitHeaders  = "ratelimit"   // RateLimit-Limit, -Remaining, -Reset, RateLimit-Policy
+	XRateLimitHeaders = "x-ratelimit" // X-RateLimit-Limit, -Remaining, -Reset (Unix time)
+)
+
 // IDStyles lists the id styles, the default first.
 var IDStyles = []string{IDUUID, IDObjectID, IDNumeric, IDPrefixed}
 
@@ -182,6 +200,7 @@ type Server struct {
 	idRNG   *mrand.Rand // guarded by mu
 	numID   uint64      // the last IDNumeric id
 	limits  map[string]*rate.Limiter
+	windows map[string]*quotaWindow // with Options.RateHeaders
 
 	faultMu sync.Mutex
 	rng     *mrand.Rand
@@ -218,6 +237,7 @@ func New(opts Options) (*Server, error) {
 		now:       opts.Now,
 		tenants:   map[string]*tenant{},
 		limits:    map[string]*rate.Limiter{},
+		windows:   map[string]*quotaWindow{},
 		perSecond: map[int64]int64{},
 	}
 	switch opts.IDStyle {
@@ -226,6 +246,11 @@ func New(opts Options) (*Server, error) {
 	case IDUUID, IDObjectID, IDNumeric, IDPrefixed:
 	default:
 		return nil, fmt.Errorf("sandbox: id style %q: want one of %s", opts.IDStyle, strings.Join(IDStyles, ", "))
+	}
+	switch opts.RateHeaders {
+	case "", RateLimitHeaders, XRateLimitHeaders:
+	default:
+		return nil, fmt.Errorf("sandbox: rate-limit header style %q: want %s or %s", opts.RateHeaders, RateLimitHeaders, XRateLimitHeaders)
 	}
 	s.busyCV = sync.NewCond(&s.busyMu)
 	if s.now == nil {
@@ -251,7 +276,9 @@ func New(opts Options) (*Server, error) {
 		s.tokens = append(s.tokens, tokenEntry{sha256.Sum256([]byte(t.Value)), t.Tenant, t.Read, t.Write})
 		if s.tenants[t.Tenant] == nil {
 			s.tenants[t.Tenant] = newTenant(t.Tenant)
-			if opts.RateLimit > 0 {
+			if opts.RateLimit > 0 && opts.RateHeaders != "" {
+				s.windows[t.Tenant] = &quotaWindow{quota: max(1, int(opts.RateLimit))}
+			} else if opts.RateLimit > 0 {
 				burst := opts.RateBurst
 				if burst <= 0 {
 					burst = max(1, int(math.Ceil(opts.RateLimit)))
@@ -403,6 +430,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !write && !tok.read {
 		writeError(w, http.StatusForbidden, "this token lacks the "+ScopeRead+" scope")
+		return
+	}
+	if q := s.windows[tok.tenant]; q != nil && !q.take(w.Header(), now, s.opts.RateHeaders) {
+		s.throttled.Add(1)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "rate limit exceeded, retry later")
 		return
 	}
 	if lim := s.limits[tok.tenant]; lim != nil {
@@ -878,4 +911,41 @@ func parseTime(s string, def int64) int64 {
 		return t.UnixMilli()
 	}
 	return def
+}
+
+// quotaWindow is a tenant's quota per one-second window (Options.RateHeaders).
+type quotaWindow struct {
+	quota int
+	mu    sync.Mutex
+	start time.Time // of the current window
+	used  int
+}
+
+// take counts a request arriving at now against the window, reporting
+// whether the quota allowed it, and sets the headers announcing what is
+// left in the given style.
+func (q *quotaWindow) take(h http.Header, now time.Time, style string) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if start := now.Truncate(time.Second); !start.Equal(q.start) {
+		q.start, q.used = start, 0
+	}
+	ok := q.used < q.quota
+	if ok {
+		q.used++
+	}
+	end := q.start.Add(time.Second)
+	limit, left := strconv.Itoa(q.quota), strconv.Itoa(q.quota-q.used)
+	switch style {
+	case RateLimitHeaders:
+		h.Set("RateLimit-Limit", limit)
+		h.Set("RateLimit-Remaining", left)
+		h.Set("RateLimit-Reset", strconv.Itoa(max(1, int(math.Ceil(end.Sub(now).Seconds())))))
+		h.Set("RateLimit-Policy", limit+";w=1")
+	case XRateLimitHeaders:
+		h.Set("X-RateLimit-Limit", limit)
+		h.Set("X-RateLimit-Remaining", left)
+		h.Set("X-RateLimit-Reset", strconv.FormatInt(end.Unix(), 10))
+	}
+	return ok
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -446,6 +447,37 @@ func TestFaults(t *testing.T) {
 		a, b := count(), count()
 		if a != b || a < 30 || a > 90 {
 			t.Errorf("fails = %d then %d, want the same number, about 60", a, b)
+		}
+	})
+	t.Run("rate limit headers", func(t *testing.T) {
+		for _, style := range []string{sandbox.RateLimitHeaders, sandbox.XRateLimitHeaders} {
+			clk := newClock() // 123 ms into a second
+			srv := sandboxtest.NewServer(t, sandbox.Options{RateLimit: 2.5, RateBurst: 9, RateHeaders: style, Now: clk.Now, Seed: 1})
+			prefix, reset := "RateLimit-", "1"
+			if style == sandbox.XRateLimitHeaders {
+				prefix, reset = "X-RateLimit-", strconv.FormatInt(clk.Now().Truncate(time.Second).Unix()+1, 10)
+			}
+			var got []string
+			for range 3 {
+				r := do(t, srv, sandbox.TokenReadWrite, "GET", "/customers", "")
+				got = append(got, fmt.Sprintf("%d %s/%s reset %s", r.status, r.header.Get(prefix+"Remaining"), r.header.Get(prefix+"Limit"), r.header.Get(prefix+"Reset")))
+			}
+			want := fmt.Sprintf("[200 1/2 reset %[1]s 200 0/2 reset %[1]s 429 0/2 reset %[1]s]", reset)
+			if fmt.Sprint(got) != want {
+				t.Errorf("%s: %v, want %s (a quota of 2 per second, RateBurst ignored)", style, got, want)
+			}
+			if style == sandbox.RateLimitHeaders {
+				if r := do(t, srv, sandbox.TokenReadWrite, "GET", "/customers", ""); r.header.Get("RateLimit-Policy") != "2;w=1" || r.header.Get("Retry-After") != "1" {
+					t.Errorf("policy %q, Retry-After %q", r.header.Get("RateLimit-Policy"), r.header.Get("Retry-After"))
+				}
+			}
+			clk.Advance(877 * time.Millisecond) // the next second
+			if r := do(t, srv, sandbox.TokenReadWrite, "GET", "/customers", ""); r.status != 200 || r.header.Get(prefix+"Remaining") != "1" {
+				t.Errorf("%s: in the next window: %d, %s left", style, r.status, r.header.Get(prefix+"Remaining"))
+			}
+		}
+		if _, err := sandbox.New(sandbox.Options{RateHeaders: "draft-42"}); err == nil {
+			t.Error("an unknown header style is accepted")
 		}
 	})
 	t.Run("rate limit", func(t *testing.T) {
