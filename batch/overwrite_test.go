@@ -382,3 +382,48 @@ func TestImportOverwriteByID(t *testing.T) {
 		t.Errorf("results %s, %s; want updated, unchanged", rows[0]["_result"], rows[1]["_result"])
 	}
 }
+
+// TestOverwriteSample is the README's example: samples/crm-update.csv
+// onto the tenant of samples/customers.csv with phone=if-empty and
+// notes=never fills the two blank phones, changes Bruno's status, and
+// leaves Ana (who has a phone) and every note as they were.
+func TestOverwriteSample(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	dir := t.TempDir()
+	seed := importCfg(filepath.Join("..", "samples", "customers.csv"), c)
+	seed.Report = filepath.Join(dir, "seed.csv")
+	if sum, err := Import(context.Background(), seed); err != nil || sum.Counts[ResultCreated] != 40 {
+		t.Fatalf("seed: %v %v", sum.Counts, err)
+	}
+	held := map[string]apiclient.Customer{}
+	for _, cu := range sb.Customers(sandbox.TenantDemo) {
+		held[cu.Email] = cu
+	}
+	cfg := importCfg(filepath.Join("..", "samples", "crm-update.csv"), c)
+	cfg.Report = filepath.Join(dir, "r.csv")
+	cfg.MatchEmail = true
+	cfg.Overwrite = policies(t, "phone=if-empty", "notes=never")
+	sum, err := Import(context.Background(), cfg)
+	if err != nil || sum.Counts[ResultUnchanged] != 1 || sum.Counts[ResultUpdated] != 3 {
+		t.Fatalf("%v %v", sum.Counts, err)
+	}
+	want := map[string]string{
+		"ana.silva@example.com":    "+1 (555) 531-3471|active|",
+		"bruno.costa@example.com":  "+1 (555) 288-8104|active|VIP since 2019",
+		"eva.novak@example.com":    "+1 (555) 000-0005|blocked|VIP since 2019",
+		"farah.haddad@example.com": "+1 (555) 000-0006|active|",
+	}
+	for _, cu := range sb.Customers(sandbox.TenantDemo) {
+		w, ok := want[cu.Email]
+		if !ok {
+			if fmt.Sprint(cu) != fmt.Sprint(held[cu.Email]) {
+				t.Errorf("%s changed", cu.Email)
+			}
+			continue
+		}
+		if got := cu.Phone + "|" + cu.Status + "|" + cu.Notes; got != w {
+			t.Errorf("%s holds %q, want %q", cu.Email, got, w)
+		}
+	}
+}
