@@ -130,7 +130,8 @@
 // send every field; so does the update that completes a create of the
 // same row by an interrupted run (a resume ends as the uninterrupted run
 // would have). The undo file holds the previous profile, so importing it
-// sends back exactly the fields the run changed.
+// sends back exactly the fields the run changed (the others are as they
+// were, unless changed since).
 //
 // # Words
 //

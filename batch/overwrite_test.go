@@ -427,3 +427,32 @@ func TestOverwriteSample(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeCompletesItsCreateWhateverThePolicy: a row created by the
+// earlier run and edited since is sent as an update that the policies do
+// not limit (the resume ends as the uninterrupted run would have: that
+// customer created with the row's values), found by email or not.
+func TestResumeCompletesItsCreateWhateverThePolicy(t *testing.T) {
+	for _, matchEmail := range []bool{false, true} {
+		t.Run(fmt.Sprint("match email ", matchEmail), func(t *testing.T) {
+			sb := sandboxtest.NewServer(t, sandbox.Options{})
+			dir := t.TempDir()
+			in := writeFile(t, dir, "c.csv", "name,email,phone", "Ana,ana@example.com,+1 555 0001")
+			cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
+			cfg.MatchEmail = matchEmail
+			cfg.Overwrite = policies(t, "phone=never")
+			if _, err := Import(context.Background(), cfg); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, dir, "c.csv", "name,email,phone", "Ana,ana@example.com,+1 555 9999")
+			cfg.Resume = true
+			if _, err := Import(context.Background(), cfg); err != nil {
+				t.Fatal(err)
+			}
+			cs := sb.Customers(sandbox.TenantDemo)
+			if len(cs) != 1 || cs[0].Phone != "+1 555 9999" {
+				t.Errorf("the sandbox holds %+v, want Ana with the row's new phone", cs)
+			}
+		})
+	}
+}
