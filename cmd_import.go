@@ -50,12 +50,14 @@ func parseImport(cmd *Command, args []string, stdio *IO) (*importOptions, error)
 		dryRun, resume   bool
 		undo             string
 		settle           time.Duration
+		overwrite        multiFlag
 	)
 	c := cmd.flags(stdio)
 	f.register(c.fs)
 	win.register(c.fs, "import")
 	cf.register(c.fs, true)
 	c.fs.StringVar(&blank, "blank", "keep", "blank cells of an update: keep (leave the current value) or clear (send an empty value)")
+	registerOverwrite(c.fs, &overwrite, false)
 	c.fs.BoolVar(&dryRun, "dry-run", false, "validate and plan every row against the API without writing anything (results would_create, would_update, …)")
 	c.fs.BoolVar(&resume, "resume", false, "continue a previous run: rows it confirmed (from the report or journal at the report path) are skipped")
 	c.fs.StringVar(&maxErrors, "max-errors", "", "stop after N failed rows, or N% of the rows sent (e.g. 50 or 5%)")
@@ -108,6 +110,9 @@ func parseImport(cmd *Command, args []string, stdio *IO) (*importOptions, error)
 		cfg.BlankClear = true
 	default:
 		return nil, usagef("--blank %q: use keep or clear", blank)
+	}
+	if cfg.Overwrite, err = overwrites(overwrite); err != nil {
+		return nil, err
 	}
 	if maxErrors != "" {
 		if p, ok := strings.CutSuffix(maxErrors, "%"); ok {

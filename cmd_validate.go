@@ -52,14 +52,19 @@ func parseValidate(cmd *Command, args []string, stdio *IO) (*validateOptions, er
 	var f inputFlags
 	var win windowFlags
 	var listSheets bool
+	var overwrite multiFlag
 	c := cmd.flags(stdio)
 	f.register(c.fs)
 	win.register(c.fs, "validate")
 	c.fs.BoolVar(&listSheets, "list-sheets", false, "print the sheets of an XLSX workbook with their row counts (one a line, on stdout) and stop: which one to give --sheet")
+	registerOverwrite(c.fs, &overwrite, true)
 	c.jobFlags(true)
 	c.logFlags()
 	pos, err := c.parse(args)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := overwrites(overwrite); err != nil {
 		return nil, err
 	}
 	if len(pos) != 1 {

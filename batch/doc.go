@@ -113,6 +113,26 @@
 // id and a hash of what was written, and exports them again only when new
 // or changed (exportstate.go).
 //
+// # Overwrite policies
+//
+// A field's policy (overwrite.go) says what an update may do to the
+// value a customer of the tenant holds: always send the row's value
+// (the default), send it only if-empty (the current value is blank once
+// trimmed; only the fields that can be blank: firstName, lastName,
+// phone, type, notes), or never. The plan compares with the listed
+// customer: a run with a policy other than always lists the tenant even
+// when nothing else would make it (an update already always has the
+// list: it matches by email or by an id column), so no customer is read
+// one by one. A field held back is neither sent nor in _changes, and a
+// row left with nothing to send is unchanged. A blank cell under
+// --blank clear is a change like any other: if-empty never clears (a
+// blank value cleared is no change) and never does not either. Creates
+// send every field; so does the update that completes a create of the
+// same row by an interrupted run (a resume ends as the uninterrupted run
+// would have). The undo file holds the previous profile, so importing it
+// sends back exactly the fields the run changed (the others are as they
+// were, unless changed since).
+//
 // # Words
 //
 // Each word below means one thing across the package:
@@ -128,4 +148,5 @@
 //	key       what ties a row to its previous outcome (id, email, cells)
 //	window    how many rows may be between reading and the report
 //	index     the tenant's customers, listed once, by id and by email
+//	policy    what an update may overwrite of a field: always, if-empty, never
 package batch

@@ -28,6 +28,9 @@ type ImportConfig struct {
 	// BlankClear sends blank cells of an update as empty strings
 	// (--blank clear) instead of leaving the current values.
 	BlankClear bool
+	// Overwrite holds back, by field, what an update may change
+	// (--overwrite); a field not in it is always sent.
+	Overwrite Overwrites
 	// DryRun reads the API but never writes: results are would_*.
 	DryRun bool
 	// Undo, when set, is the path of an import file that reverses the run.

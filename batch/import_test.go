@@ -593,10 +593,10 @@ func TestUpdateByIDChangesOnlyWhatChanged(t *testing.T) {
 	defer v.Close()
 	rec := v.CheckFields(formats.Row{Num: 2, Cells: []string{"Ana", "2"}})
 	rec.ID = ana.ID
-	if p := updatePlan(rec, ana.ID, nil, false); p.changes != "not compared (the customer was not read), sent: name: → Ana; phone: → 2" {
+	if p := updatePlan(rec, ana.ID, nil, false, nil); p.changes != "not compared (the customer was not read), sent: name: → Ana; phone: → 2" {
 		t.Errorf("without the customer, changes = %q", p.changes)
 	}
-	if p := updatePlan(rec, ana.ID, &ana, false); p.changes != "phone: 1 → 2" {
+	if p := updatePlan(rec, ana.ID, &ana, false, nil); p.changes != "phone: 1 → 2" {
 		t.Errorf("with the customer, changes = %q", p.changes)
 	}
 }

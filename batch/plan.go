@@ -95,8 +95,9 @@ func sameLines(s string) string {
 
 // updatePlan works out what an update sends: only the fields the row has
 // (and, with --blank clear, the clearable blank ones), minus those equal
-// to the current record when it is known.
-func updatePlan(r *customer.Record, id string, cur *apiclient.Customer, blankClear bool) plan {
+// to the current record when it is known and those the overwrite
+// policies ow hold back (nil: always).
+func updatePlan(r *customer.Record, id string, cur *apiclient.Customer, blankClear bool, ow Overwrites) plan {
 	p := plan{op: opUpdate, id: id, cur: cur, fields: apiclient.Fields{}}
 	var changes []string
 	note := func(f customer.Field, v string) {
@@ -112,7 +113,7 @@ func updatePlan(r *customer.Record, id string, cur *apiclient.Customer, blankCle
 		if f == customer.FieldName && r.BuiltName() {
 			continue
 		}
-		if cur != nil && sameValue(f, currentValue(cur, f), v) {
+		if cur != nil && sameValue(f, currentValue(cur, f), v) || !ow.allows(f, cur) {
 			continue
 		}
 		note(f, v)
@@ -124,7 +125,8 @@ func updatePlan(r *customer.Record, id string, cur *apiclient.Customer, blankCle
 	}
 	if blankClear {
 		for _, f := range r.Blank {
-			if !clearable[f] || (cur != nil && currentValue(cur, f) == "") {
+			// if-empty never clears: a blank field cleared is no change.
+			if !clearable[f] || (cur != nil && currentValue(cur, f) == "") || !ow.allows(f, cur) {
 				continue
 			}
 			note(f, "")
@@ -158,10 +160,10 @@ func show(v string) string {
 
 // needList says whether a run lists the tenant once at start: to match
 // rows by email, to check an id column, to know what --undo reverses, to
-// plan a dry run, to resolve a resume.
+// plan a dry run, to resolve a resume, to apply an overwrite policy.
 func needList(c *ImportConfig, m *customer.Mapping) bool {
 	_, idCol := m.Index[customer.FieldID]
-	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume
+	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume || c.Overwrite.limits()
 }
 
 // listAll fills the customer index from one streamed list, unless the
@@ -335,13 +337,20 @@ func (im *importer) plan(j *job) bool {
 			}
 		}
 	}
+	// The overwrite policies hold back what an update may change of a
+	// customer the row did not create; the interrupted run's create of
+	// this very row is completed as a create would have been.
+	ow := im.cfg.Overwrite
+	if earlier != "" {
+		ow = nil
+	}
 	var p plan
 	switch rec.Action {
 	case customer.ActionCreate:
 		p = plan{op: opCreate}
 	case customer.ActionUpsert:
 		if id != "" {
-			p = updatePlan(rec, id, cur, im.cfg.BlankClear)
+			p = updatePlan(rec, id, cur, im.cfg.BlankClear, ow)
 		} else {
 			p = plan{op: opCreate}
 		}
@@ -350,7 +359,7 @@ func (im *importer) plan(j *job) bool {
 			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, "no customer with this email; use action create or upsert to add it")
 			return true
 		}
-		p = updatePlan(rec, id, cur, im.cfg.BlankClear)
+		p = updatePlan(rec, id, cur, im.cfg.BlankClear, ow)
 	case customer.ActionDelete:
 		if id == "" {
 			o.Result, o.Error = ResultInvalid, columnMsg(im.in.m, customer.FieldEmail, "no customer with this email to delete")
@@ -380,7 +389,7 @@ func (im *importer) plan(j *job) bool {
 			// What the row holds now and the customer does not (the row
 			// was edited since, or the create landed without its
 			// response) is sent as an update.
-			up := updatePlan(rec, c.ID, c, im.cfg.BlankClear)
+			up := updatePlan(rec, c.ID, c, im.cfg.BlankClear, nil)
 			if up.op == opNone {
 				o.Result, o.CustomerID = ResultCreated, c.ID
 				o.Changes = how + "; not sent again"
