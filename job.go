@@ -152,6 +152,9 @@ func (c *command) setJobKey(path, key string, v any) error {
 	if looksLikeTokenKey(key) {
 		return usagef("--job %s: key %q looks like a token; %s", path, key, tokenHowTo)
 	}
+	if t, ok := c.tables[key]; ok {
+		return t.set(path, v)
+	}
 	name := strings.ReplaceAll(key, "_", "-")
 	if name == jobFlag || name == writeJobFlag {
 		return usagef("--job %s: %s cannot be set in a job file; give it on the command line", path, key)
@@ -265,6 +268,10 @@ func (c *command) jobDoc() (map[string]any, error) {
 		if f.Name == jobFlag || f.Name == writeJobFlag || err != nil {
 			return
 		}
+		if f.Name == valueFlag && c.tables[valuesKey] != nil {
+			doc[valuesKey] = valuesDoc(*f.Value.(*multiFlag))
+			return
+		}
 		if m, ok := f.Value.(*multiFlag); ok {
 			table := map[string]string{}
 			list := []string{}
@@ -305,6 +312,11 @@ func (c *command) jobDoc() (map[string]any, error) {
 		}
 		doc[f.Name] = s
 	})
+	for key, t := range c.tables {
+		if v := t.doc(); v != nil {
+			doc[key] = v
+		}
+	}
 	return doc, err
 }
 
