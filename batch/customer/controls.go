@@ -359,7 +359,7 @@ func (v *Validator) checkRules(r *Record) {
 				}
 			}
 			if !ok {
-				v.valueProblem(r, i, s, "%q is not allowed by the rules; use %s", s, orList(fr.Allowed))
+				v.valueProblem(r, i, "%q is not allowed by the rules; use %s", s, orList(fr.Allowed))
 			}
 		}
 		if fr.Min != nil || fr.Max != nil {

@@ -415,7 +415,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 				if ls != "active" && ls != "inactive" && ls != "blocked" {
 					st, ok := localStatus[ls]
 					if !ok {
-						v.valueProblem(r, i, s, "%q is not a status; use active, inactive or blocked", s)
+						v.valueProblem(r, i, "%q is not a status; use active, inactive or blocked", s)
 						continue
 					}
 					ls = st
@@ -442,7 +442,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 		case pAutoPayment:
 			b, ok := parseBool(s)
 			if !ok {
-				v.valueProblem(r, i, s, "%q is not a yes/no value; use true/false, yes/no, y/n or 1/0 (or ja/nein, oui/non, sí/no, sim/não, sì/no, ja/nee)", s)
+				v.valueProblem(r, i, "%q is not a yes/no value; use true/false, yes/no, y/n or 1/0", s)
 				continue
 			}
 			s = b
@@ -601,11 +601,11 @@ func (v *Validator) RequireCreate(r *Record) {
 	}
 }
 
-// valueProblem adds the problem of profile field i's value s, a value
+// valueProblem adds the problem of profile field i's value, a value
 // the field does not take: it names the column the value came from, and
 // the cell's own text when a value map gave s. The problem's Value is the
 // cell's text: a value map could fix it.
-func (v *Validator) valueProblem(r *Record, i int, s, format string, args ...any) {
+func (v *Validator) valueProblem(r *Record, i int, format string, args ...any) {
 	v.fieldProblem(r, i, true, format, args...)
 }
 
