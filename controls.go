@@ -46,7 +46,7 @@ func (t *rulesTable) set(path string, v any) error {
 	}
 	r, err := customer.ParseRules(m)
 	if err != nil {
-		return usagef("--job %s: [rules] %s", path, controlMsg(err))
+		return usagef("--job %s: [rules] %s", path, controlMsg(err, true))
 	}
 	t.raw, t.rules = m, r
 	return nil
@@ -140,15 +140,16 @@ func valuesDoc(specs []string) map[string]map[string]string {
 	return doc
 }
 
-// controlMsg words a value map or rule error without its key when that
-// is a --value spec: the message and the closest field.
-func controlMsg(err error) string {
+// controlMsg words a value map or rule error: the message, after its key
+// when withKey is set (a rule's; a --value spec is named by the caller),
+// and the closest field.
+func controlMsg(err error, withKey bool) string {
 	var ce *customer.ControlError
 	if !errors.As(err, &ce) {
 		return err.Error()
 	}
 	msg := ce.Msg
-	if !strings.Contains(ce.Key, ":") {
+	if withKey {
 		msg = ce.Key + ": " + msg
 	}
 	if ce.Closest != "" {
@@ -178,7 +179,7 @@ func (f *inputFlags) controls(cfg *batch.InputConfig) error {
 	for _, s := range f.values {
 		fld, from, to, err := customer.ParseValue(s)
 		if err != nil {
-			return usagef("--value %q: %s", s, controlMsg(err))
+			return usagef("--value %q: %s", s, controlMsg(err, false))
 		}
 		cfg.Values.Set(fld, from, to)
 	}

@@ -98,10 +98,25 @@ type Record struct {
 	// marks the fields whose value a value map gave.
 	src    [numProfile]int32
 	mapped uint16
+	raw    bool // the cells are read as CellValue(cell, true)
 }
 
-// Source is the report's note on where the row's values came from, or "".
-func (r *Record) Source() string { return strings.Join(r.From, "; ") }
+// Source is the report's note on where the row's values came from, or "":
+// a later column of a --map list, and the values a value map gave
+// (status "Pending" mapped to "inactive"; the cell keeps the file's text).
+func (r *Record) Source() string {
+	if r.mapped&r.has == 0 {
+		return strings.Join(r.From, "; ")
+	}
+	notes := append([]string(nil), r.From...)
+	for i, f := range profileFields {
+		if r.mapped&r.has&(1<<i) != 0 {
+			cell := CellValue(r.Cells[r.src[i]], r.raw)
+			notes = append(notes, string(f)+" "+strconv.Quote(cell)+" mapped to "+strconv.Quote(r.vals[i]))
+		}
+	}
+	return strings.Join(notes, "; ")
+}
 
 // Values yields the profile fields the row sets, in column order, with
 // their normalised values.
@@ -386,6 +401,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			if to, ok := fm.lookup(s); ok {
 				s = to
 				r.mapped |= 1 << i
+				r.raw = v.opts.JSON || v.opts.Workbook
 			}
 		}
 		if c, ok := controlRune(s); ok {
