@@ -83,7 +83,7 @@ func TestValueMapsAndRules(t *testing.T) {
 		{name: "email outside the domains", cells: []string{"Bo", "bo@gmail.com", "+1", "", "", "", "", ""}, rules: tenant,
 			wantErrs: []string{`email: "bo@gmail.com" does not match the rules' pattern @(example\.com|example\.org)$`}},
 		{name: "every failing rule at once, with the built-in problems", cells: []string{"Bo", "bo@gmail.com", "", "nope", "gold", "2e6", "", ""}, rules: tenant,
-			wantErrs: []string{`Lead Status: "nope" is not a status`, `value: "2e6" is not a number`, "phone: required by the rules", `email: "bo@gmail.com" does not match`, `type: "gold" is not allowed`},
+			wantErrs:  []string{`Lead Status: "nope" is not a status`, `value: "2e6" is not a number`, "phone: required by the rules", `email: "bo@gmail.com" does not match`, `type: "gold" is not allowed`},
 			wantValue: []string{"nope", "gold"}},
 		{name: "a value with a built-in problem is not checked by a rule too", cells: []string{"Bo", "bo@", "+1", "", "", "", "", ""}, rules: tenant,
 			wantErrs: []string{`email: "bo@" is not a valid email address`}},
