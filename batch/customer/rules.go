@@ -108,14 +108,40 @@ func (r *Record) Source() string {
 	if r.mapped&r.has == 0 {
 		return strings.Join(r.From, "; ")
 	}
-	notes := append([]string(nil), r.From...)
+	// One allocation: validate writes it on every row a map touched.
+	var cells [numProfile]string
+	n := 0
+	for _, f := range r.From {
+		n += len(f) + 2
+	}
 	for i, f := range profileFields {
 		if r.mapped&r.has&(1<<i) != 0 {
-			cell := CellValue(r.Cells[r.src[i]], r.raw)
-			notes = append(notes, string(f)+" "+strconv.Quote(cell)+" mapped to "+strconv.Quote(r.vals[i]))
+			cells[i] = CellValue(r.Cells[r.src[i]], r.raw)
+			n += len(f) + len(cells[i]) + len(r.vals[i]) + len(` "" mapped to ""; `)
 		}
 	}
-	return strings.Join(notes, "; ")
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range r.From {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f)
+	}
+	for i, f := range profileFields {
+		if r.mapped&r.has&(1<<i) != 0 {
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(string(f))
+			b.WriteString(` "`)
+			b.WriteString(cells[i])
+			b.WriteString(`" mapped to "`)
+			b.WriteString(r.vals[i])
+			b.WriteByte('"')
+		}
+	}
+	return b.String()
 }
 
 // Values yields the profile fields the row sets, in column order, with
