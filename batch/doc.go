@@ -128,4 +128,6 @@
 //	key       what ties a row to its previous outcome (id, email, cells)
 //	window    how many rows may be between reading and the report
 //	index     the tenant's customers, listed once, by id and by email
+//	value map a field's cell text → the value checked and sent instead
+//	rule      the tenant's own demand on a field, checked like the built-in ones
 package batch
