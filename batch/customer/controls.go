@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,7 +97,7 @@ func (fm *fieldMap) lookup(s string) (string, bool) {
 		return to, ok
 	}
 	for i := range fm.pairs {
-		if len(fm.pairs[i].from) == len(s) && strings.EqualFold(fm.pairs[i].from, s) {
+		if strings.EqualFold(fm.pairs[i].from, s) {
 			return fm.pairs[i].to, true
 		}
 	}
@@ -184,6 +185,44 @@ type FieldRule struct {
 	Allowed  []string
 	Min, Max *float64
 	Pattern  *regexp.Regexp
+	// match is Pattern's test without the regexp engine when Pattern is
+	// a literal, anchored or not (@example\.com$), or nil.
+	match func(string) bool
+}
+
+// literalMatch returns the test of a pattern that is a literal text,
+// anchored at the start, the end, both or neither (the usual domain
+// pattern: @example\.com$), without the regexp engine; or nil.
+func literalMatch(pattern string) func(string) bool {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		subs = re.Sub
+	}
+	begin, end := false, false
+	if len(subs) > 0 && subs[0].Op == syntax.OpBeginText {
+		begin, subs = true, subs[1:]
+	}
+	if len(subs) > 0 && subs[len(subs)-1].Op == syntax.OpEndText {
+		end, subs = true, subs[:len(subs)-1]
+	}
+	if len(subs) != 1 || subs[0].Op != syntax.OpLiteral || subs[0].Flags&syntax.FoldCase != 0 {
+		return nil
+	}
+	lit := string(subs[0].Rune)
+	switch {
+	case begin && end:
+		return func(s string) bool { return s == lit }
+	case begin:
+		return func(s string) bool { return strings.HasPrefix(s, lit) }
+	case end:
+		return func(s string) bool { return strings.HasSuffix(s, lit) }
+	}
+	return func(s string) bool { return strings.Contains(s, lit) }
 }
 
 // Empty reports whether r holds no rule.
@@ -321,7 +360,7 @@ func parseFieldRule(f Field, t map[string]any) (*FieldRule, error) {
 			if err != nil {
 				return nil, &ControlError{Key: key, Msg: fmt.Sprintf("%q is not a regular expression (%v)", s, strings.TrimPrefix(err.Error(), "error parsing regexp: "))}
 			}
-			fr.Pattern = re
+			fr.Pattern, fr.match = re, literalMatch(s)
 		default:
 			return nil, &ControlError{Key: key, Msg: fmt.Sprintf("unknown rule %q; use allowed, min, max or pattern (or list the field in required)", k)}
 		}
@@ -371,7 +410,7 @@ func (v *Validator) checkRules(r *Record) {
 				v.fieldProblem(r, i, false, "%s is above the rules' max %s", s, num(*fr.Max))
 			}
 		}
-		if fr.Pattern != nil && !fr.Pattern.MatchString(s) {
+		if fr.match != nil && !fr.match(s) || fr.match == nil && fr.Pattern != nil && !fr.Pattern.MatchString(s) {
 			v.fieldProblem(r, i, false, "%q does not match the rules' pattern %s", s, fr.Pattern)
 		}
 	}

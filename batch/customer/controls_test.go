@@ -276,3 +276,25 @@ func TestValueMapsLong(t *testing.T) {
 		t.Error("an unknown text was found")
 	}
 }
+
+// TestLiteralMatch: a literal pattern is tested without the regexp
+// engine, and with the same answers.
+func TestLiteralMatch(t *testing.T) {
+	inputs := []string{"bo@example.com", "bo@example.com.evil", "@example.com", "x@EXAMPLE.com", "example", "", "bo@exampleXcom"}
+	for p, literal := range map[string]bool{`@example\.com$`: true, `^bo@`: true, `^bo@example\.com$`: true, `example`: true,
+		`@(example\.com|example\.org)$`: false, `(?i)@example\.com$`: false, `^$`: false, `x.y`: false} {
+		re := regexp.MustCompile(p)
+		m := literalMatch(p)
+		if (m != nil) != literal {
+			t.Errorf("%s: literal test %v, want %v", p, m != nil, literal)
+		}
+		if m == nil {
+			continue
+		}
+		for _, in := range inputs {
+			if m(in) != re.MatchString(in) {
+				t.Errorf("%s on %q: %v, the regexp says %v", p, in, m(in), re.MatchString(in))
+			}
+		}
+	}
+}
