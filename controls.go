@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,19 +68,16 @@ func (t valuesTable) set(path string, v any) error {
 	if !ok {
 		return usagef("--job %s: values must be tables, one per field: [values.status] then Pending = \"inactive\"", path)
 	}
-	for _, name := range sortedKeys(fields) {
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		key := fmt.Sprintf("[values.%s]", name)
 		pairs, ok := fields[name].(map[string]any)
 		if !ok {
 			return usagef("--job %s: %s must be a table of text = value, e.g. Pending = \"inactive\"", path, key)
 		}
-		for _, from := range sortedKeys(pairs) {
-			to, ok := pairs[from].(string)
-			if !ok {
-				to, ok = scalarText(pairs[from])
-			}
-			if !ok {
-				return usagef("--job %s: %s %q: want the value as a quoted string", path, key, from)
+		for _, from := range slices.Sorted(maps.Keys(pairs)) {
+			to, err := jobScalar(path, key+" "+strconv.Quote(from), pairs[from])
+			if err != nil {
+				return err
 			}
 			if strings.Contains(from, "=") {
 				return usagef("--job %s: %s %q: a text cannot hold '='", path, key, from)
@@ -103,27 +101,6 @@ func (t valuesTable) set(path string, v any) error {
 // doc is not used: --write-job writes the --value flag's specs as
 // [values.FIELD] tables (valuesDoc).
 func (valuesTable) doc() any { return nil }
-
-func scalarText(v any) (string, bool) {
-	switch v := v.(type) {
-	case bool:
-		return strconv.FormatBool(v), true
-	case int64:
-		return strconv.FormatInt(v, 10), true
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64), true
-	}
-	return "", false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // valuesDoc turns --value specs into [values.FIELD] tables for a job file.
 func valuesDoc(specs []string) map[string]map[string]string {

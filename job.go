@@ -27,7 +27,10 @@ import (
 // command's own flag.FlagSet, before the command line is parsed, so
 // that every flag can be set without a list to keep in step and a flag
 // on the command line wins (a repeatable one adds to the file's: a
-// --map of a column the file maps too replaces the file's).
+// --map of a column the file maps too replaces the file's). A few keys
+// are tables that the command reads itself (command.tables: validate's
+// and import's [values.FIELD], the --value maps, and [rules], which has
+// no flag); --write-job gives them back in the same shape.
 
 const (
 	jobFlag      = "job"
@@ -38,7 +41,7 @@ const (
 func (c *command) jobFlags(write bool) {
 	c.fs.String(jobFlag, "", "read flags from this TOML job file, e.g. --job migration.toml; flags on the command line win, and the token is never read from it")
 	if write {
-		c.fs.String(writeJobFlag, "", "write the flags given (with --job's) to this TOML job file, for import --job or validate --job")
+		c.fs.String(writeJobFlag, "", "write the flags given (with --job's, value maps and rules included) to this TOML job file, for import --job or validate --job")
 	}
 }
 
