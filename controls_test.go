@@ -289,3 +289,18 @@ func TestInvalidValuesTableFillsIn(t *testing.T) {
 		t.Fatalf("with the table filled in: exit %d, want 0; stderr:\n%s", code, errOut)
 	}
 }
+
+// TestValueMapOfNoColumn: a value map of a field that no column feeds is
+// said to change nothing.
+func TestValueMapOfNoColumn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	in := writeLines(t, filepath.Join(dir, "c.csv"), "Name,Email,Lead Status", "Ana,ana@example.com,Open")
+	stdio, _, errOut := testIO(nil)
+	if code := run(context.Background(), []string{"validate", in, "--ignore-unknown", "--value", "status:Open=active", "--no-progress"}, stdio); code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(errOut.String(), "warning: the value map of status changes nothing: no column of the input is read as status") {
+		t.Errorf("no warning of the unused value map:\n%s", errOut)
+	}
+}

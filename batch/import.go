@@ -169,6 +169,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 
 	sum := newSummary(CommandImport)
+	sum.Warnings = append(sum.Warnings, cfg.unusedValueMaps(in.m)...)
 	if cfg.DryRun {
 		sum.Command = CommandImportDryRun
 	}

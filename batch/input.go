@@ -75,6 +75,19 @@ func (cfg *InputConfig) validatorOptions() customer.ValidatorOptions {
 		Values: cfg.Values, Rules: cfg.Rules}
 }
 
+// unusedValueMaps are the warnings of value maps of fields that no
+// column of the input feeds: they change nothing (a --map is missing).
+func (cfg *InputConfig) unusedValueMaps(m *customer.Mapping) []string {
+	var out []string
+	t := cfg.Values.Table()
+	for _, f := range customer.Fields {
+		if _, ok := t[f]; ok && !m.Has(f) {
+			out = append(out, fmt.Sprintf("the value map of %s changes nothing: no column of the input is read as %s", f, f))
+		}
+	}
+	return out
+}
+
 // isJSON tells an NDJSON input, by --format or the file's extension.
 func (cfg *InputConfig) isJSON() bool { return cfg.format() == formats.FormatNDJSON }
 

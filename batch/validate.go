@@ -37,6 +37,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	}
 	defer release()
 	sum := newSummary(CommandValidate)
+	sum.Warnings = append(sum.Warnings, cfg.unusedValueMaps(in.m)...)
 	sum.Input, sum.Report = cfg.Path, in.report
 	v := customer.NewValidator(in.m, cfg.validatorOptions())
 	defer v.Close()
