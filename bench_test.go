@@ -13,6 +13,7 @@ package main
 // One at a time:
 //
 //	go test -run '^$' -benchtime 1x -timeout 30m -bench '^BenchmarkValidateCSV$' .
+//	go test -run '^$' -benchtime 1x -timeout 30m -bench '^BenchmarkValidateCSVControls$' .
 //	go test -run '^$' -benchtime 1x -timeout 30m -bench '^BenchmarkValidateXLSX$' .
 //	go test -run '^$' -benchtime 1x -timeout 30m -bench '^BenchmarkImport$' .          (all three parts)
 //	go test -run '^$' -benchtime 1x -timeout 30m -bench '^BenchmarkImport$/^throughput$' .
@@ -443,6 +444,71 @@ func BenchmarkValidateCSV(b *testing.B) {
 		n, bare.secs, prodRun.secs, float64(n)/prodRun.secs, ratio, verdict(ratio <= 3))
 	b.Logf("validate CSV peak RSS %.1f MB [target ≤ 64: %s]; %d rows %.1f MB: ratio %.2f [target ≤ 1.25: %s] (aivabatch version: %.1f MB)",
 		prodRun.rssMB, verdict(prodRun.rssMB <= 64), nSmall, smallRun.rssMB, rssRatio, verdict(rssRatio <= 1.25), floor)
+}
+
+// benchControlsJob holds five value maps and five rules that every row of
+// writeBenchCSV's file meets (its invalid rows stay the bad emails).
+const benchControlsJob = `[values.status]
+blocked = "inactive"
+[values.type]
+reseller = "partner"
+[values.autoPayment]
+yes = "true"
+no = "false"
+[values.firstName]
+"Zoë" = "Zoe"
+[values.lastName]
+"Müller" = "Mueller"
+
+[rules]
+required = ["phone", "email"]
+type = { allowed = ["individual", "business", "partner"] }
+status = { allowed = ["active", "inactive"] }
+value = { min = 0, max = 1000000 }
+email = { pattern = '@example\.com$' }
+`
+
+// BenchmarkValidateCSVControls validates the 1,000,000-row CSV of
+// BenchmarkValidateCSV without, then with, five value maps and five rules
+// (a job file), in the same run: the throughput with them over without,
+// each the mean of two runs.
+func BenchmarkValidateCSVControls(b *testing.B) {
+	benchNote(b)
+	dir := b.TempDir()
+	n := scaled(1_000_000, 1000)
+	const invalidEvery = 1000
+	big := filepath.Join(dir, "customers.csv")
+	writeBenchCSV(b, big, n, invalidEvery)
+	job := filepath.Join(dir, "controls.toml")
+	if err := os.WriteFile(job, []byte(benchControlsJob), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	wantInvalid := n / invalidEvery
+	exits := []int{exitOK, exitRowProblems}
+	var plain, controlled procRun
+	for b.Loop() {
+		// In the order A B B A, each twice: a machine whose load drifts
+		// during the run weighs on both alike.
+		plain, controlled = procRun{}, procRun{}
+		for _, withControls := range []bool{false, true, true, false} {
+			args := []string{"validate", big, "--report", filepath.Join(dir, "R.csv"), "--no-progress", "--quiet"}
+			into := &plain
+			if withControls {
+				args, into = append(args, "--job", job), &controlled
+			}
+			r := runCommand(b, nil, exits, args...)
+			if r.sum.Rows != n || r.sum.Counts["invalid"] != wantInvalid {
+				b.Fatalf("validate %q: %d rows, %d invalid; want %d, %d", args, r.sum.Rows, r.sum.Counts["invalid"], n, wantInvalid)
+			}
+			into.secs += r.secs / 2
+		}
+	}
+	ratio := plain.secs / controlled.secs
+	b.ReportMetric(float64(n)/plain.secs, "validate_rows/s")
+	b.ReportMetric(float64(n)/controlled.secs, "controls_rows/s")
+	b.ReportMetric(ratio, "controls/plain_ratio")
+	b.Logf("validate CSV %d rows: %.2fs (%.0f rows/s); with 5 value maps and 5 rules %.2fs (%.0f rows/s): ratio %.2f [target ≥ 0.8: %s]",
+		n, plain.secs, float64(n)/plain.secs, controlled.secs, float64(n)/controlled.secs, ratio, verdict(ratio >= 0.8))
 }
 
 // ---- 2. validate XLSX ----------------------------------------------------

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"aivabatch/batch"
 	"aivabatch/formats"
@@ -55,6 +56,7 @@ func parseValidate(cmd *Command, args []string, stdio *IO) (*validateOptions, er
 	var overwrite multiFlag
 	c := cmd.flags(stdio)
 	f.register(c.fs)
+	f.registerControls(c)
 	win.register(c.fs, "validate")
 	c.fs.BoolVar(&listSheets, "list-sheets", false, "print the sheets of an XLSX workbook with their row counts (one a line, on stdout) and stop: which one to give --sheet")
 	registerOverwrite(c.fs, &overwrite, true)
@@ -118,6 +120,12 @@ func (o *validateOptions) run(ctx context.Context, stdio *IO) (*batch.Summary, e
 		if !f.quiet {
 			printSummary(stdio, sum, err)
 			printLeftOut(stdio, sum)
+			if !stdio.jsonLogs() {
+				var b strings.Builder
+				if printInvalidValues(&b, sum, in.Rules); b.Len() > 0 {
+					stdio.log().Info(strings.TrimSuffix(b.String(), "\n"))
+				}
+			}
 		}
 		if jerr := writeSummaryJSON(f.summaryJSON, sum); jerr != nil && err == nil {
 			err = jerr

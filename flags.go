@@ -23,6 +23,9 @@ type command struct {
 	// aliases maps a long flag name to the short one it repeats
 	// (output → o): help shows them on one line.
 	aliases map[string]string
+	// tables are the job file keys read by the command rather than set
+	// as a flag ([values.FIELD], [rules]).
+	tables map[string]jobTable
 }
 
 // flags starts the flag set of a run of cmd. The flag set only holds the

@@ -36,6 +36,10 @@ func TestValidateRealFilesGolden(t *testing.T) {
 		{name: "outlook-contacts.fixed", file: "outlook-contacts.csv", args: []string{"--ignore-unknown"}, wantExit: exitRowProblems, report: true},
 		{name: "hubspot-contacts", file: "hubspot-contacts.csv", wantExit: exitInput},
 		{name: "hubspot-contacts.fixed", file: "hubspot-contacts.csv", args: []string{"--ignore-unknown"}, report: true},
+		// Lead Status as the status: its values listed, with a job file
+		// table to fill; then with that table filled in.
+		{name: "hubspot-contacts.lead-status", file: "hubspot-contacts.csv", args: []string{"--map", "Lead Status=status", "--ignore-unknown"}, wantExit: exitRowProblems, report: true},
+		{name: "hubspot-contacts.lead-status-mapped", file: "hubspot-contacts.csv", args: []string{"--job", "testdata/hubspot-lead-status.toml"}, report: true},
 		{name: "people-100", file: "people-100.csv", wantExit: exitInput},
 		{name: "people-100.fixed", file: "people-100.csv", args: []string{"--ignore-unknown"}, wantExit: exitRowProblems, report: true}, // row 20: a \"-escaped quote
 		{name: "shopify-customers-export", file: "shopify-customers-export.csv", wantExit: exitInput},

@@ -23,6 +23,8 @@ type inputFlags struct {
 	report, summaryJSON                string
 	quiet, noProgress                  bool
 	mode, match                        string
+	values                             multiFlag  // --value
+	rules                              rulesTable // the job file's [rules]
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
@@ -96,6 +98,9 @@ func (f *inputFlags) config(path string, stdio *IO) (batch.InputConfig, error) {
 		}
 	}
 	cfg.Map.IgnoreUnknown = f.ignoreUnknown
+	if err := f.controls(&cfg); err != nil {
+		return cfg, err
+	}
 	mode, ok := customer.ParseAction(f.mode)
 	if !ok {
 		return cfg, usagef("--mode %q: use create, update, upsert, delete or skip", f.mode)

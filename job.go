@@ -27,7 +27,10 @@ import (
 // command's own flag.FlagSet, before the command line is parsed, so
 // that every flag can be set without a list to keep in step and a flag
 // on the command line wins (a repeatable one adds to the file's: a
-// --map of a column the file maps too replaces the file's).
+// --map of a column the file maps too replaces the file's). A few keys
+// are tables that the command reads itself (command.tables: validate's
+// and import's [values.FIELD], the --value maps, and [rules], which has
+// no flag); --write-job gives them back in the same shape.
 
 const (
 	jobFlag      = "job"
@@ -38,7 +41,7 @@ const (
 func (c *command) jobFlags(write bool) {
 	c.fs.String(jobFlag, "", "read flags from this TOML job file, e.g. --job migration.toml; flags on the command line win, and the token is never read from it")
 	if write {
-		c.fs.String(writeJobFlag, "", "write the flags given (with --job's) to this TOML job file, for import --job or validate --job")
+		c.fs.String(writeJobFlag, "", "write the flags given (with --job's, value maps and rules included) to this TOML job file, for import --job or validate --job")
 	}
 }
 
@@ -151,6 +154,9 @@ const tokenHowTo = "the token is never read from a job file: set AIVA_TOKEN, or 
 func (c *command) setJobKey(path, key string, v any) error {
 	if looksLikeTokenKey(key) {
 		return usagef("--job %s: key %q looks like a token; %s", path, key, tokenHowTo)
+	}
+	if t, ok := c.tables[key]; ok {
+		return t.set(path, v)
 	}
 	name := strings.ReplaceAll(key, "_", "-")
 	if name == jobFlag || name == writeJobFlag {
@@ -265,6 +271,10 @@ func (c *command) jobDoc() (map[string]any, error) {
 		if f.Name == jobFlag || f.Name == writeJobFlag || err != nil {
 			return
 		}
+		if f.Name == valueFlag && c.tables[valuesKey] != nil {
+			doc[valuesKey] = valuesDoc(*f.Value.(*multiFlag))
+			return
+		}
 		if m, ok := f.Value.(*multiFlag); ok {
 			table := map[string]string{}
 			list := []string{}
@@ -305,6 +315,11 @@ func (c *command) jobDoc() (map[string]any, error) {
 		}
 		doc[f.Name] = s
 	})
+	for key, t := range c.tables {
+		if v := t.doc(); v != nil {
+			doc[key] = v
+		}
+	}
 	return doc, err
 }
 

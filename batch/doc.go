@@ -149,4 +149,6 @@
 //	window    how many rows may be between reading and the report
 //	index     the tenant's customers, listed once, by id and by email
 //	policy    what an update may overwrite of a field: always, if-empty, never
+//	value map a field's cell text → the value checked and sent instead
+//	rule      the tenant's own demand on a field, checked like the built-in ones
 package batch

@@ -172,12 +172,13 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 
 	sum := newSummary(CommandImport)
+	sum.Warnings = append(sum.Warnings, cfg.unusedValueMaps(in.m)...)
 	if cfg.DryRun {
 		sum.Command = CommandImportDryRun
 	}
 	sum.Input, sum.Report = cfg.Path, in.report
 	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr, idx: idx, listErr: listErr, listTook: listTook,
-		v: customer.NewValidator(in.m, customer.ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})}
+		v: customer.NewValidator(in.m, cfg.validatorOptions())}
 	defer im.v.Close()
 
 	// Requests in flight may finish after ctx is cancelled, up to Drain.

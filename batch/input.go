@@ -25,6 +25,10 @@ type InputConfig struct {
 	Mode customer.Action
 	// MatchEmail is --match email.
 	MatchEmail bool
+	// Values and Rules are the value maps and the tenant's rules, applied
+	// by the row validator alike in validate and import.
+	Values customer.ValueMaps
+	Rules  *customer.Rules
 	// OnRow, when set, is called from the report goroutine after each row
 	// is reported, with the number of rows done.
 	OnRow func(done int)
@@ -62,6 +66,26 @@ func (c *InputConfig) window(seq int) string {
 		return fmt.Sprintf("beyond --limit %d", c.Limit)
 	}
 	return ""
+}
+
+// validatorOptions are the options of the row validator of validate and
+// import: one code path checks a row for both.
+func (cfg *InputConfig) validatorOptions() customer.ValidatorOptions {
+	return customer.ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX(),
+		Values: cfg.Values, Rules: cfg.Rules}
+}
+
+// unusedValueMaps are the warnings of value maps of fields that no
+// column of the input feeds: they change nothing (a --map is missing).
+func (cfg *InputConfig) unusedValueMaps(m *customer.Mapping) []string {
+	var out []string
+	t := cfg.Values.Table()
+	for _, f := range customer.Fields {
+		if _, ok := t[f]; ok && !m.Has(f) {
+			out = append(out, fmt.Sprintf("the value map of %s changes nothing: no column of the input is read as %s", f, f))
+		}
+	}
+	return out
 }
 
 // isJSON tells an NDJSON input, by --format or the file's extension.

@@ -97,6 +97,9 @@ type Summary struct {
 	ReportRows int `json:"report_rows,omitempty"`
 	// UndoError says why the undo file (--undo) is incomplete, when it is.
 	UndoError string `json:"undo_error,omitempty"`
+	// InvalidValues lists, per column, the values its field does not
+	// take (validate): what a value map could turn into valid ones.
+	InvalidValues []InvalidValues `json:"invalid_values,omitempty"`
 }
 
 const maxFirstErrors = 10

@@ -37,8 +37,9 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 	}
 	defer release()
 	sum := newSummary(CommandValidate)
+	sum.Warnings = append(sum.Warnings, cfg.unusedValueMaps(in.m)...)
 	sum.Input, sum.Report = cfg.Path, in.report
-	v := customer.NewValidator(in.m, customer.ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX()})
+	v := customer.NewValidator(in.m, cfg.validatorOptions())
 	defer v.Close()
 	rw, err := openReport(in.report, in.r)
 	if err != nil {
@@ -68,6 +69,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 		// Valid rows without a name that only an email match can take
 		// (written by the duplicates goroutine alone until g.Wait).
 		nameless, firstNameless int
+		tally                   valueTally // likewise
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	send := func(ch chan<- *vbatch, b *vbatch) error {
@@ -151,6 +153,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 				o := Outcome{Num: rec.Num, Cells: rec.Cells, Result: ResultValid, From: rec.Source()}
 				if !rec.Valid() {
 					o.Result, o.Error = ResultInvalid, rec.ErrorText()
+					tally.add(rec)
 				} else if rec.NeedsMatch(cfg.MatchEmail) {
 					if nameless == 0 {
 						firstNameless = rec.Num
@@ -205,6 +208,7 @@ func Validate(ctx context.Context, cfg ValidateConfig) (*Summary, error) {
 		}
 		sum.Warnings = append(sum.Warnings, what+" can only update a customer found by email; where the tenant has no customer with that email, import reports the row invalid (a name is required to create)")
 	}
+	sum.InvalidValues = tally.result()
 	sum.finish(start)
 	return sum, err
 }

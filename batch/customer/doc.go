@@ -5,7 +5,8 @@
 // Mapping, MapOptions) with its checks by name and by content and the
 // errors that explain a header (HeaderError, UnknownColumn, Conflict),
 // the row rules (Validator, Record, Problem, Action: what a row asks for
-// and whether its values are valid) with the set that finds a repeated
+// and whether its values are valid; the value maps and rules of
+// controls.go, which the Validator applies) with the set that finds a repeated
 // email or id (seen.go, spilled to disk past a bound), the text of a cell as import reads it (CellText, the ' text marker),
 // and the text of a customer's field as import compares it and export
 // writes it (FieldText, Cell, ColumnType).

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -93,10 +94,55 @@ type Record struct {
 	// From says which fields were taken from a later column of a list
 	// (--map "PhoneNumber,MobileNumber=phone"), for the report.
 	From []string
+	// src is the column each set profile field was read from; mapped
+	// marks the fields whose value a value map gave.
+	src    [numProfile]int32
+	mapped uint16
+	raw    bool // the cells are read as CellValue(cell, true)
 }
 
-// Source is the report's note on where the row's values came from, or "".
-func (r *Record) Source() string { return strings.Join(r.From, "; ") }
+// Source is the report's note on where the row's values came from, or "":
+// a later column of a --map list, and the values a value map gave
+// (status "Pending" mapped to "inactive"; the cell keeps the file's text).
+func (r *Record) Source() string {
+	if r.mapped&r.has == 0 {
+		return strings.Join(r.From, "; ")
+	}
+	// One allocation: validate writes it on every row a map touched.
+	var cells [numProfile]string
+	n := 0
+	for _, f := range r.From {
+		n += len(f) + 2
+	}
+	for i, f := range profileFields {
+		if r.mapped&r.has&(1<<i) != 0 {
+			cells[i] = CellValue(r.Cells[r.src[i]], r.raw)
+			n += len(f) + len(cells[i]) + len(r.vals[i]) + len(` "" mapped to ""; `)
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range r.From {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f)
+	}
+	for i, f := range profileFields {
+		if r.mapped&r.has&(1<<i) != 0 {
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(string(f))
+			b.WriteString(` "`)
+			b.WriteString(cells[i])
+			b.WriteString(`" mapped to "`)
+			b.WriteString(r.vals[i])
+			b.WriteByte('"')
+		}
+	}
+	return b.String()
+}
 
 // Values yields the profile fields the row sets, in column order, with
 // their normalised values.
@@ -139,6 +185,11 @@ type Problem struct {
 	Field  Field  // canonical field ("" for the whole row)
 	Column string // the column's header in the file, when known
 	Msg    string
+	// Value is the cell's text when the problem is a value the field
+	// does not take (a status, a yes/no, a value a rule does not
+	// allow), which a value map could turn into one it does: validate
+	// counts them by column.
+	Value string
 }
 
 // String renders the problem as "E-mail Address: "x" is not a valid email address".
@@ -196,6 +247,12 @@ type ValidatorOptions struct {
 	// text with a cell style (quotePrefix), never with a character, so a
 	// leading ' is data there too.
 	Workbook bool
+	// Values maps cell texts to the values checked and sent in their
+	// place (value maps, see controls.go).
+	Values ValueMaps
+	// Rules are the tenant's own demands, checked after the built-in
+	// checks on every row that creates or updates; nil means none.
+	Rules *Rules
 }
 
 // Validator turns rows into records. It remembers emails and ids seen so
@@ -213,6 +270,12 @@ type Validator struct {
 	// (--map "PhoneNumber,MobileNumber=phone"), the columns after col.
 	alt    [numProfile][]int
 	hashes []uint64 // scratch of CheckDuplicatesBatch
+	// vmap and rules are ValidatorOptions' Values and Rules by profile
+	// index (nil: none), required the indexes of Rules.Required.
+	vmap     [numProfile]*fieldMap
+	rules    [numProfile]*FieldRule
+	required []int
+	hasRules bool
 }
 
 // NewValidator builds a validator for rows mapped by m. Close releases the
@@ -233,6 +296,20 @@ func NewValidator(m *Mapping, opts ValidatorOptions) *Validator {
 		v.alt[i] = m.Alternates[f]
 	}
 	v.idCol, v.actionCol = colOf(FieldID), colOf(FieldAction)
+	for f, ps := range opts.Values.m {
+		v.vmap[profileIndex(f)] = newFieldMap(ps)
+	}
+	if !opts.Rules.Empty() {
+		v.hasRules = true
+		for f, fr := range opts.Rules.Fields {
+			v.rules[profileIndex(f)] = fr
+		}
+		for _, f := range opts.Rules.Required {
+			if i := profileIndex(f); !slices.Contains(v.required, i) {
+				v.required = append(v.required, i)
+			}
+		}
+	}
 	return v
 }
 
@@ -345,6 +422,14 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			r.Blank = append(r.Blank, f)
 			continue
 		}
+		r.src[i] = int32(src)
+		if fm := v.vmap[i]; fm != nil {
+			if to, ok := fm.lookup(s); ok {
+				s = to
+				r.mapped |= 1 << i
+				r.raw = v.opts.JSON || v.opts.Workbook
+			}
+		}
 		if c, ok := controlRune(s); ok {
 			// A NUL or another control character would reach the API,
 			// which may cut the text there or refuse the whole row.
@@ -372,7 +457,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 				if ls != "active" && ls != "inactive" && ls != "blocked" {
 					st, ok := localStatus[ls]
 					if !ok {
-						v.problemAt(r, f, src, "%q is not a status; use active, inactive or blocked", s)
+						v.valueProblem(r, i, "%q is not a status; use active, inactive or blocked", s)
 						continue
 					}
 					ls = st
@@ -397,15 +482,12 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 				continue
 			}
 		case pAutoPayment:
-			switch strings.ToLower(s) {
-			case "true", "yes", "y", "1":
-				s = "true"
-			case "false", "no", "n", "0":
-				s = "false"
-			default:
-				v.problemAt(r, f, src, "%q is not a yes/no value; use true/false, yes/no, y/n or 1/0", s)
+			b, ok := parseBool(s)
+			if !ok {
+				v.valueProblem(r, i, "%q is not a yes/no value; use true/false, yes/no, y/n or 1/0", s)
 				continue
 			}
+			s = b
 		case pPhone:
 			if looksExponent(s) && exponentRE.MatchString(s) {
 				v.problemAt(r, f, src, "%q is in exponent form: the spreadsheet has already dropped its digits; format the column as text and enter the full number", s)
@@ -420,6 +502,10 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 			r.set(pName, strings.TrimSpace(first+" "+last))
 			r.builtName = true
 		}
+	}
+
+	if v.hasRules && r.Action != ActionDelete {
+		v.checkRules(r)
 	}
 
 	switch r.Action {
@@ -555,6 +641,66 @@ func (v *Validator) RequireCreate(r *Record) {
 	if r.Email == "" && !hasProblem(r, FieldEmail) {
 		v.problem(r, FieldEmail, "required to create a customer")
 	}
+}
+
+// valueProblem adds the problem of profile field i's value, a value
+// the field does not take: it names the column the value came from, and
+// the cell's own text when a value map gave s. The problem's Value is the
+// cell's text: a value map could fix it.
+func (v *Validator) valueProblem(r *Record, i int, format string, args ...any) {
+	v.fieldProblem(r, i, true, format, args...)
+}
+
+// fieldProblem is valueProblem for a problem a value map is not the fix
+// for when mappable is false (a number out of range, a text that does not
+// match a pattern): Value stays empty.
+func (v *Validator) fieldProblem(r *Record, i int, mappable bool, format string, args ...any) {
+	col := int(r.src[i])
+	cell := v.cellAt(r.Cells, col)
+	msg := fmt.Sprintf(format, args...)
+	if r.mapped&(1<<i) != 0 {
+		msg += fmt.Sprintf(" (the value map gave it for %q)", cell)
+	}
+	p := Problem{Field: profileFields[i], Column: v.m.Header[col], Msg: msg}
+	if mappable {
+		p.Value = cell
+	}
+	r.Problems = append(r.Problems, p)
+}
+
+// parseBool reads a yes/no cell: the English words and those of the
+// languages of the header aliases (German, French, Spanish, Portuguese,
+// Italian, Dutch), ignoring case, without allocating for ASCII text.
+func parseBool(s string) (string, bool) {
+	if len(s) > 8 {
+		return "", false
+	}
+	var buf [8]byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			b, ok := boolWords[strings.ToLower(s)]
+			return b, ok
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	b, ok := boolWords[string(buf[:len(s)])]
+	return b, ok
+}
+
+// boolWords are the yes/no words by their lower case.
+var boolWords = map[string]string{
+	"true": "true", "yes": "true", "y": "true", "1": "true",
+	"false": "false", "no": "false", "n": "false", "0": "false",
+	"ja": "true", "nein": "false", // German (and Dutch ja)
+	"nee": "false",                // Dutch
+	"oui": "true", "non": "false", // French
+	"sí": "true", "si": "true", // Spanish (no above)
+	"sì":  "true",                                 // Italian (si above)
+	"sim": "true", "não": "false", "nao": "false", // Portuguese
 }
 
 func hasProblem(r *Record, f Field) bool {
