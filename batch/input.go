@@ -127,7 +127,7 @@ func openInput(cfg *InputConfig) (*input, error) {
 	switch {
 	case cfg.Path == "-":
 		if opts.Format == "" {
-			return nil, inputErr("reading from stdin needs --format csv|tsv|xlsx|ndjson")
+			return nil, &InputError{Err: &NeedsOptionError{Option: OptFormat, What: "reading from stdin"}}
 		}
 		r, err = formats.NewReader(cfg.Stdin, opts)
 	case cfg.special != nil:
