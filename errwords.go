@@ -27,6 +27,8 @@ func optionFlag(o batch.Option) string {
 		return "--max-errors"
 	case batch.OptFormat:
 		return "--format"
+	case batch.OptOutput:
+		return "-o"
 	}
 	return o.String()
 }
@@ -52,8 +54,11 @@ func cliWords(err error) (typed error, words string) {
 		re  *batch.RerunError
 		ae  *batch.AbortedError
 		noe *batch.NeedsOptionError
+		pe  *batch.PathError
 	)
 	switch {
+	case errors.As(err, &pe):
+		return pe, pe.Text(flagPath)
 	case errors.As(err, &fe):
 		return fe, fileErrorWords(fe)
 	case errors.As(err, &be):
@@ -149,4 +154,18 @@ func wordSummary(sum *batch.Summary, err error) {
 	if sum != nil && errors.As(err, &ae) && sum.Aborted == ae.Error() {
 		sum.Aborted = abortedWords(ae)
 	}
+}
+
+// flagPath names a file the library knows by its option as the command
+// line does: the flag that moves it ("--report" for the journal too),
+// and the undo file and export's output by their flags ("--undo u.csv").
+func flagPath(p batch.NamedPath) batch.NamedPath {
+	if p.Flag != "" || p.Option == 0 {
+		return p
+	}
+	p.Flag = optionFlag(p.Option)
+	if p.Option == batch.OptUndo || p.Option == batch.OptOutput {
+		p.Name = p.Flag
+	}
+	return p
 }

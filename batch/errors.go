@@ -6,6 +6,7 @@ package batch
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 )
 
@@ -111,6 +112,7 @@ const (
 	OptState                       // an incremental export's state file
 	OptMaxErrors                   // the failure limit of an import
 	OptFormat                      // the input's format, when its name does not tell it
+	OptOutput                      // the file an export writes
 )
 
 // String is the option in words.
@@ -128,6 +130,8 @@ func (o Option) String() string {
 		return "the failure limit"
 	case OptFormat:
 		return "the input format"
+	case OptOutput:
+		return "the output file"
 	}
 	return fmt.Sprintf("Option(%d)", int(o))
 }
@@ -332,3 +336,67 @@ func (e *NeedsOptionError) Error() string {
 	}
 	return e.What + " needs " + e.Option.String()
 }
+
+// PathProblem is why a file of the run cannot be written where it is.
+type PathProblem int
+
+// The problems of a PathError.
+const (
+	PathOverwritesInput PathProblem = iota + 1 // Path is the file Other, which the run reads
+	PathSameOutput                             // Path and Other are one file, both written
+	PathIsDir                                  // Path is a directory
+	PathNotRegular                             // Path is a device, a named pipe (Kind)
+	PathUnusable                               // Path or its directory cannot be looked at (Err)
+	PathNoDir                                  // Path's directory Dir does not exist
+	PathDirNotDir                              // Dir is not a directory
+	PathDirUnwritable                          // Dir cannot be written in (Err)
+)
+
+// PathError is a file the run would write that it must not or cannot,
+// found before anything is written (CheckDistinct, CheckOutputs): Path
+// is the one to move. The files this package names carry their Option,
+// which Error says in words and the command line as its flag (Text).
+type PathError struct {
+	Problem PathProblem
+	Path    NamedPath
+	Other   NamedPath // the file Path is the same as
+	Dir     string    // Path's directory
+	Kind    string    // what a file that is not regular is ("a named pipe")
+	Err     error
+}
+
+// Error says what is wrong and which path to change, in words.
+func (e *PathError) Error() string {
+	return e.Text(func(p NamedPath) NamedPath {
+		if p.Flag == "" && p.Option != 0 {
+			p.Flag = fileNoun(p.Option)
+		}
+		return p
+	})
+}
+
+// Text is the sentence with each file named as name returns it: name
+// gives Flag (and Name) to a NamedPath that has only an Option.
+func (e *PathError) Text(name func(NamedPath) NamedPath) string {
+	p, o := name(e.Path), name(e.Other)
+	switch e.Problem {
+	case PathOverwritesInput:
+		return fmt.Sprintf("%s is the same file as %s: writing it would overwrite %s; give %s another path", p.label(), o.label(), o.Name, p.Flag)
+	case PathSameOutput:
+		return fmt.Sprintf("%s and %s are the same file: one would overwrite the other; give %s another path", o.label(), p.label(), p.Flag)
+	case PathIsDir:
+		return fmt.Sprintf("%s is a directory; give a file path such as %s", p.label(), filepath.Join(p.Path, filepath.Base(p.Path)+".csv"))
+	case PathNotRegular:
+		return fmt.Sprintf("%s is not a regular file (%s): it must be a file the run can write and read back; give a file path", p.label(), e.Kind)
+	case PathNoDir:
+		return fmt.Sprintf("%s: the directory %s does not exist; create it or give another path with %s", p.label(), e.Dir, p.Flag)
+	case PathDirNotDir:
+		return fmt.Sprintf("%s: %s is not a directory; give another path with %s", p.label(), e.Dir, p.Flag)
+	case PathDirUnwritable:
+		return fmt.Sprintf("%s: cannot write in the directory %s (%v); give another path with %s", p.label(), e.Dir, e.Err, p.Flag)
+	}
+	return fmt.Sprintf("%s: %v", p.label(), e.Err)
+}
+
+// Unwrap returns the cause, if any.
+func (e *PathError) Unwrap() error { return e.Err }

@@ -517,6 +517,9 @@ func TestImportMaxErrorsStops(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Limit == nil || ae.Limit.Max != 5 || ae.Fix != FixResume {
 		t.Fatalf("err = %v, want the abort of a failure limit of 5", err)
 	}
+	if strings.Contains(err.Error(), "--") || sum.Aborted != err.Error() {
+		t.Errorf("err = %q, summary Aborted = %q: want one sentence that names no flag", err, sum.Aborted)
+	}
 	failed, notAttempted := sum.Counts[ResultFailed], sum.Counts[ResultNotAttempted]
 	if failed < 5 || failed > 5+cfg.Workers || failed+notAttempted != 300 {
 		t.Errorf("counts = %v, want about 5 failed and the rest not_attempted", sum.Counts)
