@@ -29,6 +29,14 @@ func optionFlag(o batch.Option) string {
 		return "--format"
 	case batch.OptOutput:
 		return "-o"
+	case batch.OptSkip:
+		return "--skip"
+	case batch.OptLimit:
+		return "--limit"
+	case batch.OptSettle:
+		return "--settle"
+	case batch.OptMatchEmail:
+		return "--match email"
 	}
 	return o.String()
 }

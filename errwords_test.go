@@ -134,6 +134,7 @@ func TestErrorWordsOnTheCommandLine(t *testing.T) {
 	missing := writeLines(t, filepath.Join(dir, "missing.csv"), lines...)
 	gone := map[string]string{"AIVA_API_URL": sandboxtest.GoneOnWrite(t, sb), "AIVA_TOKEN": sandbox.TokenReadWrite}
 	fresh := writeLines(t, filepath.Join(dir, "fresh.csv"), "name,email", "Bo,bo@example.com")
+	two := writeLines(t, filepath.Join(dir, "two.csv"), "name,email", "Cy,cy@example.com", "Di,di@example.com")
 	writeLines(t, filepath.Join(dir, "good.report.csv.journal"))
 	state := writeLines(t, filepath.Join(dir, "state.json"), "not json")
 	summary := filepath.Join(dir, "summary.json")
@@ -153,6 +154,7 @@ func TestErrorWordsOnTheCommandLine(t *testing.T) {
 			"aivabatch: --state: " + state + " is not an aivabatch export state (invalid character 'o' in literal null (expecting 'u')); give another path, or delete it to export everything again\n"},
 		{"max errors", gone, []string{"import", missing, "--mode", "update", "--max-errors", "3", "--workers", "1", "--no-progress", "--summary-json", summary}, exitAborted,
 			"aivabatch: --max-errors 3 reached: 3 rows failed; the rows not sent are not_attempted: see _error in the report for the failures, fix their cause, then run again with --resume\n"},
+		{"limit", rw, []string{"import", two, "--limit", "1", "--no-progress"}, exitOK, "\n"},
 	}
 	for _, tt := range tests {
 		stdio, _, errOut := testIO(tt.env)
@@ -161,6 +163,16 @@ func TestErrorWordsOnTheCommandLine(t *testing.T) {
 		}
 		if !strings.HasSuffix(errOut.String(), tt.want) {
 			t.Errorf("%s: stderr\n%s\nwant it to end with\n%s", tt.name, errOut, tt.want)
+		}
+	}
+	// The report's row messages name the flags too.
+	for report, want := range map[string]string{
+		"missing.report.csv": ",not_attempted,,,not sent: the run stopped because --max-errors was reached; run again with --resume,",
+		"two.report.csv":     `,not_attempted,,,"not sent: beyond --limit 1; to send it, run the same command again with --resume and without --limit",`,
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, report))
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s (%v) has no _error %q:\n%s", report, err, want, b)
 		}
 	}
 	b, err := os.ReadFile(summary)

@@ -113,6 +113,10 @@ const (
 	OptMaxErrors                   // the failure limit of an import
 	OptFormat                      // the input's format, when its name does not tell it
 	OptOutput                      // the file an export writes
+	OptSkip                        // data rows left out at the start
+	OptLimit                       // the most data rows taken
+	OptSettle                      // how long a resume waits for creates in flight
+	OptMatchEmail                  // rows without an id find their customer by email
 )
 
 // String is the option in words.
@@ -132,6 +136,14 @@ func (o Option) String() string {
 		return "the input format"
 	case OptOutput:
 		return "the output file"
+	case OptSkip:
+		return "skip"
+	case OptLimit:
+		return "limit"
+	case OptSettle:
+		return "settle"
+	case OptMatchEmail:
+		return "matching by email"
 	}
 	return fmt.Sprintf("Option(%d)", int(o))
 }

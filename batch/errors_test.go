@@ -109,6 +109,28 @@ func TestErrorsAreTypedValues(t *testing.T) {
 		noFlags(t, err)
 	})
 
+	t.Run("row messages", func(t *testing.T) {
+		// The report's _error names options as the caller does, in words
+		// by default.
+		for _, flags := range []bool{false, true} {
+			cfg := importCfg(in, newClient(t, sb.URL, sandbox.TokenReadWrite, nil))
+			cfg.Report, cfg.Limit = filepath.Join(dir, "limit.report.csv"), 1
+			want := "not sent: beyond limit 1; to send it, run the same command again with resume and without limit"
+			if flags {
+				cfg.Report = filepath.Join(dir, "limit-flags.report.csv")
+				cfg.OptionName = func(o Option) string { return "--" + o.String() }
+				want = "not sent: beyond --limit 1; to send it, run the same command again with --resume and without --limit"
+			}
+			if _, err := Import(context.Background(), cfg); err != nil {
+				t.Fatal(err)
+			}
+			rows := readReport(t, cfg.Report)
+			if len(rows) != 3 || rows[2]["_result"] != string(ResultNotAttempted) || rows[2]["_error"] != want {
+				t.Errorf("row 4 of %d: %q, want %q", len(rows), rows[len(rows)-1]["_error"], want)
+			}
+		}
+	})
+
 	t.Run("stdin without format", func(t *testing.T) {
 		_, err := Validate(context.Background(), ValidateConfig{InputConfig: InputConfig{Path: "-", Stdin: strings.NewReader("name\n"), Report: report}})
 		var ne *NeedsOptionError

@@ -374,11 +374,11 @@ func (im *importer) settle() {
 		if p.creates == 1 {
 			what = "create of the interrupted run was"
 		}
-		msg := fmt.Sprintf("%d %s in flight; waiting %s for the server to finish them (--settle to change)", p.creates, what, wait.Round(time.Second))
+		msg := fmt.Sprintf("%d %s in flight; waiting %s for the server to finish them (%s to change)", p.creates, what, wait.Round(time.Second), im.cfg.option(OptSettle))
 		if p.creates == 0 {
 			// What the unreadable lines said is unknown: they may have
 			// been creates the server is still finishing.
-			msg = fmt.Sprintf("the journal is damaged, so creates of the interrupted run may be in flight; waiting %s for the server to finish them (--settle to change)", wait.Round(time.Second))
+			msg = fmt.Sprintf("the journal is damaged, so creates of the interrupted run may be in flight; waiting %s for the server to finish them (%s to change)", wait.Round(time.Second), im.cfg.option(OptSettle))
 		}
 		im.cfg.Notice(msg)
 	}
@@ -621,13 +621,18 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 
 func (im *importer) notAttemptedReason() string {
 	if p := im.aborted.Load(); p != nil {
-		return "not sent: the run stopped because " + p.short + "; run again with --resume"
+		short := p.short
+		if p.short == maxErrorsReached {
+			short = im.cfg.option(OptMaxErrors) + " was reached"
+		}
+		return "not sent: the run stopped because " + short + "; run again with " + im.cfg.option(OptResume)
 	}
-	return "not sent: the run was interrupted; run again with --resume"
+	return "not sent: the run was interrupted; run again with " + im.cfg.option(OptResume)
 }
 
-// maxErrorsReached is the short reason of a --max-errors abort.
-const maxErrorsReached = "--max-errors was reached"
+// maxErrorsReached is the short reason of an abort by the failure limit
+// (a row's _error names the option as the caller does).
+const maxErrorsReached = "the failure limit was reached"
 
 // finalAbort is why the run stopped (nil when it did not), told with the
 // counts of the finished run. The failure limit is checked as rows

@@ -253,7 +253,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 func (im *importer) plan(j *job) bool {
 	rec, o := j.rec, &j.out
 	done, hasDone := im.prevDone(j) // looked up once: a resume's hot path
-	if why := im.cfg.window(j.seq); why != "" {
+	if why, by := im.cfg.window(j.seq); why != "" {
 		if hasDone && done.Hash == j.hash {
 			// Done by an earlier run: still done, whatever this run takes.
 			o.Result, o.CustomerID = ResultSkipped, done.ID
@@ -262,7 +262,7 @@ func (im *importer) plan(j *job) bool {
 		}
 		// not_attempted, so that a --resume without the flag sends it.
 		o.Result, j.leftOut = ResultNotAttempted, true
-		o.Error = "not sent: " + why + "; to send it, run the same command again with --resume and without " + strings.Fields(why)[1]
+		o.Error = "not sent: " + why + "; to send it, run the same command again with " + im.cfg.option(OptResume) + " and without " + im.cfg.option(by)
 		return true
 	}
 	if !rec.Valid() {

@@ -101,7 +101,7 @@ func (im *importer) noID(o *Outcome, err *NoIDError) {
 	im.abort("the server sent a customer without an id", err.Error())
 	o.Result, o.HTTPStatus = ResultFailed, 201
 	o.Error = "the server answered 201 but named no id, so the customer was probably created; not sent again. " +
-		"Find it by email before importing this row again (the default --match email does)"
+		"Find it by email before importing this row again (the default " + im.cfg.option(OptMatchEmail) + " does)"
 }
 
 // intent journals that the row's call is about to leave, handed to the OS
