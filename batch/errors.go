@@ -106,17 +106,17 @@ type Option int
 
 // The options errors name.
 const (
-	OptReport    Option = iota + 1 // where the report (and its journal) is written
-	OptResume                      // continue the run at the report path
-	OptUndo                        // the undo file
-	OptState                       // an incremental export's state file
-	OptMaxErrors                   // the failure limit of an import
-	OptFormat                      // the input's format, when its name does not tell it
-	OptOutput                      // the file an export writes
-	OptSkip                        // data rows left out at the start
-	OptLimit                       // the most data rows taken
-	OptSettle                      // how long a resume waits for creates in flight
-	OptMatchEmail                  // rows without an id find their customer by email
+	OptReport     Option = iota + 1 // where the report (and its journal) is written
+	OptResume                       // continue the run at the report path
+	OptUndo                         // the undo file
+	OptState                        // an incremental export's state file
+	OptMaxErrors                    // the failure limit of an import
+	OptFormat                       // the input's format, when its name does not tell it
+	OptOutput                       // the file an export writes
+	OptSkip                         // data rows left out at the start
+	OptLimit                        // the most data rows taken
+	OptSettle                       // how long a resume waits for creates in flight
+	OptMatchEmail                   // rows without an id find their customer by email
 )
 
 // String is the option in words.
