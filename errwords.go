@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"aivabatch/batch"
+	"aivabatch/batch/customer"
 )
 
 // The library's errors are typed values that name the options they are
@@ -63,8 +64,15 @@ func cliWords(err error) (typed error, words string) {
 		ae  *batch.AbortedError
 		noe *batch.NeedsOptionError
 		pe  *batch.PathError
+		fie *batch.ForeignIDError
 	)
 	switch {
+	case errors.As(err, &fie):
+		fix := "--map " + customer.ShellQuote(fie.Column+"=-")
+		if !fie.MatchEmail {
+			fix += " --match email"
+		}
+		return fie, fie.Say(fix)
 	case errors.As(err, &pe):
 		return pe, pe.Text(flagPath)
 	case errors.As(err, &fe):

@@ -93,6 +93,10 @@ func TestErrorWords(t *testing.T) {
 			"--undo d/p: d is not a directory; give another path with --undo"},
 		{&batch.PathError{Problem: batch.PathDirUnwritable, Path: batch.NamedPath{Name: "the report", Path: "d/p", Option: batch.OptReport}, Dir: "d", Err: cause},
 			"the report d/p: cannot write in the directory d (disk full); give another path with --report"},
+		{&batch.InputError{Err: &batch.ForeignIDError{Column: "ID", Checked: 2, MatchEmail: true}},
+			`the column "ID" holds no id of this tenant (0 of the first 2 found): it is probably another system's key (Outlook, HubSpot, a CRM); nothing was sent. Ignore it with --map "ID=-": rows are then matched by email`},
+		{&batch.ForeignIDError{Column: "Contact Id", Found: 1, Checked: 20},
+			`the column "Contact Id" holds few ids of this tenant (1 of the first 20 found): it is probably another system's key (Outlook, HubSpot, a CRM); nothing was sent. Ignore it with --map "Contact Id=-" --match email: rows are then matched by email`},
 		// A wrapper's words are kept.
 		{fmt.Errorf("in.csv: %w", &batch.InputError{Err: &batch.UnfinishedError{Journal: "j"}}),
 			"in.csv: the previous run with this report did not finish (j is there): add --resume to continue it without duplicates, or delete that file to start over"},

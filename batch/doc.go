@@ -1,7 +1,7 @@
 // Package batch runs aivabatch's pipelines over the Customers API: Import,
 // Validate (the offline subset) and Export. It never reads flags, prints
-// or exits: it returns a *Summary and typed errors (*InputError,
-// *AbortedError), and the command line words them.
+// or exits: it returns a *Summary and typed errors (see Errors), and the
+// command line words them.
 //
 // # The pipelines
 //
@@ -112,6 +112,24 @@
 // the state also keeps the customers exported at exactly the watermark, by
 // id and a hash of what was written, and exports them again only when new
 // or changed (exportstate.go).
+//
+// # Errors
+//
+// Errors are typed values with the facts: the option they are about or
+// whose fix it is (Option: the report, the undo file, the export state,
+// resume, the failure limit, ...), the paths, the counts, and the advice
+// as a value (Fix). *InputError (exit 2) and *AbortedError (exit 3) say
+// how the run ended; inside them are *FileError, *PathError, *BusyError,
+// *UnfinishedError, *RerunError, *ForeignIDError and *NeedsOptionError,
+// and an AbortedError's FailureLimit. Their Error names options in words;
+// package main words them with its flags (errwords.go), as the user has
+// always read them. Sentences the caller shows as they are, a row's
+// _error in the report and the notices, name options through
+// InputConfig.OptionName, which main sets to its flags. The header
+// advice of batch/customer (copy-pasteable --map flags), two of its row
+// rules (--mode, --match none) and the messages of formats and apiclient
+// still name flags: they are written for the command line and are left
+// to type.
 //
 // # Words
 //

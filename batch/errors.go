@@ -412,3 +412,31 @@ func (e *PathError) Text(name func(NamedPath) NamedPath) string {
 
 // Unwrap returns the cause, if any.
 func (e *PathError) Unwrap() error { return e.Err }
+
+// ForeignIDError is an import refused before any write because its id
+// column holds no ids of the tenant, or few: it is probably another
+// system's key. The fix is to ignore the column (map it to nothing) and,
+// unless rows already do, to match rows by email.
+type ForeignIDError struct {
+	Column         string // the column's name in the header
+	Found, Checked int    // ids of the tenant among the first ids checked
+	MatchEmail     bool   // rows already find their customer by email
+}
+
+// Error says what was found and the fix, in words.
+func (e *ForeignIDError) Error() string {
+	fix := "a map of the column to nothing"
+	if !e.MatchEmail {
+		fix += " and matching by email"
+	}
+	return e.Say(fix)
+}
+
+// Say is the sentence with the fix named as fix.
+func (e *ForeignIDError) Say(fix string) string {
+	what := "holds no id of this tenant"
+	if e.Found > 0 {
+		what = "holds few ids of this tenant"
+	}
+	return fmt.Sprintf("the column %q %s (%d of the first %d found): it is probably another system's key (Outlook, HubSpot, a CRM); nothing was sent. Ignore it with %s: rows are then matched by email", e.Column, what, e.Found, e.Checked, fix)
+}

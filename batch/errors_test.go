@@ -109,6 +109,16 @@ func TestErrorsAreTypedValues(t *testing.T) {
 		noFlags(t, err)
 	})
 
+	t.Run("foreign ids", func(t *testing.T) {
+		foreign := writeFile(t, dir, "foreign.csv", "ID,name,email", "241a444f0b330b22,Ann,ann@example.com", "527fbda08922b018,Bo,bo@example.com")
+		_, err := Import(context.Background(), importCfg(foreign, newClient(t, sb.URL, sandbox.TokenReadWrite, nil)))
+		var fe *ForeignIDError
+		if !IsInputError(err) || !errors.As(err, &fe) || fe.Column != "ID" || fe.Found != 0 || fe.Checked != 2 || fe.MatchEmail {
+			t.Fatalf("err = %v, want a *ForeignIDError for the column ID", err)
+		}
+		noFlags(t, err)
+	})
+
 	t.Run("row messages", func(t *testing.T) {
 		// The report's _error names options as the caller does, in words
 		// by default.

@@ -236,16 +236,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 	if n == 0 || found > 0 && 2*found >= n {
 		return nil
 	}
-	name := in.m.Header[col]
-	fix := "--map " + customer.ShellQuote(name+"=-")
-	if !cfg.MatchEmail {
-		fix += " --match email"
-	}
-	what := "holds no id of this tenant"
-	if found > 0 {
-		what = "holds few ids of this tenant"
-	}
-	return inputErr("the column %q %s (%d of the first %d found): it is probably another system's key (Outlook, HubSpot, a CRM); nothing was sent. Ignore it with %s: rows are then matched by email", name, what, found, n, fix)
+	return &InputError{Err: &ForeignIDError{Column: in.m.Header[col], Found: found, Checked: n, MatchEmail: cfg.MatchEmail}}
 }
 
 // plan settles the row's outcome when no call is needed (and returns
