@@ -47,7 +47,7 @@ func optionFlag(o batch.Option) string {
 // ("path: …") are kept as they are.
 func errorText(err error) string {
 	text := err.Error()
-	if typed, words := cliWords(err); typed != nil {
+	if words, typed := cliWords(err); typed != nil {
 		text = strings.Replace(text, typed.Error(), words, 1)
 	}
 	return text
@@ -55,7 +55,7 @@ func errorText(err error) string {
 
 // cliWords finds the library's typed error in err's chain and words it
 // for the command line; typed is nil when err holds none.
-func cliWords(err error) (typed error, words string) {
+func cliWords(err error) (words string, typed error) {
 	var (
 		fe  *batch.FileError
 		be  *batch.BusyError
@@ -72,33 +72,33 @@ func cliWords(err error) (typed error, words string) {
 		if !fie.MatchEmail {
 			fix += " --match email"
 		}
-		return fie, fie.Say(fix)
+		return fie.Say(fix), fie
 	case errors.As(err, &pe):
-		return pe, pe.Text(flagPath)
+		return pe.Text(flagPath), pe
 	case errors.As(err, &fe):
-		return fe, fileErrorWords(fe)
+		return fileErrorWords(fe), fe
 	case errors.As(err, &be):
 		if be.Option == batch.OptState {
-			return be, be.Say(optionFlag(be.Option) + " " + be.Path)
+			return be.Say(optionFlag(be.Option) + " " + be.Path), be
 		}
-		return be, be.Error()
+		return be.Error(), be
 	case errors.As(err, &ue):
-		return ue, fmt.Sprintf("the previous run with this report did not finish (%s is there): add --resume to continue it without duplicates, or delete that file to start over", ue.Journal)
+		return fmt.Sprintf("the previous run with this report did not finish (%s is there): add --resume to continue it without duplicates, or delete that file to start over", ue.Journal), ue
 	case errors.As(err, &re):
 		how := "Continue it with --resume (rows already done are skipped), or drop --match none (rows then find their customers by email: existing ones are updated, not created), or write elsewhere with --report"
 		if re.Problem == batch.RerunReportUnreadable {
 			how += ", or move that report away"
 		}
-		return re, re.Finding() + " " + how
+		return re.Finding() + " " + how, re
 	case errors.As(err, &ae):
-		return ae, abortedWords(ae)
+		return abortedWords(ae), ae
 	case errors.As(err, &noe):
 		if noe.Option == batch.OptFormat {
-			return noe, noe.What + " needs --format csv|tsv|xlsx|ndjson"
+			return noe.What + " needs --format csv|tsv|xlsx|ndjson", noe
 		}
-		return noe, noe.What + " needs " + optionFlag(noe.Option)
+		return noe.What + " needs " + optionFlag(noe.Option), noe
 	}
-	return nil, ""
+	return "", nil
 }
 
 // abortedWords is why a run stopped, with the failure limit and the fix
