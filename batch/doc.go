@@ -115,21 +115,16 @@
 //
 // # Errors
 //
-// Errors are typed values with the facts: the option they are about or
-// whose fix it is (Option: the report, the undo file, the export state,
-// resume, the failure limit, ...), the paths, the counts, and the advice
-// as a value (Fix). *InputError (exit 2) and *AbortedError (exit 3) say
-// how the run ended; inside them are *FileError, *PathError, *BusyError,
-// *UnfinishedError, *RerunError, *ForeignIDError and *NeedsOptionError,
-// and an AbortedError's FailureLimit. Their Error names options in words;
-// package main words them with its flags (errwords.go), as the user has
-// always read them. Sentences the caller shows as they are, a row's
-// _error in the report and the notices, name options through
-// InputConfig.OptionName, which main sets to its flags. The header
-// advice of batch/customer (copy-pasteable --map flags), two of its row
-// rules (--mode, --match none) and the messages of formats and apiclient
-// still name flags: they are written for the command line and are left
-// to type.
+// Errors are typed values with the facts: the option they concern or
+// whose fix it is (Option), paths, counts, and advice as a value (Fix).
+// *InputError (exit 2) and *AbortedError (exit 3) say how a run ended and
+// hold *FileError, *PathError, *BusyError, *UnfinishedError, *RerunError,
+// *ForeignIDError, *NeedsOptionError or a FailureLimit. Their Error names
+// options in words; main words them with its flags (errwords.go). Text
+// the caller shows as it is (a row's _error, notices) names options
+// through InputConfig.OptionName, which main sets to its flags. The
+// header advice and two row rules of batch/customer, and the messages of
+// formats and apiclient, still name flags.
 //
 // # Words
 //
