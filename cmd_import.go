@@ -166,6 +166,7 @@ func (o *importOptions) run(ctx context.Context, stdio *IO) (*batch.Summary, err
 	cfg.OnProblem = bar.problems
 	sum, err := batch.Import(ctx, cfg)
 	bar.done()
+	wordSummary(sum, err)
 	warnings.attach(stdio, sum, f.quiet)
 	if sum != nil {
 		if !f.quiet {

@@ -134,13 +134,13 @@ func exitCode(ctx context.Context, stdio *IO, sum *batch.Summary, err error) int
 		lg.Error(interruptedMessage(sum))
 		return exitInterrupted
 	case batch.IsInputError(err):
-		lg.Error(err.Error())
+		lg.Error(errorText(err))
 		return exitInput
 	case batch.IsAborted(err):
-		lg.Error(err.Error())
+		lg.Error(errorText(err))
 		return exitAborted
 	}
-	lg.Error(err.Error())
+	lg.Error(errorText(err))
 	if sum != nil && sum.Rows > 0 {
 		return exitAborted
 	}

@@ -1,7 +1,7 @@
 // Package batch runs aivabatch's pipelines over the Customers API: Import,
 // Validate (the offline subset) and Export. It never reads flags, prints
-// or exits: it returns a *Summary and typed errors (*InputError,
-// *AbortedError), and the command line words them.
+// or exits: it returns a *Summary and typed errors (see Errors), and the
+// command line words them.
 //
 // # The pipelines
 //
@@ -132,6 +132,19 @@
 // would have). The undo file holds the previous profile, so importing it
 // sends back exactly the fields the run changed (the others are as they
 // were, unless changed since).
+//
+// # Errors
+//
+// Errors are typed values with the facts: the option they concern or
+// whose fix it is (Option), paths, counts, and advice as a value (Fix).
+// *InputError (exit 2) and *AbortedError (exit 3) say how a run ended and
+// hold *FileError, *PathError, *BusyError, *UnfinishedError, *RerunError,
+// *ForeignIDError, *NeedsOptionError or a FailureLimit. Their Error names
+// options in words; main words them with its flags (errwords.go). Text
+// the caller shows as it is (a row's _error, notices) names options
+// through InputConfig.OptionName, which main sets to its flags. The
+// header advice and two row rules of batch/customer, and the messages of
+// formats and apiclient, still name flags.
 //
 // # Words
 //

@@ -75,7 +75,7 @@ func Export(ctx context.Context, cfg ExportConfig) (*Summary, error) {
 	start := time.Now()
 	if cfg.Output != "" && cfg.Output != "-" {
 		cfg.direct = isDirect(cfg.Output)
-		if err := checkOutput(NamedPath{Name: "-o", Path: cfg.Output, Flag: "-o"}, true); err != nil {
+		if err := checkOutput(NamedPath{Name: "the output file", Path: cfg.Output, Option: OptOutput}, true); err != nil {
 			return nil, err
 		}
 	}

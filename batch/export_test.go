@@ -187,7 +187,8 @@ func TestExportRoundTrip(t *testing.T) {
 			// write and says how to match by email instead.
 			_, err = Import(context.Background(), cfg)
 			var ie *InputError
-			if !errors.As(err, &ie) || !strings.Contains(err.Error(), `holds no id of this tenant (0 of the first 4 found)`) || !strings.Contains(err.Error(), `--map "id=-"`) {
+			var fe *ForeignIDError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), `holds no id of this tenant (0 of the first 4 found)`) || !errors.As(err, &fe) || fe.Column != "id" {
 				t.Fatalf("empty tenant: %v", err)
 			}
 			if n := empty.Stats().Requests.Writes(); n != 0 || fileExists(cfg.Report) {

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"time"
 
@@ -38,15 +37,15 @@ func readExportState(path string) (*exportState, error) {
 		return &exportState{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--state: cannot read %s: %w", path, err)
+		return nil, &FileError{Option: OptState, Problem: FileUnreadable, Path: path, Err: err}
 	}
 	var s exportState
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("--state: %s is not an aivabatch export state (%v); give another path, or delete it to export everything again", path, err)
+		return nil, &FileError{Option: OptState, Problem: FileNotOurs, Path: path, Err: err}
 	}
 	if s.Watermark != "" {
 		if s.mark, err = time.Parse(time.RFC3339Nano, s.Watermark); err != nil {
-			return nil, fmt.Errorf("--state: %s: watermark %q is not an RFC 3339 time; delete the file to export everything again", path, s.Watermark)
+			return nil, &FileError{Option: OptState, Problem: FileBadWatermark, Path: path, Detail: s.Watermark}
 		}
 	}
 	return &s, nil
@@ -157,10 +156,10 @@ func lockState(state string) (func(), error) {
 	unlock, err := lockFile(LockPath(state))
 	var le *LockedError
 	if errors.As(err, &le) {
-		return nil, lockedMessage(le, "--state "+state)
+		return nil, &InputError{Err: &BusyError{Option: OptState, Path: state, Lock: le}}
 	}
 	if err != nil {
-		return nil, inputErr("--state: %v", err)
+		return nil, &InputError{Err: &FileError{Option: OptState, Problem: FileLockFailed, Err: err}}
 	}
 	return unlock, nil
 }

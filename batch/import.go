@@ -115,7 +115,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if jp := PendingJournal(in.report); !cfg.Resume && !cfg.DryRun && jp != "" {
 		// Starting over would drop what the unfinished run confirmed and
 		// send its creates again.
-		return nil, inputErr("the previous run with this report did not finish (%s is there): add --resume to continue it without duplicates, or delete that file to start over", jp)
+		return nil, &InputError{Err: &UnfinishedError{Journal: jp}}
 	}
 	fp := fingerprint(in)
 	if !cfg.Resume && !cfg.MatchEmail && !cfg.DryRun {
@@ -223,7 +223,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		if err := undo.close(); err != nil {
 			sum.UndoError = err.Error()
 			if runErr == nil {
-				runErr = &AbortedError{Reason: fmt.Sprintf("could not write the undo file %s (%v): it does not hold every change of this run; free space or fix the path, then run again with --resume", cfg.Undo, err)}
+				runErr = &AbortedError{Reason: fmt.Sprintf("could not write the undo file %s (%v): it does not hold every change of this run; free space or fix the path", cfg.Undo, err), Fix: FixResume}
 			}
 		}
 	}
@@ -257,9 +257,9 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if runErr != nil {
 		return sum, runErr
 	}
-	if r := im.finalAbortReason(); r != "" {
-		sum.Aborted = r
-		return sum, &AbortedError{Reason: r}
+	if ae := im.finalAbort(); ae != nil {
+		sum.Aborted = ae.Error()
+		return sum, ae
 	}
 	if ctx.Err() != nil {
 		sum.Aborted = "interrupted"
@@ -334,7 +334,15 @@ func (im *importer) abort(short, reason string) {
 	im.aborted.CompareAndSwap(nil, &abortInfo{short: short, reason: reason})
 }
 
-type abortInfo struct{ short, reason string }
+// abortResume is abort for a cause that, once fixed, a resume finishes.
+func (im *importer) abortResume(short, reason string) {
+	im.aborted.CompareAndSwap(nil, &abortInfo{short: short, reason: reason, fix: FixResume})
+}
+
+type abortInfo struct {
+	short, reason string
+	fix           Fix
+}
 
 // noMoreSends says no new row may be sent: the run was aborted (403,
 // --max-errors, the journal or the report failed) or interrupted (a
@@ -370,11 +378,11 @@ func (im *importer) settle() {
 		if p.creates == 1 {
 			what = "create of the interrupted run was"
 		}
-		msg := fmt.Sprintf("%d %s in flight; waiting %s for the server to finish them (--settle to change)", p.creates, what, wait.Round(time.Second))
+		msg := fmt.Sprintf("%d %s in flight; waiting %s for the server to finish them (%s to change)", p.creates, what, wait.Round(time.Second), im.cfg.option(OptSettle))
 		if p.creates == 0 {
 			// What the unreadable lines said is unknown: they may have
 			// been creates the server is still finishing.
-			msg = fmt.Sprintf("the journal is damaged, so creates of the interrupted run may be in flight; waiting %s for the server to finish them (--settle to change)", wait.Round(time.Second))
+			msg = fmt.Sprintf("the journal is damaged, so creates of the interrupted run may be in flight; waiting %s for the server to finish them (%s to change)", wait.Round(time.Second), im.cfg.option(OptSettle))
 		}
 		im.cfg.Notice(msg)
 	}
@@ -617,37 +625,35 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 
 func (im *importer) notAttemptedReason() string {
 	if p := im.aborted.Load(); p != nil {
-		return "not sent: the run stopped because " + p.short + "; run again with --resume"
+		short := p.short
+		if p.short == maxErrorsReached {
+			short = im.cfg.option(OptMaxErrors) + " was reached"
+		}
+		return "not sent: the run stopped because " + short + "; run again with " + im.cfg.option(OptResume)
 	}
-	return "not sent: the run was interrupted; run again with --resume"
+	return "not sent: the run was interrupted; run again with " + im.cfg.option(OptResume)
 }
 
-// maxErrorsReached is the short reason of a --max-errors abort.
-const maxErrorsReached = "--max-errors was reached"
+// maxErrorsReached is the short reason of an abort by the failure limit
+// (a row's _error names the option as the caller does).
+const maxErrorsReached = "the failure limit was reached"
 
-// finalAbortReason is why the run stopped, told with the counts of the
-// finished run. --max-errors is checked as rows fail, but requests
-// already in flight then still finish, and some of them fail too: the
-// reason must agree with the summary beside it, not with the moment the
-// limit was crossed.
-func (im *importer) finalAbortReason() string {
+// finalAbort is why the run stopped (nil when it did not), told with the
+// counts of the finished run. The failure limit is checked as rows
+// fail, but requests already in flight then still finish, and some of
+// them fail too: the reason must agree with the summary beside it, not
+// with the moment the limit was crossed.
+func (im *importer) finalAbort() *AbortedError {
 	p := im.aborted.Load()
 	if p == nil {
-		return ""
+		return nil
 	}
 	if p.short != maxErrorsReached {
-		return p.reason
+		return &AbortedError{Reason: p.reason, Fix: p.fix}
 	}
-	failed := im.sum.Counts[ResultFailed]
-	more := ""
-	if limit := im.cfg.MaxErrors; limit > 0 && failed > limit {
-		more = fmt.Sprintf(" (%d more than the limit: requests already in flight finished)", failed-limit)
+	limit := &FailureLimit{Max: im.cfg.MaxErrors, Failed: im.sum.Counts[ResultFailed], Sent: int(im.sent.Load())}
+	if limit.Max <= 0 {
+		limit.Max, limit.Percent = 0, im.cfg.MaxErrorsPercent
 	}
-	var reached string
-	if im.cfg.MaxErrors > 0 {
-		reached = fmt.Sprintf("--max-errors %d reached: %d rows failed%s", im.cfg.MaxErrors, failed, more)
-	} else {
-		reached = fmt.Sprintf("--max-errors %g%% reached: %d of %d rows sent failed", im.cfg.MaxErrorsPercent, failed, im.sent.Load())
-	}
-	return reached + "; the rows not sent are not_attempted: see _error in the report for the failures, fix their cause, then run again with --resume"
+	return &AbortedError{Reason: "the rows not sent are not_attempted: see _error in the report for the failures, fix their cause", Limit: limit, Fix: FixResume}
 }

@@ -514,8 +514,11 @@ func TestImportMaxErrorsStops(t *testing.T) {
 	cfg.Workers, cfg.MaxErrors = 2, 5
 	sum, err := Import(context.Background(), cfg)
 	var ae *AbortedError
-	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "--max-errors 5") {
-		t.Fatalf("err = %v, want the --max-errors abort", err)
+	if !errors.As(err, &ae) || ae.Limit == nil || ae.Limit.Max != 5 || ae.Fix != FixResume {
+		t.Fatalf("err = %v, want the abort of a failure limit of 5", err)
+	}
+	if strings.Contains(err.Error(), "--") || sum.Aborted != err.Error() {
+		t.Errorf("err = %q, summary Aborted = %q: want one sentence that names no flag", err, sum.Aborted)
 	}
 	failed, notAttempted := sum.Counts[ResultFailed], sum.Counts[ResultNotAttempted]
 	if failed < 5 || failed > 5+cfg.Workers || failed+notAttempted != 300 {
@@ -542,8 +545,9 @@ func TestImportSameFileTwiceIsRefused(t *testing.T) {
 	}
 	_, err := Import(context.Background(), cfg)
 	var ie *InputError
-	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "created 20 customers") || !strings.Contains(err.Error(), "--resume") {
-		t.Fatalf("second run: %v, want an input error pointing to --resume", err)
+	var re *RerunError
+	if !errors.As(err, &ie) || !errors.As(err, &re) || re.Problem != RerunRecorded || re.Created != 20 || !strings.Contains(err.Error(), "created 20 customers") {
+		t.Fatalf("second run: %v, want the re-run guard's input error", err)
 	}
 	if n := sb.Count(sandbox.TenantDemo); n != 20 {
 		t.Errorf("%d customers, want 20", n)

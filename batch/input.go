@@ -21,6 +21,11 @@ type InputConfig struct {
 	// Report is the report path; "" means DefaultReportPath(Path,
 	// ReportSheet()).
 	Report string
+	// OptionName, when set, names an option in the sentences this
+	// package writes for the caller to show as they are: the report's
+	// _error cells and the notices (the command line gives its flags,
+	// "--resume"). Without it an option is named in words (its String).
+	OptionName func(Option) string
 	// Mode is the default action (--mode); "" means upsert.
 	Mode customer.Action
 	// MatchEmail is --match email.
@@ -57,15 +62,23 @@ type InputConfig struct {
 }
 
 // window says why the data row at index seq (0-based, in file order) is
-// left out by --skip or --limit, or "" when it is taken.
-func (c *InputConfig) window(seq int) string {
+// left out by --skip or --limit, and by which, or "" when it is taken.
+func (c *InputConfig) window(seq int) (string, Option) {
 	switch {
 	case seq < c.Skip:
-		return fmt.Sprintf("before --skip %d", c.Skip)
+		return fmt.Sprintf("before %s %d", c.option(OptSkip), c.Skip), OptSkip
 	case c.Limit > 0 && seq >= c.Skip+c.Limit:
-		return fmt.Sprintf("beyond --limit %d", c.Limit)
+		return fmt.Sprintf("beyond %s %d", c.option(OptLimit), c.Limit), OptLimit
 	}
-	return ""
+	return "", 0
+}
+
+// option names o in a sentence for the caller to show (OptionName).
+func (c *InputConfig) option(o Option) string {
+	if c.OptionName != nil {
+		return c.OptionName(o)
+	}
+	return o.String()
 }
 
 // validatorOptions are the options of the row validator of validate and
@@ -151,7 +164,7 @@ func openInput(cfg *InputConfig) (*input, error) {
 	switch {
 	case cfg.Path == "-":
 		if opts.Format == "" {
-			return nil, inputErr("reading from stdin needs --format csv|tsv|xlsx|ndjson")
+			return nil, &InputError{Err: &NeedsOptionError{Option: OptFormat, What: "reading from stdin"}}
 		}
 		r, err = formats.NewReader(cfg.Stdin, opts)
 	case cfg.special != nil:

@@ -33,12 +33,6 @@ func (e *LockedError) holder() string {
 	return fmt.Sprintf("another aivabatch process (pid %d)", e.PID)
 }
 
-// lockedMessage is the refusal of a second run: what holds the lock,
-// on what, and to wait for it.
-func lockedMessage(le *LockedError, what string) error {
-	return inputErr("%s is running on %s (lock %s): wait for it to finish, then run again%s", le.holder(), what, le.Path, staleHint(le))
-}
-
 // lockReport takes the lock of the report at path for an import or a
 // resume: a second run on the same report refuses at once (*InputError)
 // naming the pid of the first.
@@ -46,10 +40,10 @@ func lockReport(report string) (func(), error) {
 	unlock, err := lockFile(LockPath(report))
 	var le *LockedError
 	if errors.As(err, &le) {
-		return nil, lockedMessage(le, "the report "+report)
+		return nil, &InputError{Err: &BusyError{Option: OptReport, Path: report, Lock: le}}
 	}
 	if err != nil {
-		return nil, inputErr("%v; write the report elsewhere with --report PATH", err)
+		return nil, &InputError{Err: &FileError{Option: OptReport, Problem: FileLockFailed, Err: err}}
 	}
 	return unlock, nil
 }

@@ -7,20 +7,26 @@ import (
 )
 
 // NamedPath is a file a run reads or writes, for CheckDistinct: Name is
-// what the user knows it by ("the input", "--report", "the journal"),
-// Flag the option that moves it ("--report" for the journal too; "" for
-// a file the run reads: the input, the token file, the job file).
+// what the user knows it by ("the input", "--summary-json", "the
+// journal"), Flag the caller's word for the option that moves it, or
+// Option, for the files this package names (the report: the journal
+// too, the undo file, export's output), which the caller words. A file
+// the run reads (the input, the token file, the job file) has neither.
 // Info, when set, is the file itself for an input that has no path
 // (standard input redirected from a file).
 type NamedPath struct {
 	Name, Path, Flag string
+	Option           Option
 	Info             os.FileInfo
 	// Direct: the output may be a device or a named pipe, written in
 	// place (export's -o); CheckOutputs refuses those otherwise.
 	Direct bool
 }
 
-// label is how a message names the file: "--report r.csv", "standard
+// written reports whether the run writes the file.
+func (p NamedPath) written() bool { return p.Flag != "" || p.Option != 0 }
+
+// label is how a message names the file: "the report r.csv", "standard
 // input".
 func (p NamedPath) label() string {
 	if p.Path == "" || p.Path == "-" {
@@ -60,21 +66,19 @@ func CheckDistinct(paths ...NamedPath) error {
 	for i := range files {
 		for j := i + 1; j < len(files); j++ {
 			a, b := files[i], files[j]
-			if a.Flag == "" && b.Flag == "" {
+			if !a.written() && !b.written() {
 				continue // two files read: no harm
 			}
 			if !sameNamed(a, b) {
 				continue
 			}
-			fix := b.Flag
-			if fix == "" {
+			if !b.written() {
 				a, b = b, a
-				fix = b.Flag
 			}
-			if a.Flag == "" {
-				return inputErr("%s is the same file as %s: writing it would overwrite %s; give %s another path", b.label(), a.label(), a.Name, fix)
+			if !a.written() {
+				return &InputError{Err: &PathError{Problem: PathOverwritesInput, Path: b, Other: a}}
 			}
-			return inputErr("%s and %s are the same file: one would overwrite the other; give %s another path", a.label(), b.label(), fix)
+			return &InputError{Err: &PathError{Problem: PathSameOutput, Path: b, Other: a}}
 		}
 	}
 	return nil
@@ -104,7 +108,7 @@ func sameNamed(a, b NamedPath) bool {
 // which may be a device or a pipe, is marked Direct.
 func CheckOutputs(paths ...NamedPath) error {
 	for _, p := range paths {
-		if p.Flag == "" || p.Path == "" || p.Path == "-" {
+		if !p.written() || p.Path == "" || p.Path == "-" {
 			continue
 		}
 		if err := checkOutput(p, p.Direct); err != nil {
@@ -120,27 +124,27 @@ func checkOutput(p NamedPath, direct bool) error {
 	st, err := os.Stat(p.Path)
 	switch {
 	case err == nil && st.IsDir():
-		return inputErr("%s is a directory; give a file path such as %s", p.label(), filepath.Join(p.Path, filepath.Base(p.Path)+".csv"))
+		return &InputError{Err: &PathError{Problem: PathIsDir, Path: p}}
 	case err == nil && !st.Mode().IsRegular():
 		if direct {
 			return nil
 		}
-		return inputErr("%s is not a regular file (%s): it must be a file the run can write and read back; give a file path", p.label(), FileKind(st.Mode()))
+		return &InputError{Err: &PathError{Problem: PathNotRegular, Path: p, Kind: FileKind(st.Mode())}}
 	case err != nil && !errors.Is(err, os.ErrNotExist):
-		return inputErr("%s: %v", p.label(), err)
+		return &InputError{Err: &PathError{Problem: PathUnusable, Path: p, Err: err}}
 	}
 	dir := filepath.Dir(p.Path)
 	ds, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return inputErr("%s: the directory %s does not exist; create it or give another path with %s", p.label(), dir, p.Flag)
+		return &InputError{Err: &PathError{Problem: PathNoDir, Path: p, Dir: dir}}
 	case err != nil:
-		return inputErr("%s: %v", p.label(), err)
+		return &InputError{Err: &PathError{Problem: PathUnusable, Path: p, Err: err}}
 	case !ds.IsDir():
-		return inputErr("%s: %s is not a directory; give another path with %s", p.label(), dir, p.Flag)
+		return &InputError{Err: &PathError{Problem: PathDirNotDir, Path: p, Dir: dir}}
 	}
 	if err := dirWritable(dir); err != nil {
-		return inputErr("%s: cannot write in the directory %s (%v); give another path with %s", p.label(), dir, err, p.Flag)
+		return &InputError{Err: &PathError{Problem: PathDirUnwritable, Path: p, Dir: dir, Err: err}}
 	}
 	return nil
 }
@@ -220,10 +224,10 @@ func followDangling(p string) string {
 // checkImportPaths is CheckDistinct and CheckOutputs over every file an
 // import reads or writes, once the report path is settled.
 func checkImportPaths(cfg *ImportConfig, report string) error {
-	paths := []NamedPath{{Name: "the input", Path: cfg.Path}, {Name: "the report", Path: report, Flag: "--report"},
-		{Name: "the journal", Path: JournalPath(report), Flag: "--report"}, {Name: "the run record", Path: RunsPath(report), Flag: "--report"},
-		{Name: "the report's lock", Path: LockPath(report), Flag: "--report"},
-		{Name: "--undo", Path: cfg.Undo, Flag: "--undo"}}
+	paths := []NamedPath{{Name: "the input", Path: cfg.Path}, {Name: "the report", Path: report, Option: OptReport},
+		{Name: "the journal", Path: JournalPath(report), Option: OptReport}, {Name: "the run record", Path: RunsPath(report), Option: OptReport},
+		{Name: "the report's lock", Path: LockPath(report), Option: OptReport},
+		{Name: "the undo file", Path: cfg.Undo, Option: OptUndo}}
 	paths = append(append(paths, cfg.Outputs...), cfg.Inputs...)
 	if err := CheckDistinct(paths...); err != nil {
 		return err
@@ -235,7 +239,7 @@ func checkImportPaths(cfg *ImportConfig, report string) error {
 // report and the caller's other files (validate; import adds more in
 // checkImportPaths).
 func checkInputPaths(cfg *InputConfig, report string) error {
-	paths := append([]NamedPath{{Name: "the input", Path: cfg.Path}, {Name: "the report", Path: report, Flag: "--report"}}, cfg.Outputs...)
+	paths := append([]NamedPath{{Name: "the input", Path: cfg.Path}, {Name: "the report", Path: report, Option: OptReport}}, cfg.Outputs...)
 	paths = append(paths, cfg.Inputs...)
 	if err := CheckDistinct(paths...); err != nil {
 		return err

@@ -238,16 +238,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 	if n == 0 || found > 0 && 2*found >= n {
 		return nil
 	}
-	name := in.m.Header[col]
-	fix := "--map " + customer.ShellQuote(name+"=-")
-	if !cfg.MatchEmail {
-		fix += " --match email"
-	}
-	what := "holds no id of this tenant"
-	if found > 0 {
-		what = "holds few ids of this tenant"
-	}
-	return inputErr("the column %q %s (%d of the first %d found): it is probably another system's key (Outlook, HubSpot, a CRM); nothing was sent. Ignore it with %s: rows are then matched by email", name, what, found, n, fix)
+	return &InputError{Err: &ForeignIDError{Column: in.m.Header[col], Found: found, Checked: n, MatchEmail: cfg.MatchEmail}}
 }
 
 // plan settles the row's outcome when no call is needed (and returns
@@ -255,7 +246,7 @@ func checkIDColumn(in *input, x *custIndex, cfg *ImportConfig) error {
 func (im *importer) plan(j *job) bool {
 	rec, o := j.rec, &j.out
 	done, hasDone := im.prevDone(j) // looked up once: a resume's hot path
-	if why := im.cfg.window(j.seq); why != "" {
+	if why, by := im.cfg.window(j.seq); why != "" {
 		if hasDone && done.Hash == j.hash {
 			// Done by an earlier run: still done, whatever this run takes.
 			o.Result, o.CustomerID = ResultSkipped, done.ID
@@ -264,7 +255,7 @@ func (im *importer) plan(j *job) bool {
 		}
 		// not_attempted, so that a --resume without the flag sends it.
 		o.Result, j.leftOut = ResultNotAttempted, true
-		o.Error = "not sent: " + why + "; to send it, run the same command again with --resume and without " + strings.Fields(why)[1]
+		o.Error = "not sent: " + why + "; to send it, run the same command again with " + im.cfg.option(OptResume) + " and without " + im.cfg.option(by)
 		return true
 	}
 	if !rec.Valid() {

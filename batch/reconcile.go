@@ -163,7 +163,7 @@ func (r *resolver) settle(batch []*job, spawn func(func())) {
 		o := &j.out
 		switch c, ok := found[j]; {
 		case err != nil:
-			im.failed(o, fmt.Errorf("%w; checking by email also failed (%v): run again with --resume, which looks it up by email before sending it again", j.lost, err), "outcome unknown: ")
+			im.failed(o, fmt.Errorf("%w; checking by email also failed (%v): run again with %s, which looks it up by email before sending it again", j.lost, err, im.cfg.option(OptResume)), "outcome unknown: ")
 		case ok && c.ID == "":
 			im.noID(o, &NoIDError{What: "the customer list", Email: c.Email})
 		case ok:

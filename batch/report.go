@@ -86,7 +86,7 @@ func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 	}
 	f, err := formats.CreateFile(path)
 	if err != nil {
-		return nil, inputErr("cannot create the report: %v; write it elsewhere with --report PATH", err)
+		return nil, &InputError{Err: &FileError{Option: OptReport, Problem: FileUncreatable, Path: path, Err: err}}
 	}
 	cols := append([]string{}, ReportColumns...)
 	var keep []int

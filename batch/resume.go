@@ -292,12 +292,12 @@ func loadReport(path string, done *doneTable, k reportKeyer) error {
 	}
 	r, err := formats.OpenReader(path, formats.ReaderOptions{})
 	if err != nil {
-		return fmt.Errorf("--resume: cannot read the previous report %s: %w", path, err)
+		return &FileError{Option: OptResume, Problem: FileUnreadable, Path: path, Err: err}
 	}
 	defer r.Close()
 	h := r.Header()
 	if len(h) < len(ReportColumns) || h[0] != "_row" || h[1] != "_result" || h[2] != "_customer_id" {
-		return fmt.Errorf("--resume: %s is not an aivabatch report (its first columns are not _row,_result,_customer_id); pass the right --report", path)
+		return &FileError{Option: OptResume, Problem: FileNotOurs, Path: path}
 	}
 	keyOf := k.keyFunc(h)
 	for {
@@ -306,7 +306,7 @@ func loadReport(path string, done *doneTable, k reportKeyer) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("--resume: reading %s: %w", path, err)
+			return &FileError{Option: OptResume, Problem: FileBroken, Path: path, Err: err}
 		}
 		if row.Err != nil || len(row.Cells) < len(ReportColumns) {
 			continue // a torn last line

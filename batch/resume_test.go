@@ -167,7 +167,7 @@ func TestResumeResolvesInDoubtRows(t *testing.T) {
 	if _, err := Import(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	if len(notices) != 1 || !strings.Contains(notices[0], "2 creates of the interrupted run were in flight; waiting") || !strings.Contains(notices[0], "--settle") {
+	if len(notices) != 1 || !strings.Contains(notices[0], "2 creates of the interrupted run were in flight; waiting") || !strings.Contains(notices[0], "(settle to change)") {
 		t.Errorf("notices %q", notices)
 	}
 	if d := time.Since(st.ModTime()); d < 300*time.Millisecond {

@@ -92,25 +92,24 @@ func appendRun(report string, r runRecord) error {
 // of an older version), the report itself is read; a report that exists
 // but cannot be read refuses too, rather than guess.
 func rerunGuard(cfg *ImportConfig, report, fp string) error {
-	const how = "Continue it with --resume (rows already done are skipped), or drop --match none (rows then find their customers by email: existing ones are updated, not created), or write elsewhere with --report"
 	runs, err := readRuns(report)
 	if err == nil {
 		for _, r := range runs {
 			if c := r.Counts[ResultCreated]; c > 0 && (cfg.Path != "-" || r.Fingerprint == fp) {
-				return inputErr("an earlier run (%s, recorded in %s) created %d customers from this file; running again would create them again. %s", r.Finished.Local().Format("2006-01-02 15:04"), RunsPath(report), c, how)
+				return &InputError{Err: &RerunError{Problem: RerunRecorded, Report: report, Runs: RunsPath(report), Finished: r.Finished, Created: c}}
 			}
 		}
 		return nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return inputErr("cannot read %s to check whether this file was imported already: %v. %s", RunsPath(report), err, how)
+		return &InputError{Err: &RerunError{Problem: RerunRecordUnreadable, Report: report, Runs: RunsPath(report), Err: err}}
 	}
 	n, err := createdInReport(report)
 	if err != nil {
-		return inputErr("cannot read the earlier report %s to check whether this file was imported already (%v). %s, or move that report away", report, err, how)
+		return &InputError{Err: &RerunError{Problem: RerunReportUnreadable, Report: report, Runs: RunsPath(report), Err: err}}
 	}
 	if n > 0 {
-		return inputErr("%s says an earlier run created %d customers from this file; running again would create them again. %s", report, n, how)
+		return &InputError{Err: &RerunError{Problem: RerunInReport, Report: report, Runs: RunsPath(report), Created: n}}
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func (im *importer) noID(o *Outcome, err *NoIDError) {
 	im.abort("the server sent a customer without an id", err.Error())
 	o.Result, o.HTTPStatus = ResultFailed, 201
 	o.Error = "the server answered 201 but named no id, so the customer was probably created; not sent again. " +
-		"Find it by email before importing this row again (the default --match email does)"
+		"Find it by email before importing this row again (the default " + im.cfg.option(OptMatchEmail) + " does)"
 }
 
 // intent journals that the row's call is about to leave, handed to the OS
@@ -114,7 +114,7 @@ func (im *importer) intent(j *job, what string) bool {
 		e.Email = j.rec.EmailKey
 	}
 	if err := im.journal.intent(e); err != nil {
-		im.abort("the journal could not be written", fmt.Sprintf("could not write the journal %s (%v); free space or fix the path, then run again with --resume", JournalPath(im.in.report), err))
+		im.abortResume("the journal could not be written", fmt.Sprintf("could not write the journal %s (%v); free space or fix the path", JournalPath(im.in.report), err))
 		j.out.Result, j.out.Error, j.out.Changes = ResultNotAttempted, im.notAttemptedReason(), ""
 		return false
 	}
@@ -146,7 +146,7 @@ func (im *importer) addUndo(j *job) {
 	}
 	j.undone = true
 	if err := im.undo.add(&j.out, &j.plan); err != nil {
-		im.abort("the undo file could not be written", fmt.Sprintf("could not write the undo file %s (%v): the run stopped so that every change it made can still be undone; free space or fix the path, then run again with --resume", im.cfg.Undo, err))
+		im.abortResume("the undo file could not be written", fmt.Sprintf("could not write the undo file %s (%v): the run stopped so that every change it made can still be undone; free space or fix the path", im.cfg.Undo, err))
 	}
 }
 
@@ -187,7 +187,7 @@ func (im *importer) failed(o *Outcome, err error, prefix string) {
 		if ae != nil {
 			msg = ae.Message
 		}
-		im.abort("a write was refused with HTTP 403", fmt.Sprintf("the API refused a write with HTTP 403 (%s); use a token with the customers:write scope, then run again with --resume", msg))
+		im.abortResume("a write was refused with HTTP 403", fmt.Sprintf("the API refused a write with HTTP 403 (%s); use a token with the customers:write scope", msg))
 	}
 }
 

@@ -46,10 +46,10 @@ type undoWriter struct {
 func openUndo(path string, resume bool) (*undoWriter, error) {
 	format, err := formats.DetectFormat(path)
 	if err != nil {
-		return nil, inputErr("--undo %s: %v", path, err)
+		return nil, &InputError{Err: &FileError{Option: OptUndo, Problem: FileWrongFormat, Path: path, Err: err}}
 	}
 	if formats.IsGzip(path) || format == formats.FormatXLSX {
-		return nil, inputErr("--undo %s: the undo file is written row by row as the run goes and appended to by --resume, so it must be .csv, .tsv or .ndjson", path)
+		return nil, &InputError{Err: &FileError{Option: OptUndo, Problem: FileNotAppendable, Path: path}}
 	}
 	u := &undoWriter{path: path}
 	header := true
@@ -119,7 +119,7 @@ func reopenUndo(path, format string) (f *os.File, appended bool, err error) {
 			want = strings.Join(undoColumns, "\t")
 		}
 		if strings.TrimSuffix(line, "\r") != want {
-			return fail(inputErr("--undo %s is not an undo file of aivabatch (its first line is not %q), so --resume cannot append to it: give the undo file of the run being resumed, or another path", path, want))
+			return fail(&InputError{Err: &FileError{Option: OptUndo, Problem: FileNotOurs, Path: path, Detail: want}})
 		}
 	}
 	// Cut back to the last line end.
