@@ -161,7 +161,7 @@ func show(v string) string {
 // plan a dry run, to resolve a resume.
 func needList(c *ImportConfig, m *customer.Mapping) bool {
 	_, idCol := m.Index[customer.FieldID]
-	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume
+	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume || c.DeleteMissing
 }
 
 // listAll fills the customer index from one streamed list, unless the

@@ -32,7 +32,7 @@ const (
 // Good reports whether the result counts as a row that ended well (exit 0).
 func (r Result) Good() bool {
 	switch r {
-	case ResultInvalid, ResultFailed, ResultNotAttempted:
+	case ResultInvalid, ResultFailed, ResultNotAttempted, ResultDiffers, ResultMissing, ResultExtra:
 		return false
 	}
 	return true
@@ -97,6 +97,9 @@ type Summary struct {
 	ReportRows int `json:"report_rows,omitempty"`
 	// UndoError says why the undo file (--undo) is incomplete, when it is.
 	UndoError string `json:"undo_error,omitempty"`
+	// Differences is, for Check, each field that differs: how many rows
+	// and the first of them.
+	Differences []FieldDifference `json:"differences,omitempty"`
 }
 
 const maxFirstErrors = 10
