@@ -69,7 +69,7 @@ func Check(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("could not list the customers: %w", err)
+		return nil, &AbortedError{Reason: fmt.Sprintf("could not list the customers: %v", err)}
 	}
 	defer x.close()
 	rw, err := openReport(in.report, in.r)
