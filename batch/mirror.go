@@ -160,6 +160,9 @@ type mirror struct {
 	matched *matchSet
 	err     error // the index could not be read: nothing is deleted
 	stop    error // the cap or the question stopped the deletes
+	// doubt holds the customers an interrupted run's delete was sent for
+	// with no answer: read-only once the deletes start.
+	doubt map[string]bool
 }
 
 // see marks what rec matches (nothing when the run is no mirror, or has
@@ -223,14 +226,20 @@ func (im *importer) mirrorDeletes() error {
 		return nil
 	}
 	var gone []mirrorEntry
+	m.doubt = map[string]bool{}
 	if im.prev != nil {
 		prior, err := loadMirrorJournal(JournalPath(im.in.report))
 		if err != nil {
 			return fmt.Errorf("reading the journal: %w", err)
 		}
 		for _, e := range prior {
-			if x.id(e.id) == nil {
+			switch {
+			case x.id(e.id) == nil:
 				gone = append(gone, e)
+			case !e.done:
+				// Sent, answer lost, not landed when listed: it may
+				// land yet, so a 404 to this run's delete is its.
+				m.doubt[e.id] = true
 			}
 		}
 	}
@@ -382,11 +391,18 @@ func (im *importer) mirrorDelete(c *apiclient.Customer) (Outcome, bool) {
 		return o, false
 	}
 	im.sent.Add(1)
-	if err := im.cfg.Client.DeleteCustomer(im.reqCtx, c.ID); err != nil {
+	err := im.cfg.Client.DeleteCustomer(im.reqCtx, c.ID)
+	switch {
+	case err == nil:
+		o.HTTPStatus = 200
+	case errors.Is(err, apiclient.ErrNotFound) && im.mirror.doubt[c.ID]:
+		// The interrupted run's delete landed after the list.
+		o.HTTPStatus, o.Changes = 404, "deleted by the interrupted run (its answer was lost)"
+	default:
 		im.failed(&o, err, "")
 		return o, true
 	}
-	o.Result, o.HTTPStatus = ResultDeleted, 200
+	o.Result = ResultDeleted
 	if im.undo != nil {
 		if err := im.undo.add(&o, &plan{cur: c}); err != nil {
 			im.abort("the undo file could not be written", fmt.Sprintf("could not write the undo file %s (%v): the run stopped so that every change it made can still be undone; free space or fix the path, then run again with --resume", im.cfg.Undo, err))
