@@ -13,7 +13,7 @@ const checkExample = `  aivabatch check --sandbox samples/customers.csv
   aivabatch check --job nightly.toml erp.csv    (the import's job file: the same mapping, rules and filters)
   Lists the tenant once and compares it with the file, writing nothing to the API: each row is
   same, differs (_changes: tenant → file) or missing, and each customer in no row is extra, in
-  customers.check.csv. Exit 0 when the tenant matches the file, 1 when it does not.`
+  samples/customers.check.csv. Exit 0 when the tenant matches the file, 1 when it does not.`
 
 // runCheck is aivabatch check: it takes import's flags, so that one job
 // file serves both; those that only concern writing have no effect.

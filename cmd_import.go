@@ -71,7 +71,7 @@ func parseImport(cmd *Command, args []string, stdio *IO) (*importOptions, error)
 		return nil, err
 	}
 	if len(pos) != 1 {
-		return nil, usagef("import needs exactly one FILE (or - for stdin with --format); see aivabatch import --help")
+		return nil, usagef("%s needs exactly one FILE (or - for stdin with --format); see aivabatch %s --help", c.Name, c.Name)
 	}
 	in, err := f.config(pos[0], stdio)
 	if err != nil {

@@ -39,7 +39,7 @@ var commands = []*Command{
 		UsageLine: "aivabatch validate FILE [flags]", Long: validateExample, Run: runValidate,
 	},
 	{
-		Name: "check", Args: "FILE", Short: "compare the tenant with FILE (as import reads it), writing nothing; exit 1 when they differ",
+		Name: "check", Args: "FILE", Short: "compare the tenant with FILE as import reads it, writing nothing",
 		UsageLine: "aivabatch check FILE [flags]", Long: checkExample, Run: runCheck,
 	},
 	{
