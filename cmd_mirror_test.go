@@ -62,6 +62,13 @@ func TestMirrorAndCheckCommands(t *testing.T) {
 	if out := cli(exitOK, "check", in); !strings.Contains(out, "same 95, differ 0, only in the file 0, only in the tenant 0: the tenant matches the file") {
 		t.Errorf("check after the mirror:\n%s", out)
 	}
+	// One job file serves both: check takes import's flags (those that
+	// only concern writing have no effect).
+	job := writeLines(t, filepath.Join(dir, "nightly.toml"), `delete-missing = true`, `max-delete = "10%"`, `workers = 2`, `status = "active"`, `undo = "undo-nightly.csv"`)
+	if out := cli(exitOK, "check", "--job", job, in); !strings.Contains(out, "the tenant matches the file") {
+		t.Errorf("check --job:\n%s", out)
+	}
+	cli(exitOK, "import", "--job", job, in)
 	c := sb.Customers(sandbox.TenantDemo)[10]
 	client, err := apiclient.New(apiclient.Options{BaseURL: sb.URL, Token: sandbox.TokenReadWrite, Timeout: time.Minute})
 	if err != nil {
