@@ -105,7 +105,11 @@ func (m *mirrorFlags) askRows(ctx context.Context, stdio *IO, cfg batch.ImportCo
 	if err != nil || n == 0 {
 		return err
 	}
-	return ask(stdio, fmt.Sprintf("%s of %s delete customers.", formats.Plural(n, "row"), cfg.Path))
+	what := fmt.Sprintf("%d rows of %s delete customers.", n, cfg.Path)
+	if n == 1 {
+		what = fmt.Sprintf("1 row of %s deletes a customer.", cfg.Path)
+	}
+	return ask(stdio, what)
 }
 
 // askMirror makes a --delete-missing run ask, once the rows are done,

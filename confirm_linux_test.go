@@ -108,6 +108,11 @@ func TestConfirmDeletesOnATerminal(t *testing.T) {
 	if code != exitAborted || sb.Count(sandbox.TenantDemo) != 98 || !strings.Contains(shown, "3 rows of "+rows+" delete customers. Delete them? [y/N] ") {
 		t.Fatalf(`mode delete, answered "no": exit %d, %d customers; terminal:\n%s`, code, sb.Count(sandbox.TenantDemo), shown)
 	}
+	mixed := writeLines(t, filepath.Join(dir, "mixed.csv"), "name,email,action", "Mirror 20,m20@example.com,upsert", ",m21@example.com,delete")
+	code, shown = runOnTerminal(t, env, "", "import", mixed)
+	if code != exitAborted || sb.Count(sandbox.TenantDemo) != 98 || !strings.Contains(shown, "1 row of "+mixed+" deletes a customer. Delete them? [y/N] ") {
+		t.Fatalf(`an action delete row, answered "": exit %d, %d customers; terminal:\n%s`, code, sb.Count(sandbox.TenantDemo), shown)
+	}
 	code, shown = runOnTerminal(t, env, "", "import", rows, "--mode", "delete", "--yes")
 	if code != exitOK || sb.Count(sandbox.TenantDemo) != 95 || strings.Contains(shown, "[y/N]") {
 		t.Fatalf("--yes: exit %d, %d customers; terminal:\n%s", code, sb.Count(sandbox.TenantDemo), shown)
