@@ -84,8 +84,12 @@ func canAsk(stdio *IO) bool {
 
 // ask asks on the terminal, with what the run will delete, whether to go
 // on; anything but y or yes is no.
-func ask(stdio *IO, what string) error {
-	fmt.Fprintf(stdio.ErrOut, "%s Delete them? [y/N] ", what)
+func ask(stdio *IO, what string, n int) error {
+	them := "them"
+	if n == 1 {
+		them = "it"
+	}
+	fmt.Fprintf(stdio.ErrOut, "%s Delete %s? [y/N] ", what, them)
 	line, _ := bufio.NewReader(stdio.In).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
@@ -109,7 +113,7 @@ func (m *mirrorFlags) askRows(ctx context.Context, stdio *IO, cfg batch.ImportCo
 	if n == 1 {
 		what = fmt.Sprintf("1 row of %s deletes a customer.", cfg.Path)
 	}
-	return ask(stdio, what)
+	return ask(stdio, what, n)
 }
 
 // askMirror makes a --delete-missing run ask, once the rows are done,
@@ -120,7 +124,7 @@ func (m *mirrorFlags) askMirror(stdio *IO, cfg *batch.ImportConfig, bar *progres
 	}
 	cfg.ConfirmDeletes = func(n int) error {
 		bar.done()
-		return ask(stdio, fmt.Sprintf("%s of the tenant in no row of %s will be deleted.", formats.Plural(n, "customer"), cfg.Path))
+		return ask(stdio, fmt.Sprintf("%s of the tenant in no row of %s will be deleted.", formats.Plural(n, "customer"), cfg.Path), n)
 	}
 }
 

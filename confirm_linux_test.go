@@ -110,7 +110,7 @@ func TestConfirmDeletesOnATerminal(t *testing.T) {
 	}
 	mixed := writeLines(t, filepath.Join(dir, "mixed.csv"), "name,email,action", "Mirror 20,m20@example.com,upsert", ",m21@example.com,delete")
 	code, shown = runOnTerminal(t, env, "", "import", mixed)
-	if code != exitAborted || sb.Count(sandbox.TenantDemo) != 98 || !strings.Contains(shown, "1 row of "+mixed+" deletes a customer. Delete them? [y/N] ") {
+	if code != exitAborted || sb.Count(sandbox.TenantDemo) != 98 || !strings.Contains(shown, "1 row of "+mixed+" deletes a customer. Delete it? [y/N] ") {
 		t.Fatalf(`an action delete row, answered "": exit %d, %d customers; terminal:\n%s`, code, sb.Count(sandbox.TenantDemo), shown)
 	}
 	code, shown = runOnTerminal(t, env, "", "import", rows, "--mode", "delete", "--yes")
