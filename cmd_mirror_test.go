@@ -64,7 +64,7 @@ func TestMirrorAndCheckCommands(t *testing.T) {
 	}
 	// One job file serves both: check takes import's flags (those that
 	// only concern writing have no effect).
-	job := writeLines(t, filepath.Join(dir, "nightly.toml"), `delete-missing = true`, `max-delete = "10%"`, `workers = 2`, `status = "active"`, `undo = "undo-nightly.csv"`)
+	job := writeLines(t, filepath.Join(dir, "nightly.toml"), `delete-missing = true`, `max-delete = "10%"`, `workers = 2`, `status = "active"`, fmt.Sprintf("undo = %q", filepath.Join(dir, "undo-nightly.csv")))
 	if out := cli(exitOK, "check", "--job", job, in); !strings.Contains(out, "the tenant matches the file") {
 		t.Errorf("check --job:\n%s", out)
 	}
