@@ -19,7 +19,7 @@ import (
 // command's help on stdout and exits 0, with nothing on stderr.
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	for _, cmd := range []string{"import", "validate", "export", "sandbox"} {
+	for _, cmd := range []string{"import", "validate", "check", "export", "sandbox"} {
 		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {"help", cmd}, {cmd, "FILE", "--help"}} {
 			t.Run(strings.Join(args, " "), func(t *testing.T) {
 				stdio, out, errOut := testIO(nil)
@@ -215,6 +215,7 @@ func TestTopUsage(t *testing.T) {
 Usage:
   aivabatch import FILE      create/update/delete customers from FILE ("-" = stdin, needs --format)
   aivabatch validate FILE    offline dry run: parse and validate only, never touches the network
+  aivabatch check FILE       compare the tenant with FILE as import reads it, writing nothing
   aivabatch export           list customers into a CSV, XLSX or NDJSON file
   aivabatch sandbox          run a local emulator of the Customers API
   aivabatch version

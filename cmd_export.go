@@ -114,12 +114,8 @@ func parseExport(cmd *Command, args []string, stdio *IO, now time.Time) (*export
 		}
 	}
 	cfg.Status, cfg.Types = splitList(status), splitList(types)
-	for _, s := range cfg.Status {
-		switch strings.ToLower(s) {
-		case "active", "inactive", "blocked":
-		default:
-			return nil, usagef("--status %q: use active, inactive or blocked (comma-separated)", s)
-		}
+	if err := checkStatuses(cfg.Status); err != nil {
+		return nil, err
 	}
 	if cfg.CreatedSince, err = parseSince(created, now); err != nil {
 		return nil, usagef("--created-since: %v", err)
@@ -165,6 +161,18 @@ func (o *exportOptions) run(ctx context.Context, stdio *IO) (*batch.Summary, err
 		}
 	}
 	return sum, err
+}
+
+// checkStatuses refuses a --status that is none of the API's.
+func checkStatuses(list []string) error {
+	for _, s := range list {
+		switch strings.ToLower(s) {
+		case "active", "inactive", "blocked":
+		default:
+			return usagef("--status %q: use active, inactive or blocked (comma-separated)", s)
+		}
+	}
+	return nil
 }
 
 func splitList(s string) []string {

@@ -24,10 +24,11 @@ const importExample = `  aivabatch import --sandbox samples/customers.csv
 // importOptions is what the import command's flags say: the flags →
 // options layer, tested without running anything (see cmd_options_test.go).
 type importOptions struct {
-	cfg  batch.ImportConfig // without Client, Notice and the callbacks
-	in   inputFlags
-	conn connFlags
-	undo string
+	cfg    batch.ImportConfig // without Client, Notice and the callbacks
+	in     inputFlags
+	conn   connFlags
+	undo   string
+	mirror mirrorFlags
 }
 
 func runImport(ctx context.Context, cmd *Command, stdio *IO, args []string) (*batch.Summary, error) {
@@ -51,10 +52,12 @@ func parseImport(cmd *Command, args []string, stdio *IO) (*importOptions, error)
 		undo             string
 		settle           time.Duration
 		overwrite        multiFlag
+		mf               mirrorFlags
 	)
 	c := cmd.flags(stdio)
 	f.register(c.fs)
 	f.registerControls(c)
+	mf.register(c.fs)
 	win.register(c.fs, "import")
 	cf.register(c.fs, true)
 	c.fs.StringVar(&blank, "blank", "keep", "blank cells of an update: keep (leave the current value) or clear (send an empty value)")
@@ -71,7 +74,7 @@ func parseImport(cmd *Command, args []string, stdio *IO) (*importOptions, error)
 		return nil, err
 	}
 	if len(pos) != 1 {
-		return nil, usagef("import needs exactly one FILE (or - for stdin with --format); see aivabatch import --help")
+		return nil, usagef("%s needs exactly one FILE (or - for stdin with --format); see aivabatch %s --help", c.Name, c.Name)
 	}
 	in, err := f.config(pos[0], stdio)
 	if err != nil {
@@ -134,7 +137,10 @@ func parseImport(cmd *Command, args []string, stdio *IO) (*importOptions, error)
 		return nil, usagef("--workers must be at least 1")
 	}
 	cfg.Workers = cf.workers
-	return &importOptions{cfg: cfg, in: f, conn: cf, undo: undo}, nil
+	if err := mf.apply(c, &cfg); err != nil {
+		return nil, err
+	}
+	return &importOptions{cfg: cfg, in: f, conn: cf, undo: undo, mirror: mf}, nil
 }
 
 // run connects and imports as the options say.
@@ -161,10 +167,15 @@ func (o *importOptions) run(ctx context.Context, stdio *IO) (*batch.Summary, err
 	if in.Path != "-" && !isXLSX(in.Path) && !formats.IsGzip(in.Path) && in.Reader.Format != "xlsx" && stdio.ErrTTY && !f.quiet && !f.noProgress {
 		total = countDataLines(in.Path)
 	}
+	if err := o.mirror.askRows(ctx, stdio, cfg); err != nil {
+		return nil, err
+	}
 	bar := newProgress(stdio, f.quiet, f.noProgress, total, "importing", false)
+	o.mirror.askMirror(stdio, &cfg, bar)
 	cfg.OnRow = func(n int) { bar.set(int64(n)) }
 	cfg.OnProblem = bar.problems
 	sum, err := batch.Import(ctx, cfg)
+	err = o.mirror.word(sum, err)
 	bar.done()
 	wordSummary(sum, err)
 	warnings.attach(stdio, sum, f.quiet)

@@ -39,6 +39,10 @@ var commands = []*Command{
 		UsageLine: "aivabatch validate FILE [flags]", Long: validateExample, Run: runValidate,
 	},
 	{
+		Name: "check", Args: "FILE", Short: "compare the tenant with FILE as import reads it, writing nothing",
+		UsageLine: "aivabatch check FILE [flags]", Long: checkExample, Run: runCheck,
+	},
+	{
 		Name: "export", Short: "list customers into a CSV, XLSX or NDJSON file",
 		UsageLine: "aivabatch export [-o FILE] [flags]", Long: exportExample, Run: runExport,
 	},

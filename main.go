@@ -158,6 +158,8 @@ func interruptedMessage(sum *batch.Summary) string {
 		return fmt.Sprintf("interrupted; the report %s is complete, rows not sent are not_attempted: run the same command again with --resume", sum.Report)
 	case batch.CommandImportDryRun:
 		return fmt.Sprintf("interrupted; the dry-run report %s is complete, rows not planned are not_attempted: run the dry run again (it changes nothing)", sum.Report)
+	case batch.CommandCheck:
+		return fmt.Sprintf("interrupted; the check wrote nothing to the API and its report %s is incomplete: run it again", sum.Report)
 	case batch.CommandValidate:
 		return fmt.Sprintf("interrupted; the report %s is incomplete (validate keeps no journal): run validate again", sum.Report)
 	case batch.CommandExport:

@@ -81,6 +81,7 @@ func (p *progress) problems(invalid, failed int) {
 func (p *progress) done() {
 	if p.bar != nil {
 		p.bar.Finish()
+		p.bar = nil // done twice (a question mid-run, then the end) draws once
 	}
 	if p.stop != nil {
 		close(p.stop)

@@ -12,6 +12,7 @@
 //	       customer)
 //
 //	validate: input ─▶ validate ─▶ report           (no network)
+//	check:    list once; input ─▶ validate ─▶ compare ─▶ report (no write)
 //	export:   list (streamed) ─▶ filter ─▶ writer ─▶ atomic rename
 //
 // Import lists the tenant once before anything is written (to match rows
@@ -47,7 +48,8 @@
 // the report goroutine), send.go (a row's calls and its journal lines),
 // reconcile.go and backlog.go (lost answers), report.go (the report
 // file), journal.go, resume.go, undo.go, runs.go, lock*.go, durable.go,
-// paths.go; export.go and exportstate.go; results.go (Result, Outcome,
+// paths.go; mirror.go (--delete-missing: the deletes after the rows)
+// and check.go (Check); export.go and exportstate.go; results.go (Result, Outcome,
 // Summary) and errors.go (the error types the command line words).
 //
 // # The journal and resume
@@ -164,4 +166,6 @@
 //	policy    what an update may overwrite of a field: always, if-empty, never
 //	value map a field's cell text → the value checked and sent instead
 //	rule      the tenant's own demand on a field, checked like the built-in ones
+//	mirror    an import that then deletes the customers no row matched
+//	matched   a customer a row of the file names, by id or by email
 package batch

@@ -60,6 +60,8 @@ type ImportConfig struct {
 	// Notice, when set, is told things the user should know while the run
 	// goes on (the settle wait).
 	Notice func(msg string)
+	// Mirror: see MirrorConfig (mirror.go).
+	MirrorConfig
 
 	// reconEvery and reconBatch override, for tests, how often the
 	// resolver may list (30 s) and how many rows in doubt make it list
@@ -89,6 +91,9 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	if cfg.Client == nil {
 		return nil, inputErr("no API client configured")
+	}
+	if err := cfg.checkMirror(); err != nil {
+		return nil, err
 	}
 	if cfg.DryRun && cfg.Report == "" {
 		cfg.Report = DefaultDryRunReportPath(cfg.Path, cfg.ReportSheet())
@@ -178,7 +183,10 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	}
 	sum.Input, sum.Report = cfg.Path, in.report
 	im := &importer{cfg: &cfg, in: in, rw: rw, prev: prev, sum: sum, undo: undo, journal: jr, idx: idx, listErr: listErr, listTook: listTook,
-		v: customer.NewValidator(in.m, cfg.validatorOptions())}
+		v: cfg.validator(in)}
+	if cfg.DeleteMissing {
+		im.mirror = &mirror{}
+	}
 	defer im.v.Close()
 
 	// Requests in flight may finish after ctx is cancelled, up to Drain.
@@ -213,6 +221,9 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 
 	im.settle()
 	runErr := im.run()
+	if runErr == nil {
+		runErr = im.mirrorDeletes()
+	}
 	close(finished)
 	im.idx.close()
 
@@ -257,6 +268,9 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 	if runErr != nil {
 		return sum, runErr
 	}
+	if err := im.mirrorStop(); err != nil {
+		return sum, err
+	}
 	if ae := im.finalAbort(); ae != nil {
 		sum.Aborted = ae.Error()
 		return sum, ae
@@ -266,6 +280,13 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		return sum, ctx.Err()
 	}
 	return sum, nil
+}
+
+// validator checks the rows of cfg's input: one construction for
+// Import, Check and CountDeletes, so that a job file means the same to
+// each of them.
+func (cfg *ImportConfig) validator(in *input) *customer.Validator {
+	return customer.NewValidator(in.m, cfg.validatorOptions())
 }
 
 type importer struct {
@@ -287,6 +308,8 @@ type importer struct {
 	// listTook is how long the list at start took: the resolver paces
 	// its own lists by it.
 	listTook time.Duration
+
+	mirror *mirror // --delete-missing: the customers rows matched (mirror.go)
 
 	runID     string // random, per run: see idempotencyKey
 	reportErr error  // the report write that failed (report goroutine only)
@@ -607,6 +630,7 @@ func (im *importer) produce(ctx context.Context, jobs, results chan<- *job, slot
 		if err != nil {
 			return err
 		}
+		im.mirror.see(im.idx, rec)
 		j := &job{seq: seq, rec: rec, hash: cellsHashOf(rec.Cells, im.rw.keep)}
 		j.key = rowKey(rec, j.hash)
 		j.out = Outcome{Num: rec.Num, Cells: rec.Cells, From: rec.Source()}

@@ -43,6 +43,9 @@ type journalEntry struct {
 	Intent string `json:"intent,omitempty"`
 	// Email is the email key a create intent sends, for resolving it.
 	Email string `json:"email,omitempty"`
+	// Was is the customer a mirror delete intent removes, as it was: a
+	// resume reports it, and writes its undo line, from this.
+	Was *plainCustomer `json:"was,omitempty"`
 	// Run and TimeoutMS open a run: its id and its request timeout.
 	Run       string `json:"run,omitempty"`
 	TimeoutMS int64  `json:"timeout_ms,omitempty"`

@@ -163,7 +163,7 @@ func show(v string) string {
 // plan a dry run, to resolve a resume, to apply an overwrite policy.
 func needList(c *ImportConfig, m *customer.Mapping) bool {
 	_, idCol := m.Index[customer.FieldID]
-	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume || c.Overwrite.limits()
+	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume || c.Overwrite.limits() || c.DeleteMissing
 }
 
 // listAll fills the customer index from one streamed list, unless the

@@ -113,7 +113,10 @@ func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 // cell, or echoed in a server's message) are hidden, as on stderr.
 func (rw *reportWriter) Write(o *Outcome) error {
 	l := rw.line
-	l[0] = strconv.Itoa(o.Num)
+	l[0] = ""
+	if o.Num > 0 { // 0: a customer no row stands for (mirror, check)
+		l[0] = strconv.Itoa(o.Num)
+	}
 	l[1] = string(o.Result)
 	l[2] = o.CustomerID
 	l[3] = ""

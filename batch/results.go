@@ -32,7 +32,7 @@ const (
 // Good reports whether the result counts as a row that ended well (exit 0).
 func (r Result) Good() bool {
 	switch r {
-	case ResultInvalid, ResultFailed, ResultNotAttempted:
+	case ResultInvalid, ResultFailed, ResultNotAttempted, ResultDiffers, ResultMissing, ResultExtra:
 		return false
 	}
 	return true
@@ -100,6 +100,9 @@ type Summary struct {
 	// InvalidValues lists, per column, the values its field does not
 	// take (validate): what a value map could turn into valid ones.
 	InvalidValues []InvalidValues `json:"invalid_values,omitempty"`
+	// Differences is, for Check, each field that differs: how many rows
+	// and the first of them.
+	Differences []FieldDifference `json:"differences,omitempty"`
 }
 
 const maxFirstErrors = 10
