@@ -398,3 +398,37 @@ func TestListIDsOfAnyShape(t *testing.T) {
 		}
 	}
 }
+
+// TestListKeysAsListCustomers: the id and email ListKeys yields are those
+// ListCustomers decodes, for every shape of id and email, on its fast
+// path (a plain string id) and off it.
+func TestListKeysAsListCustomers(t *testing.T) {
+	body := `[{"_id":9007199254740993,"id":9007199254740993,"name":"A","email":"a@x.io"},` +
+		`{"id":"7f5f2d2f-6c7c-4f49-b6d4-7445319f3b8e","name":"B","email":"B@X.io","phone":5550100,"extra":{"a":[1,2]}},` +
+		`{"_id":"c-only","name":"C","email":"c@x.io"},` +
+		`{"_id":{"$oid":"65f0a1b2c3d4e5f6a7b8c9d0"},"name":"D","email":"d@x.io"},` +
+		`{"id":"cus_\u00e9\"q","email":"e@x.io"},` +
+		`{"id":null,"_id":"f","email":"f@x.io"},` +
+		`{"id":"g","email":null},` +
+		`{"id":"h"},` +
+		`{"id":"i","email":7},` +
+		`{"id":"j","email":"first@x.io","email":"last@x.io"}]`
+	type key struct{ ID, Email string }
+	read := func(mode listMode) []key {
+		var got []key
+		if _, err := readListMode(strings.NewReader(body), mode, func(_ json.RawMessage, c *Customer) bool {
+			got = append(got, key{c.ID, c.Email})
+			return true
+		}); err != nil {
+			t.Fatalf("mode %d: %v", mode, err)
+		}
+		return got
+	}
+	want, got := read(listTyped), read(listKeys)
+	if len(want) != 10 || !slices.Equal(got, want) {
+		t.Errorf("ListKeys decoded\n%q\nListCustomers\n%q", got, want)
+	}
+	if want[4].ID != "cus_é\"q" || want[9].Email != "last@x.io" || want[1].Email != "B@X.io" {
+		t.Errorf("the reference decode is not what this test assumes: %q", want)
+	}
+}

@@ -32,7 +32,7 @@ const maxElement = 16 << 20
 // a member name that differs from a known one only in case.
 func (c *Client) ListCustomers(ctx context.Context) iter.Seq2[Customer, error] {
 	return func(yield func(Customer, error) bool) {
-		c.list(ctx, true, func(_ json.RawMessage, cu *Customer) bool {
+		c.list(ctx, listTyped, func(_ json.RawMessage, cu *Customer) bool {
 			return yield(*cu, nil)
 		}, func(err error) { yield(Customer{}, err) })
 	}
@@ -47,18 +47,40 @@ func (c *Client) ListCustomers(ctx context.Context) iter.Seq2[Customer, error] {
 // ListCustomers; a failure comes as a final (nil, err) pair.
 func (c *Client) ListRaw(ctx context.Context) iter.Seq2[json.RawMessage, error] {
 	return func(yield func(json.RawMessage, error) bool) {
-		c.list(ctx, false, func(raw json.RawMessage, _ *Customer) bool {
+		c.list(ctx, listRaw, func(raw json.RawMessage, _ *Customer) bool {
 			return yield(raw, nil)
 		}, func(err error) { yield(nil, err) })
 	}
 }
 
+// ListKeys is ListCustomers for consumers that need only each
+// customer's id and email (settling creates whose answer was lost): the
+// other members are checked but not decoded, which makes the list of a
+// large tenant about a third cheaper. The Customer yielded holds ID and
+// Email only, as ListCustomers would have decoded them.
+func (c *Client) ListKeys(ctx context.Context) iter.Seq2[Customer, error] {
+	return func(yield func(Customer, error) bool) {
+		c.list(ctx, listKeys, func(_ json.RawMessage, cu *Customer) bool {
+			return yield(*cu, nil)
+		}, func(err error) { yield(Customer{}, err) })
+	}
+}
+
+// listMode is what readList decodes of each element.
+type listMode int
+
+const (
+	listRaw   listMode = iota // nothing: the bytes as sent
+	listTyped                 // the whole Customer
+	listKeys                  // ID and Email
+)
+
 // list sends GET /customers and calls emit for each element until it
 // returns false; a failure goes to fail.
-func (c *Client) list(ctx context.Context, typed bool, emit func(json.RawMessage, *Customer) bool, fail func(error)) {
+func (c *Client) list(ctx context.Context, mode listMode, emit func(json.RawMessage, *Customer) bool, fail func(error)) {
 	stopped := false
 	read := func(resp *http.Response) error {
-		n, err := readList(resp.Body, typed, func(raw json.RawMessage, cu *Customer) bool {
+		n, err := readListMode(resp.Body, mode, func(raw json.RawMessage, cu *Customer) bool {
 			stopped = !emit(raw, cu)
 			return !stopped
 		})
@@ -88,6 +110,14 @@ func (c *Client) list(ctx context.Context, typed bool, emit func(json.RawMessage
 // malformedError. After "]" only white space may follow; a transport error
 // there is ignored: the list is complete.
 func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) bool) (int, error) {
+	if typed {
+		return readListMode(r, listTyped, emit)
+	}
+	return readListMode(r, listRaw, emit)
+}
+
+func readListMode(r io.Reader, mode listMode, emit func(json.RawMessage, *Customer) bool) (int, error) {
+	typed := mode == listTyped
 	src := &listSource{r: r, limit: maxElement}
 	dec := json.NewDecoder(src)
 	if typed {
@@ -107,10 +137,14 @@ func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) boo
 	n := 0
 	for dec.More() {
 		var f apiCustomer
+		var k apiKeys
 		var err error
-		if typed {
+		switch mode {
+		case listTyped:
 			err = dec.Decode(&f)
-		} else {
+		case listKeys:
+			err = dec.Decode(&k)
+		default:
 			err = dec.Decode(&struct{}{}) // checks the element, keeps nothing
 		}
 		raw := src.element(dec.InputOffset())
@@ -120,11 +154,13 @@ func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) boo
 		if raw[0] != '{' {
 			return n, malformedError{fmt.Sprintf("a list element is not a JSON object (it starts with %.20s)", raw)}
 		}
-		if typed {
+		switch {
+		case typed && (err != nil || !f.customer(&cu)):
 			// err is a member of another type or name: decode it whole.
-			if err != nil || !f.customer(&cu) {
-				_ = cu.UnmarshalJSON(raw) // raw is a JSON object: it decodes
-			}
+			_ = cu.UnmarshalJSON(raw) // raw is a JSON object: it decodes
+		case mode == listKeys && (err != nil || !k.customer(&cu)):
+			_ = cu.UnmarshalJSON(raw)
+			cu = Customer{ID: cu.ID, Email: cu.Email}
 		}
 		n++
 		src.limit = dec.InputOffset() + maxElement
@@ -148,6 +184,24 @@ func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) boo
 type apiCustomer struct {
 	ID *string `json:"id"`
 	customerFields
+}
+
+// apiKeys is the id and email of a customer as the API sends them.
+type apiKeys struct {
+	ID    json.RawMessage `json:"id"`
+	OID   json.RawMessage `json:"_id"`
+	Email *string         `json:"email"`
+}
+
+// customer sets *c to the ID and Email UnmarshalJSON would have decoded;
+// it reports false when they need UnmarshalJSON's rules (an id that is
+// not a plain string, or none, or no email).
+func (k *apiKeys) customer(c *Customer) bool {
+	if len(k.ID) < 2 || k.ID[0] != '"' || k.Email == nil || bytes.IndexByte(k.ID, '\\') >= 0 {
+		return false
+	}
+	*c = Customer{ID: string(k.ID[1 : len(k.ID)-1]), Email: *k.Email}
+	return true
 }
 
 // customerFields is Customer without its JSON methods.
