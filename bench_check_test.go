@@ -1,9 +1,7 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"aivabatch/apiclient"
@@ -22,18 +20,8 @@ import (
 //	  go test -run '^$' -bench '^BenchmarkCheck$' -benchtime 1x -timeout 60m .
 func BenchmarkCheck(b *testing.B) {
 	benchNote(b)
-	envInt := func(name string, def int) int {
-		if s := os.Getenv(name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n <= 0 {
-				b.Fatalf("%s=%q: want a number > 0", name, s)
-			}
-			return n
-		}
-		return def
-	}
-	tenant := envInt("AIVABATCH_BENCH_TENANT", scaled(100_000, 5_000))
-	n := envInt("AIVABATCH_BENCH_ROWS", scaled(100_000, 5_000))
+	tenant := benchEnvInt(b, "AIVABATCH_BENCH_TENANT", scaled(100_000, 5_000))
+	n := benchEnvInt(b, "AIVABATCH_BENCH_ROWS", scaled(100_000, 5_000))
 	sb := sandboxtest.NewServer(b, sandbox.Options{})
 	if err := sb.Seed(sandbox.TenantDemo, tenant, func(i int) apiclient.Customer {
 		c := genCustomer(i)

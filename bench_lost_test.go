@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -30,18 +28,8 @@ import (
 //	  go test -run '^$' -bench '^BenchmarkImportLostAnswers$' -benchtime 1x -timeout 60m .
 func BenchmarkImportLostAnswers(b *testing.B) {
 	benchNote(b)
-	envInt := func(name string, def int) int {
-		if s := os.Getenv(name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n <= 0 {
-				b.Fatalf("%s=%q: want a number > 0", name, s)
-			}
-			return n
-		}
-		return def
-	}
-	tenant := envInt("AIVABATCH_BENCH_TENANT", scaled(100_000, 5_000))
-	n := envInt("AIVABATCH_BENCH_ROWS", scaled(120_000, 5_000))
+	tenant := benchEnvInt(b, "AIVABATCH_BENCH_TENANT", scaled(100_000, 5_000))
+	n := benchEnvInt(b, "AIVABATCH_BENCH_ROWS", scaled(120_000, 5_000))
 	const workers = 8
 	path := filepath.Join(b.TempDir(), "import.csv")
 	writeBenchCSV(b, path, n, 0)

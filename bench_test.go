@@ -81,6 +81,19 @@ func scaled(n, lo int) int {
 	return max(lo, int(math.Round(float64(n)*benchScale)))
 }
 
+// benchEnvInt reads a size given in the environment (name), or def.
+func benchEnvInt(b *testing.B, name string, def int) int {
+	b.Helper()
+	if s := os.Getenv(name); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("%s=%q: want a number > 0", name, s)
+		}
+		return n
+	}
+	return def
+}
+
 // verdict says whether a target was met, for the log lines.
 func verdict(ok bool) string {
 	if ok {
