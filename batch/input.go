@@ -88,6 +88,12 @@ func (cfg *InputConfig) validatorOptions() customer.ValidatorOptions {
 		Values: cfg.Values, Rules: cfg.Rules}
 }
 
+// reportReader are the options that read back a report of the run: the
+// defaults, with the caller's names of options in messages.
+func (cfg *InputConfig) reportReader() formats.ReaderOptions {
+	return formats.ReaderOptions{OptionName: cfg.Reader.OptionName}
+}
+
 // unusedValueMaps are the warnings of value maps of fields that no
 // column of the input feeds: they change nothing (a --map is missing).
 func (cfg *InputConfig) unusedValueMaps(m *customer.Mapping) []string {
