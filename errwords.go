@@ -12,9 +12,10 @@ import (
 
 // The library's errors are typed values that name the options they are
 // about in words (batch.Option); this file words them for the command
-// line, with the flags that set those options. The readers of package
-// formats name their own options (formats.Option) through
-// ReaderOptions.OptionName, set to formatsFlag.
+// line, with the flags that set those options. The packages below batch
+// name their own options (formats.Option, customer.Option) through an
+// OptionName hook of the options the command line passes them, set to
+// formatsFlag and customerFlag.
 
 // optionFlag is the flag that sets an option.
 func optionFlag(o batch.Option) string {
@@ -61,6 +62,21 @@ func formatsFlag(o formats.Option) string {
 		return "--footer-rows"
 	case formats.OptListSheets:
 		return "aivabatch validate --list-sheets FILE"
+	}
+	return o.String()
+}
+
+// customerFlag is the flag that sets a mapping or validator option.
+func customerFlag(o customer.Option) string {
+	switch o {
+	case customer.OptMap:
+		return "--map"
+	case customer.OptIgnoreUnknown:
+		return "--ignore-unknown"
+	case customer.OptMode:
+		return "--mode"
+	case customer.OptMatch:
+		return "--match"
 	}
 	return o.String()
 }

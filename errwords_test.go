@@ -15,6 +15,7 @@ import (
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
 	"aivabatch/batch"
+	"aivabatch/batch/customer"
 	"aivabatch/formats"
 )
 
@@ -123,19 +124,32 @@ func TestErrorWords(t *testing.T) {
 	}
 }
 
-// TestOptionFlags: the readers name their options as the command line's
-// hook gives them, its flags, word for word as they spelled the flags
-// themselves before.
+// TestOptionFlags: the packages below batch name their options as the
+// command line's hooks give them, its flags, word for word as they
+// spelled the flags themselves before.
 func TestOptionFlags(t *testing.T) {
 	for o := formats.OptFormat; o <= formats.OptListSheets; o++ {
 		if f := formatsFlag(o); !strings.Contains(f, "--") {
 			t.Errorf("formats option %v has no flag: %q", o, f)
 		}
 	}
+	for o := customer.OptMap; o <= customer.OptMatch; o++ {
+		if f := customerFlag(o); !strings.HasPrefix(f, "--") {
+			t.Errorf("customer option %v has no flag: %q", o, f)
+		}
+	}
 
 	_, err := formats.NewReader(strings.NewReader("name\n"), formats.ReaderOptions{OptionName: formatsFlag})
 	if want := "reading from a stream needs a format; give --format csv, tsv, xlsx or ndjson"; err == nil || err.Error() != want {
 		t.Errorf("formats: %v, want %q", err, want)
+	}
+	_, err = customer.MapHeader([]string{"name", "Fax"}, customer.MapOptions{OptionName: customerFlag})
+	want := "the file has 1 column that matches no customer field: \"Fax\".\n" +
+		"No column has an obvious match: map one with --map \"Column=field\" (fields: id, firstName, lastName, name, email, phone, status, type, value, autoPayment, notes, action), ignore it with --map \"Fax=-\", or ignore all of them with --ignore-unknown.\n" +
+		"No column holds email, which a new customer (and --match email) needs; if a column holds it under another name, map it with --map \"Column=email\".\n" +
+		"All together: --ignore-unknown"
+	if err == nil || err.Error() != want {
+		t.Errorf("customer: %v\nwant %s", err, want)
 	}
 }
 
