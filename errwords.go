@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"aivabatch/apiclient"
 	"aivabatch/batch"
 	"aivabatch/batch/customer"
 	"aivabatch/formats"
@@ -13,9 +14,10 @@ import (
 // The library's errors are typed values that name the options they are
 // about in words (batch.Option); this file words them for the command
 // line, with the flags that set those options. The packages below batch
-// name their own options (formats.Option, customer.Option) through an
-// OptionName hook of the options the command line passes them, set to
-// formatsFlag and customerFlag.
+// name their own options (formats.Option, customer.Option,
+// apiclient.Option) through an OptionName hook of the options the
+// command line passes them, set to formatsFlag, customerFlag and
+// apiclientFlag.
 
 // optionFlag is the flag that sets an option.
 func optionFlag(o batch.Option) string {
@@ -77,6 +79,14 @@ func customerFlag(o customer.Option) string {
 		return "--mode"
 	case customer.OptMatch:
 		return "--match"
+	}
+	return o.String()
+}
+
+// apiclientFlag is the flag that sets a client option.
+func apiclientFlag(o apiclient.Option) string {
+	if o == apiclient.OptMaxWait {
+		return "--max-wait"
 	}
 	return o.String()
 }

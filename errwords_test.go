@@ -138,6 +138,9 @@ func TestOptionFlags(t *testing.T) {
 			t.Errorf("customer option %v has no flag: %q", o, f)
 		}
 	}
+	if f := apiclientFlag(apiclient.OptMaxWait); f != "--max-wait" {
+		t.Errorf("apiclient.OptMaxWait is %q", f)
+	}
 
 	_, err := formats.NewReader(strings.NewReader("name\n"), formats.ReaderOptions{OptionName: formatsFlag})
 	if want := "reading from a stream needs a format; give --format csv, tsv, xlsx or ndjson"; err == nil || err.Error() != want {
