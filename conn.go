@@ -134,6 +134,7 @@ func (c *connFlags) connect(ctx context.Context, stdio *IO) (*connection, error)
 		Retries:      c.retries,
 		Timeout:      c.timeout,
 		MaxWait:      c.maxWait,
+		OptionName:   apiclientFlag,
 		UserAgent:    "aivabatch/" + version,
 		MaxIdleConns: c.workers + 1,
 		Limiter:      apiclient.NewLimiter(c.rate, max(c.burst, 1)),

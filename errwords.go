@@ -5,13 +5,19 @@ import (
 	"fmt"
 	"strings"
 
+	"aivabatch/apiclient"
 	"aivabatch/batch"
 	"aivabatch/batch/customer"
+	"aivabatch/formats"
 )
 
 // The library's errors are typed values that name the options they are
 // about in words (batch.Option); this file words them for the command
-// line, with the flags that set those options.
+// line, with the flags that set those options. The packages below batch
+// name their own options (formats.Option, customer.Option,
+// apiclient.Option) through an OptionName hook of the options the
+// command line passes them, set to formatsFlag, customerFlag and
+// apiclientFlag.
 
 // optionFlag is the flag that sets an option.
 func optionFlag(o batch.Option) string {
@@ -42,13 +48,61 @@ func optionFlag(o batch.Option) string {
 	return o.String()
 }
 
+// formatsFlag is the flag that sets a reader option (or, for
+// formats.OptListSheets, the command that lists a workbook's sheets).
+func formatsFlag(o formats.Option) string {
+	switch o {
+	case formats.OptFormat:
+		return "--format"
+	case formats.OptEncoding:
+		return "--encoding"
+	case formats.OptSheet:
+		return "--sheet"
+	case formats.OptHeaderRow:
+		return "--header-row"
+	case formats.OptFooterRows:
+		return "--footer-rows"
+	case formats.OptListSheets:
+		return "aivabatch validate --list-sheets FILE"
+	}
+	return o.String()
+}
+
+// customerFlag is the flag that sets a mapping or validator option.
+func customerFlag(o customer.Option) string {
+	switch o {
+	case customer.OptMap:
+		return "--map"
+	case customer.OptIgnoreUnknown:
+		return "--ignore-unknown"
+	case customer.OptMode:
+		return "--mode"
+	case customer.OptMatch:
+		return "--match"
+	}
+	return o.String()
+}
+
+// apiclientFlag is the flag that sets a client option.
+func apiclientFlag(o apiclient.Option) string {
+	if o == apiclient.OptMaxWait {
+		return "--max-wait"
+	}
+	return o.String()
+}
+
 // errorText is err's message for the user: err.Error(), with the
-// library's typed error in it worded with flags. Wrappers around it
-// ("path: …") are kept as they are.
+// library's typed errors in it worded with flags: batch's (cliWords),
+// then a format that could not be told (which batch's may hold, and
+// keep in their words). Wrappers around them ("path: …") are kept as
+// they are.
 func errorText(err error) string {
 	text := err.Error()
 	if words, typed := cliWords(err); typed != nil {
 		text = strings.Replace(text, typed.Error(), words, 1)
+	}
+	if fe := (*formats.FormatError)(nil); errors.As(err, &fe) {
+		text = strings.Replace(text, fe.Error(), fe.Text(formatsFlag), 1)
 	}
 	return text
 }

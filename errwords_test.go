@@ -15,6 +15,8 @@ import (
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
 	"aivabatch/batch"
+	"aivabatch/batch/customer"
+	"aivabatch/formats"
 )
 
 // TestErrorWords: the library's typed errors are worded with the flags
@@ -100,11 +102,57 @@ func TestErrorWords(t *testing.T) {
 		// A wrapper's words are kept.
 		{fmt.Errorf("in.csv: %w", &batch.InputError{Err: &batch.UnfinishedError{Journal: "j"}}),
 			"in.csv: the previous run with this report did not finish (j is there): add --resume to continue it without duplicates, or delete that file to start over"},
+		// A format the name does not tell, alone, wrapped, and in batch's
+		// words of a file the run cannot use.
+		{&batch.InputError{Err: &formats.FormatError{Problem: formats.FormatNoExtension, Path: "out"}},
+			"cannot tell the format of out from its name (it has no extension); give --format csv, tsv, xlsx or ndjson"},
+		{&batch.InputError{Err: fmt.Errorf("x.xlsx: %w", &formats.FormatError{Problem: formats.FormatNotWorkbook})},
+			"x.xlsx: the file is not an XLSX workbook (it is not a zip archive); save it as .xlsx, or give --format csv if it is text"},
+		{&batch.InputError{Err: &batch.FileError{Option: batch.OptUndo, Problem: batch.FileWrongFormat, Path: "u.doc", Err: &formats.FormatError{Problem: formats.FormatUnknownExtension, Path: "u.doc", Ext: ".doc"}}},
+			`--undo u.doc: cannot tell the format of u.doc from its extension ".doc"; give --format csv, tsv, xlsx or ndjson`},
+		{&batch.FileError{Option: batch.OptResume, Problem: batch.FileUnreadable, Path: "r.xls", Err: &formats.FormatError{Problem: formats.FormatOldXLS, Path: "r.xls"}},
+			"--resume: cannot read the previous report r.xls: r.xls is an old .xls workbook, which is not supported; save it as .xlsx (or give --format if it really is another format)"},
+		{&batch.RerunError{Problem: batch.RerunReportUnreadable, Report: "r.xlsx", Err: &formats.FormatError{Problem: formats.FormatNotWorkbook}},
+			"cannot read the earlier report r.xlsx to check whether this file was imported already (the file is not an XLSX workbook (it is not a zip archive); save it as .xlsx, or give --format csv if it is text). Continue it with --resume (rows already done are skipped), or drop --match none (rows then find their customers by email: existing ones are updated, not created), or write elsewhere with --report, or move that report away"},
+		{&batch.InputError{Err: &formats.FormatError{Problem: formats.FormatUnknownInGzip, Path: "a.gz"}},
+			"cannot tell the format of a.gz from its name; name it .csv.gz, .tsv.gz, .ndjson.gz or .jsonl.gz, or give --format csv, tsv or ndjson (the format inside the gzip)"},
 	}
 	for _, tt := range tests {
 		if got := errorText(tt.err); got != tt.want {
 			t.Errorf("errorText(%#v)\n got: %s\nwant: %s", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestOptionFlags: the packages below batch name their options as the
+// command line's hooks give them, its flags, word for word as they
+// spelled the flags themselves before.
+func TestOptionFlags(t *testing.T) {
+	for o := formats.OptFormat; o <= formats.OptListSheets; o++ {
+		if f := formatsFlag(o); !strings.Contains(f, "--") {
+			t.Errorf("formats option %v has no flag: %q", o, f)
+		}
+	}
+	for o := customer.OptMap; o <= customer.OptMatch; o++ {
+		if f := customerFlag(o); !strings.HasPrefix(f, "--") {
+			t.Errorf("customer option %v has no flag: %q", o, f)
+		}
+	}
+	if f := apiclientFlag(apiclient.OptMaxWait); f != "--max-wait" {
+		t.Errorf("apiclient.OptMaxWait is %q", f)
+	}
+
+	_, err := formats.NewReader(strings.NewReader("name\n"), formats.ReaderOptions{OptionName: formatsFlag})
+	if want := "reading from a stream needs a format; give --format csv, tsv, xlsx or ndjson"; err == nil || err.Error() != want {
+		t.Errorf("formats: %v, want %q", err, want)
+	}
+	_, err = customer.MapHeader([]string{"name", "Fax"}, customer.MapOptions{OptionName: customerFlag})
+	want := "the file has 1 column that matches no customer field: \"Fax\".\n" +
+		"No column has an obvious match: map one with --map \"Column=field\" (fields: id, firstName, lastName, name, email, phone, status, type, value, autoPayment, notes, action), ignore it with --map \"Fax=-\", or ignore all of them with --ignore-unknown.\n" +
+		"No column holds email, which a new customer (and --match email) needs; if a column holds it under another name, map it with --map \"Column=email\".\n" +
+		"All together: --ignore-unknown"
+	if err == nil || err.Error() != want {
+		t.Errorf("customer: %v\nwant %s", err, want)
 	}
 }
 

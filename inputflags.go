@@ -46,6 +46,8 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 
 func (f *inputFlags) config(path string, stdio *IO) (batch.InputConfig, error) {
 	cfg := batch.InputConfig{Path: path, Stdin: stdio.In, Report: f.report, OptionName: optionFlag,
+		Reader:  formats.ReaderOptions{OptionName: formatsFlag},
+		Map:     customer.MapOptions{OptionName: customerFlag},
 		Outputs: []batch.NamedPath{{Name: "--summary-json", Path: f.summaryJSON, Flag: "--summary-json"}}}
 	if err := checkPaths(path, f.report, f.format != ""); err != nil {
 		return cfg, err

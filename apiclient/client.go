@@ -61,6 +61,10 @@ type Options struct {
 	// asking for more fails the request (an *APIError with MaxWait set)
 	// instead of stalling every worker. 0 means DefaultMaxWait.
 	MaxWait time.Duration
+	// OptionName, when set, names an option in the errors' advice as the
+	// caller does (the command line gives its flag, "--max-wait");
+	// without it an option is named in words (its String).
+	OptionName func(Option) string
 	// UserAgent is sent as User-Agent; "" means DefaultUserAgent.
 	UserAgent string
 	// MaxIdleConns is the number of connections kept open to the API host,
@@ -110,6 +114,7 @@ type Client struct {
 	retries int
 	timeout time.Duration
 	maxWait time.Duration
+	names   func(Option) string
 	ua      string
 	verbose func(string)
 	now     func() time.Time
@@ -152,6 +157,7 @@ func New(opts Options) (*Client, error) {
 		retries: opts.Retries,
 		timeout: orDefault(opts.Timeout, DefaultTimeout),
 		maxWait: orDefault(opts.MaxWait, DefaultMaxWait),
+		names:   opts.OptionName,
 		ua:      orDefault(opts.UserAgent, DefaultUserAgent),
 		verbose: opts.Verbose,
 		now:     opts.Now,
@@ -439,7 +445,7 @@ func (c *Client) call(ctx context.Context, req request, read func(*http.Response
 		}
 		retry, reason := ShouldRetry(req.method, a.sent, a.status, a.cause)
 		if retry && tooLong && a.api != nil {
-			a.api.MaxWait = c.maxWait
+			a.api.MaxWait, a.api.names = c.maxWait, c.names
 			c.logf("%s %s: not retrying: the server asked to wait %s, longer than %s", req.method, req.path, a.api.RetryAfter.Round(time.Second), c.maxWait)
 			return c.fail(req, a, n, nil)
 		}

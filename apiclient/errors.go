@@ -64,13 +64,16 @@ type APIError struct {
 	RetryAfter time.Duration
 	// MaxWait is set when the request was not retried because the
 	// server's Retry-After was longer than this, the longest wait allowed
-	// (Options.MaxWait).
+	// (Options.MaxWait). Error then advises a longer one, naming the
+	// option (OptMaxWait) as Options.OptionName does.
 	MaxWait time.Duration
 	// Scope is, for 401/403, the scope this call needs ("customers:read"
 	// or "customers:write").
 	Scope string
 	// Attempts is how many times the request was sent.
 	Attempts int
+	// names is the client's Options.OptionName.
+	names func(Option) string
 }
 
 // Error returns one sentence such as
@@ -91,7 +94,7 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, " (gave up after %d attempts)", e.Attempts)
 	}
 	if e.MaxWait > 0 {
-		fmt.Fprintf(&b, "; the server asked to wait %s before trying again (Retry-After), longer than the %s allowed: not retried; run again later, or allow a longer wait with --max-wait", e.RetryAfter.Round(time.Second), e.MaxWait)
+		fmt.Fprintf(&b, "; the server asked to wait %s before trying again (Retry-After), longer than the %s allowed: not retried; run again later, or allow a longer wait with %s", e.RetryAfter.Round(time.Second), e.MaxWait, optionName(e.names, OptMaxWait))
 	}
 	if e.outcomeUnknown() {
 		b.WriteString("; no answer said whether the customer was created")

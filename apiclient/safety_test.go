@@ -18,7 +18,8 @@ import (
 // Retry-After of a day fails the request at once with a message naming
 // the wait and the limit, instead of sleeping (the client's real clock
 // and sleep are used); no other request is held up by it; a wait under
-// the limit is honoured.
+// the limit is honoured. The message names the option that allows a
+// longer wait in words, with no flag, unless Options.OptionName names it.
 func TestRetryAfterOverMaxWait(t *testing.T) {
 	var posts atomic.Int64
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,11 +35,17 @@ func TestRetryAfterOverMaxWait(t *testing.T) {
 	defer hs.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	flag := func(o apiclient.Option) string { return "--max-wait" }
 	for _, tt := range []struct {
 		maxWait time.Duration
 		limit   string
-	}{{0, "5m0s"}, {time.Hour, "1h0m0s"}} {
-		c, err := apiclient.New(apiclient.Options{BaseURL: hs.URL, Token: "aiva_test", Retries: 5, MaxWait: tt.maxWait})
+		name    func(apiclient.Option) string
+		advice  string
+	}{
+		{0, "5m0s", nil, "run again later, or allow a longer wait with MaxWait"},
+		{time.Hour, "1h0m0s", flag, "run again later, or allow a longer wait with --max-wait"},
+	} {
+		c, err := apiclient.New(apiclient.Options{BaseURL: hs.URL, Token: "aiva_test", Retries: 5, MaxWait: tt.maxWait, OptionName: tt.name})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,8 +55,11 @@ func TestRetryAfterOverMaxWait(t *testing.T) {
 		if !errors.As(err, &ae) || !errors.Is(err, apiclient.ErrThrottled) || errors.Is(err, apiclient.ErrOutcomeUnknown) {
 			t.Fatalf("err = %v, want a 429 APIError", err)
 		}
-		if want := "the server asked to wait 24h0m0s before trying again (Retry-After), longer than the " + tt.limit + " allowed"; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--max-wait") {
-			t.Errorf("err = %q, want it to say %q and name --max-wait", err, want)
+		if want := "the server asked to wait 24h0m0s before trying again (Retry-After), longer than the " + tt.limit + " allowed"; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), tt.advice) {
+			t.Errorf("err = %q, want it to say %q and %q", err, want, tt.advice)
+		}
+		if tt.name == nil && strings.Contains(err.Error(), "--") {
+			t.Errorf("err = %q names a flag without OptionName", err)
 		}
 		if posts.Load() != 1 {
 			t.Errorf("the create was sent %d times, want once", posts.Load())

@@ -145,8 +145,11 @@
 // options in words; main words them with its flags (errwords.go). Text
 // the caller shows as it is (a row's _error, notices) names options
 // through InputConfig.OptionName, which main sets to its flags. The
-// header advice and two row rules of batch/customer, and the messages of
-// formats and apiclient, still name flags.
+// packages below do the same with their own options: formats through
+// InputConfig.Reader.OptionName (and its *FormatError, worded by main),
+// batch/customer through InputConfig.Map.OptionName (the header advice,
+// and the row rules, to which the validator's options pass it on), and
+// apiclient through its Options.OptionName.
 //
 // # Words
 //

@@ -303,6 +303,9 @@ func (e *RerunError) Error() string {
 	return e.Finding() + " " + how
 }
 
+// Unwrap returns why a file could not be read, if any.
+func (e *RerunError) Unwrap() error { return e.Err }
+
 // FailureLimit is an import stopped by its failure limit (OptMaxErrors):
 // Max rows, or Percent of the rows sent (Max 0), with the final counts.
 type FailureLimit struct {

@@ -10,6 +10,7 @@ import (
 
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
+	"aivabatch/formats"
 )
 
 // noFlags fails when a library error's sentence names a command-line
@@ -87,7 +88,7 @@ func TestErrorsAreTypedValues(t *testing.T) {
 
 	t.Run("previous report", func(t *testing.T) {
 		var done doneTable
-		err := loadReport(in, &done, reportKeyer{})
+		err := loadReport(in, &done, reportKeyer{}, formats.ReaderOptions{})
 		var fe *FileError
 		if !errors.As(err, &fe) || fe.Option != OptResume || fe.Problem != FileNotOurs || fe.Path != in {
 			t.Fatalf("err = %v, want a *FileError: not a report", err)

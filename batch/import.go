@@ -130,7 +130,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 		}
 	}
 	if cfg.Resume {
-		if prev, err = loadPrevious(in.report, reportKeyer{m: in.m, json: cfg.isJSON()}); err != nil {
+		if prev, err = loadPrevious(in.report, reportKeyer{m: in.m, json: cfg.isJSON()}, cfg.reportReader()); err != nil {
 			return nil, &InputError{Err: err}
 		}
 		for _, w := range prev.warnings {

@@ -85,7 +85,13 @@ func (c *InputConfig) option(o Option) string {
 // import: one code path checks a row for both.
 func (cfg *InputConfig) validatorOptions() customer.ValidatorOptions {
 	return customer.ValidatorOptions{Mode: cfg.Mode, MatchEmail: cfg.MatchEmail, JSON: cfg.isJSON(), Workbook: cfg.isXLSX(),
-		Values: cfg.Values, Rules: cfg.Rules}
+		Values: cfg.Values, Rules: cfg.Rules, OptionName: cfg.Map.OptionName}
+}
+
+// reportReader are the options that read back a report of the run: the
+// defaults, with the caller's names of options in messages.
+func (cfg *InputConfig) reportReader() formats.ReaderOptions {
+	return formats.ReaderOptions{OptionName: cfg.Reader.OptionName}
 }
 
 // unusedValueMaps are the warnings of value maps of fields that no

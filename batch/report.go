@@ -82,7 +82,7 @@ func openReport(path string, in formats.RowReader) (*reportWriter, error) {
 	header := in.Header()
 	format, err := formats.DetectFormat(path)
 	if err != nil {
-		return nil, inputErr("report %s: %v", path, err)
+		return nil, inputErr("report %s: %w", path, err)
 	}
 	f, err := formats.CreateFile(path)
 	if err != nil {

@@ -175,13 +175,13 @@ func (p *previous) get(key, hash string) (journalEntry, bool) {
 // path and from its journal (the journal wins: it is written as outcomes
 // are confirmed, the report in input order). Neither existing is not an
 // error: there is simply nothing to skip. k reads the keys of the
-// report's rows.
-func loadPrevious(report string, k reportKeyer) (*previous, error) {
+// report's rows; read are the options the report is read with.
+func loadPrevious(report string, k reportKeyer, read formats.ReaderOptions) (*previous, error) {
 	p := &previous{doubt: make(map[uint64]journalEntry)}
 	f, err := os.Open(JournalPath(report))
 	if errors.Is(err, os.ErrNotExist) {
 		// A finished run: its report holds every outcome.
-		err := loadReport(report, &p.done, k)
+		err := loadReport(report, &p.done, k, read)
 		p.done.finish()
 		return p, err
 	}
@@ -194,7 +194,7 @@ func loadPrevious(report string, k reportKeyer) (*previous, error) {
 	}
 	// A run that was killed: its report may be empty or torn part way;
 	// take what can be read of it, the journal holds the rest.
-	_ = loadReport(report, &p.done, k)
+	_ = loadReport(report, &p.done, k, read)
 	var (
 		maxTimeout   time.Duration
 		damagedSince bool // a line after the last header could not be read
@@ -286,11 +286,11 @@ const (
 	intentDelete = "delete"
 )
 
-func loadReport(path string, done *doneTable, k reportKeyer) error {
+func loadReport(path string, done *doneTable, k reportKeyer, read formats.ReaderOptions) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	r, err := formats.OpenReader(path, formats.ReaderOptions{})
+	r, err := formats.OpenReader(path, read)
 	if err != nil {
 		return &FileError{Option: OptResume, Problem: FileUnreadable, Path: path, Err: err}
 	}

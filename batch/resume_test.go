@@ -183,7 +183,7 @@ func TestResumeResolvesInDoubtRows(t *testing.T) {
 
 	// The default settle is the killed run's --timeout, from its journal;
 	// rows with no intent need no wait at all.
-	p, err := loadPrevious(report, reportKeyer{})
+	p, err := loadPrevious(report, reportKeyer{}, formats.ReaderOptions{})
 	if err != nil || p.creates != 0 {
 		t.Fatalf("after a finished resume: %v, %d in doubt", err, p.creates)
 	}
@@ -296,7 +296,7 @@ func TestResumeStoppedWhileSettlingKeepsTheDoubt(t *testing.T) {
 	if _, err := Import(ctx, cfg); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want the interruption", err)
 	}
-	p, err := loadPrevious(report, reportKeyer{})
+	p, err := loadPrevious(report, reportKeyer{}, formats.ReaderOptions{})
 	if err != nil || p.creates != 1 {
 		t.Fatalf("after an interrupted settle: %v, %d creates in doubt, want 1", err, p.creates)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"aivabatch/apiclient/sandbox"
 	"aivabatch/apiclient/sandbox/sandboxtest"
+	"aivabatch/formats"
 )
 
 // person is one row of the files of these tests.
@@ -323,7 +324,7 @@ func TestTornJournalThenAnotherRun(t *testing.T) {
 	if !strings.Contains(string(b), "\"res\n{\"run\":\"second\"") {
 		t.Fatalf("the second run's header is not on a line of its own:\n%s", b)
 	}
-	p, err := loadPrevious(report, reportKeyer{})
+	p, err := loadPrevious(report, reportKeyer{}, formats.ReaderOptions{})
 	if err != nil || p.timeout != 400*time.Millisecond || p.creates != 1 || p.damaged != 1 || len(p.warnings) != 1 {
 		t.Fatalf("loadPrevious: %v; timeout %v, %d creates, %d damaged, warnings %q", err, p.timeout, p.creates, p.damaged, p.warnings)
 	}

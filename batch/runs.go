@@ -104,7 +104,7 @@ func rerunGuard(cfg *ImportConfig, report, fp string) error {
 	if !errors.Is(err, os.ErrNotExist) {
 		return &InputError{Err: &RerunError{Problem: RerunRecordUnreadable, Report: report, Runs: RunsPath(report), Err: err}}
 	}
-	n, err := createdInReport(report)
+	n, err := createdInReport(report, cfg.reportReader())
 	if err != nil {
 		return &InputError{Err: &RerunError{Problem: RerunReportUnreadable, Report: report, Runs: RunsPath(report), Err: err}}
 	}
@@ -116,12 +116,13 @@ func rerunGuard(cfg *ImportConfig, report, fp string) error {
 
 // createdInReport counts the rows an earlier report at path says were
 // created: 0 with no report or one that is not an aivabatch report, an
-// error when the report is there but cannot be read to the end.
-func createdInReport(path string) (int, error) {
+// error when the report is there but cannot be read to the end. read are
+// the options it is read with.
+func createdInReport(path string, read formats.ReaderOptions) (int, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return 0, nil
 	}
-	r, err := formats.OpenReader(path, formats.ReaderOptions{})
+	r, err := formats.OpenReader(path, read)
 	if err != nil {
 		return 0, err
 	}

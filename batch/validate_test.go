@@ -149,8 +149,8 @@ func TestValidateInputErrors(t *testing.T) {
 		mapOpts    customer.MapOptions
 		want       []string
 	}{
-		{name: "unknown columns name the fix", path: "../testdata/customers-100.csv",
-			want: []string{"Phone 1", "Customer Id", `--map "Phone 1,Phone 2=phone"`, "--ignore-unknown"}},
+		{name: "unknown columns name the fix (in words: no flag)", path: "../testdata/customers-100.csv",
+			want: []string{"Phone 1", "Customer Id", `with map "Phone 1,Phone 2=phone"`, "ignore unknown"}},
 		{name: "empty file", path: write("empty.csv", ""), want: []string{"empty"}},
 		{name: "missing file", path: filepath.Join(dir, "nope.csv"), want: []string{"nope.csv"}},
 		{name: "report would overwrite input", path: write("x.csv", "name,email\n")},
@@ -171,6 +171,9 @@ func TestValidateInputErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
+			}
+			if strings.Contains(err.Error(), "--") {
+				t.Errorf("error %q names a flag", err)
 			}
 		})
 	}

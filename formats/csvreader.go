@@ -51,6 +51,7 @@ type csvReader struct {
 	pendingErr error
 	blankGap   bool // blank lines came before the row next returned
 	warn       func(string)
+	names      func(Option) string // ReaderOptions.OptionName
 	// binary stops reading after maxBinaryRows rows in a row that look
 	// binary (a device, a binary file after a good header).
 	binary binaryRun
@@ -78,6 +79,8 @@ func newCSVReader(src *textSource, closer io.Closer, opts ReaderOptions, format 
 		line:      1,
 		qLineEnd:  -1,
 		checkUTF8: src.checkUTF8,
+		names:     src.names,
+		binary:    binaryRun{format: optionName(src.names, OptFormat)},
 	}
 	r.footerRows, r.warn = opts.FooterRows, opts.Warn
 	if err := r.skipBlankLines(); err != nil {
@@ -289,7 +292,7 @@ func (r *csvReader) footerNotice(rows []Row) {
 	if len(rows) > 1 {
 		what = fmt.Sprintf("lines %d to %d", rows[0].Num, rows[len(rows)-1].Num)
 	}
-	r.warn(fmt.Sprintf("%s after the data (%s) are a footer, not rows: left out; if they are rows, give --footer-rows 0", what, strings.Join(texts, ", ")))
+	r.warn(fmt.Sprintf("%s after the data (%s) are a footer, not rows: left out; if they are rows, give %s 0", what, strings.Join(texts, ", "), optionName(r.names, OptFooterRows)))
 }
 
 // next returns the next non-blank record. Row.Cells is a fresh slice for
@@ -386,7 +389,7 @@ func (r *csvReader) cells() []string {
 				cells[i] = strings.ToValidUTF8(c, "\uFFFD")
 			}
 		}
-		r.setProblem(col, errors.New("contains bytes that are not valid UTF-8; save the file as UTF-8 or give --encoding windows-1252 or latin1"))
+		r.setProblem(col, fmt.Errorf("contains bytes that are not valid UTF-8; save the file as UTF-8 or give %s windows-1252 or latin1", optionName(r.names, OptEncoding)))
 	}
 	return cells
 }
@@ -483,7 +486,7 @@ func (r *csvReader) skipPreamble(opts ReaderOptions) error {
 		for r.line < opts.HeaderRow {
 			nl, hasNL, ok := r.lineEnd()
 			if !ok || !hasNL {
-				return fmt.Errorf("--header-row %d: the file ends on line %d", opts.HeaderRow, r.line)
+				return fmt.Errorf("%s %d: the file ends on line %d", optionName(opts.OptionName, OptHeaderRow), opts.HeaderRow, r.line)
 			}
 			r.pos = nl + 1
 			r.line++
@@ -545,7 +548,7 @@ func (r *csvReader) skipPreamble(opts ReaderOptions) error {
 		if r.line == 2 {
 			lines = fmt.Sprintf("the line before it (%s) is", QuoteName(first))
 		}
-		opts.Warn(fmt.Sprintf("the header is on line %d: %s not a header and left out; if the header is on another line, give --header-row N", r.line, lines))
+		opts.Warn(fmt.Sprintf("the header is on line %d: %s not a header and left out; if the header is on another line, give %s N", r.line, lines, optionName(opts.OptionName, OptHeaderRow)))
 	}
 	return nil
 }
@@ -622,7 +625,7 @@ func (r *csvReader) skipLine() error {
 		}
 		skipped += r.end - r.pos
 		if skipped > maxRecordBytes+maxSkipBytes {
-			return errNoLineEnd(r.recLine)
+			return errNoLineEnd(r.recLine, r.binary.format)
 		}
 		r.pos = r.end
 		r.recStart = r.pos

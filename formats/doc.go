@@ -13,6 +13,12 @@
 //   - TextColumn: which columns hold text a spreadsheet may have stored as
 //     numbers (phone numbers losing a leading 0 or +), warned about once.
 //
+// Messages name the reader options that fix them (Option: the format,
+// the encoding, the sheet, …) in words; ReaderOptions.OptionName names
+// them as the caller does (the command line's flags). A *FormatError,
+// returned where no options are given (DetectFormat, ListSheets), names
+// its option in words and through its Text.
+//
 // The XLSX reader is in files by part: xlsxreader.go (the reader, open,
 // Next, Close), xlsxworkbook.go (zip, workbook, relationships, date
 // styles), xlsxstrings.go (shared strings), xlsxsheetdata.go (the streamed

@@ -37,7 +37,7 @@ func detectGzip(path string) (string, error) {
 	case ".xlsx":
 		return "", fmt.Errorf("%s is a gzip-compressed workbook; an XLSX file is compressed already (it is a zip archive): gunzip it and give the .xlsx", path)
 	}
-	return "", fmt.Errorf("cannot tell the format of %s from its name; name it .csv.gz, .tsv.gz, .ndjson.gz or .jsonl.gz, or give --format csv, tsv or ndjson (the format inside the gzip)", path)
+	return "", &FormatError{Problem: FormatUnknownInGzip, Path: path}
 }
 
 // gzipFile reads a gzip-compressed file as the text it holds. It can be

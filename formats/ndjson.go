@@ -47,7 +47,7 @@ type ndLine struct {
 }
 
 func newNDJSONReader(src *textSource) *ndjsonReader {
-	return &ndjsonReader{br: bufio.NewReaderSize(src.r, 64<<10), index: map[string]int{}}
+	return &ndjsonReader{br: bufio.NewReaderSize(src.r, 64<<10), index: map[string]int{}, binary: binaryRun{format: optionName(src.names, OptFormat)}}
 }
 
 // newNDJSONFile pre-scans a seekable input for its keys, then rewinds it
@@ -158,7 +158,7 @@ func (r *ndjsonReader) readLine() (data []byte, tooLong bool, err error) {
 	for {
 		chunk, err := r.br.ReadSlice('\n')
 		if size += len(chunk); size > maxRecordBytes+maxSkipBytes {
-			return nil, false, errNoLineEnd(r.line + 1)
+			return nil, false, errNoLineEnd(r.line+1, r.binary.format)
 		}
 		if !tooLong {
 			switch {

@@ -15,7 +15,7 @@ import (
 // delimiter is sniffed: Excel saves "Unicode Text" and "Text (Tab
 // delimited)" as .txt, tab-separated, so that such a file reads without
 // flags, and a report named after it is written in its dialect). For any other
-// extension it returns an error that tells the user to give --format.
+// extension it returns a *FormatError: the fix is to give the format.
 // A .gz after the extension (x.csv.gz) means gzip-compressed: the format
 // is the inner one (IsGzip).
 func DetectFormat(path string) (string, error) {
@@ -33,11 +33,11 @@ func DetectFormat(path string) (string, error) {
 	case ".ndjson", ".jsonl":
 		return FormatNDJSON, nil
 	case "":
-		return "", fmt.Errorf("cannot tell the format of %s from its name (it has no extension); give --format csv, tsv, xlsx or ndjson", path)
+		return "", &FormatError{Problem: FormatNoExtension, Path: path}
 	case ".xls":
-		return "", fmt.Errorf("%s is an old .xls workbook, which is not supported; save it as .xlsx (or give --format if it really is another format)", path)
+		return "", &FormatError{Problem: FormatOldXLS, Path: path}
 	}
-	return "", fmt.Errorf("cannot tell the format of %s from its extension %q; give --format csv, tsv, xlsx or ndjson", path, ext)
+	return "", &FormatError{Problem: FormatUnknownExtension, Path: path, Ext: ext}
 }
 
 // ParseFormat reads a format name as --format gives it (any case; jsonl
@@ -185,7 +185,7 @@ func openError(path string, err error) error {
 // as for OpenReader.
 func NewReader(r io.Reader, opts ReaderOptions) (RowReader, error) {
 	if opts.Format == "" {
-		return nil, errors.New("reading from a stream needs a format; give --format csv, tsv, xlsx or ndjson")
+		return nil, fmt.Errorf("reading from a stream needs a format; give %s csv, tsv, xlsx or ndjson", optionName(opts.OptionName, OptFormat))
 	}
 	format, err := ParseFormat(opts.Format)
 	if err != nil {

@@ -27,9 +27,9 @@ const (
 )
 
 // errNoLineEnd is the fatal error for a line with no end in sight; line
-// is the line number the line starts on.
-func errNoLineEnd(line int) error {
-	return fmt.Errorf("line %d has no line end in its first %d MiB (a record may be %d MiB at most); this is not a text file with one record per line: check that it is the right file and --format", line, (maxRecordBytes+maxSkipBytes)>>20, maxRecordBytes>>20)
+// is the line number the line starts on, format the format option's name.
+func errNoLineEnd(line int, format string) error {
+	return fmt.Errorf("line %d has no line end in its first %d MiB (a record may be %d MiB at most); this is not a text file with one record per line: check that it is the right file and %s", line, (maxRecordBytes+maxSkipBytes)>>20, maxRecordBytes>>20, format)
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -135,6 +135,8 @@ type textSource struct {
 	// wantBOM is true when the input had a UTF-8 BOM or was decoded from
 	// a single-byte encoding (see Dialect.BOM).
 	wantBOM bool
+	// names is ReaderOptions.OptionName, for the parsers' messages.
+	names func(Option) string
 }
 
 // openText wraps src in byte counting, decoding and line-end
@@ -144,7 +146,7 @@ type textSource struct {
 func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error) {
 	enc := normalizeEncoding(opts.Encoding)
 	if enc == encInvalid {
-		return nil, fmt.Errorf("unknown encoding %q; use --encoding auto, utf-8, windows-1252 or latin1", opts.Encoding)
+		return nil, fmt.Errorf("unknown encoding %q; use %s auto, utf-8, windows-1252 or latin1", opts.Encoding, optionName(opts.OptionName, OptEncoding))
 	}
 	cr := &countingReader{r: src, progress: opts.Progress}
 	br := bufio.NewReaderSize(cr, sniffBytes)
@@ -155,7 +157,7 @@ func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error)
 	atEOF := err != nil
 	if utf16LE, utf16BE := bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}); utf16LE || utf16BE {
 		if enc != encAuto {
-			return nil, fmt.Errorf("the file is UTF-16 text (it starts with a UTF-16 byte order mark), not %s; leave out --encoding (auto reads UTF-16), or save it as UTF-8", enc)
+			return nil, fmt.Errorf("the file is UTF-16 text (it starts with a UTF-16 byte order mark), not %s; leave out %s (auto reads UTF-16), or save it as UTF-8", enc, optionName(opts.OptionName, OptEncoding))
 		}
 		// Excel's "Unicode Text" (.txt): UTF-16LE with a byte order mark,
 		// tab-separated. It is decoded here (the decoder takes the BOM
@@ -166,10 +168,10 @@ func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error)
 			order = unicode.BigEndian
 		}
 		r := unicode.UTF16(order, unicode.ExpectBOM).NewDecoder().Reader(br)
-		return &textSource{r: &newlineReader{r: r}, wantBOM: true}, nil
+		return &textSource{r: &newlineReader{r: r}, wantBOM: true, names: opts.OptionName}, nil
 	}
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
-		return nil, errors.New("the file is a zip archive, most likely an XLSX workbook saved under another extension; read it with --format xlsx (or rename it to .xlsx)")
+		return nil, fmt.Errorf("the file is a zip archive, most likely an XLSX workbook saved under another extension; read it with %s xlsx (or rename it to .xlsx)", optionName(opts.OptionName, OptFormat))
 	}
 	hasBOM := bytes.HasPrefix(head, utf8BOM)
 	if enc == encAuto {
@@ -177,7 +179,8 @@ func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error)
 		if !hasBOM && !validUTF8Prefix(head, atEOF) {
 			enc = encCP1252
 			if warn && opts.Warn != nil {
-				opts.Warn("the file is not valid UTF-8, so it was read as Windows-1252; if letters look wrong, use --encoding utf-8 or --encoding latin1")
+				encoding := optionName(opts.OptionName, OptEncoding)
+				opts.Warn(fmt.Sprintf("the file is not valid UTF-8, so it was read as Windows-1252; if letters look wrong, use %s utf-8 or %s latin1", encoding, encoding))
 			}
 		}
 	}
@@ -192,7 +195,7 @@ func openText(src io.Reader, opts ReaderOptions, warn bool) (*textSource, error)
 	case encLatin1:
 		r = charmap.ISO8859_1.NewDecoder().Reader(br)
 	}
-	return &textSource{r: &newlineReader{r: r}, checkUTF8: enc == encUTF8, wantBOM: hasBOM || enc != encUTF8}, nil
+	return &textSource{r: &newlineReader{r: r}, checkUTF8: enc == encUTF8, wantBOM: hasBOM || enc != encUTF8, names: opts.OptionName}, nil
 }
 
 // validUTF8Prefix reports whether head is valid UTF-8, forgiving a rune cut
@@ -234,9 +237,10 @@ var maxBinaryRows = 100
 
 // binaryRun counts the rows that look binary (binaryCells, binaryText)
 // since the last readable row, and gives the fatal error that stops the
-// reader.
+// reader, which names the format option as format.
 type binaryRun struct {
 	n, first int
+	format   string
 }
 
 // see records row num: binary says whether it looks binary, readable
@@ -257,7 +261,7 @@ func (b *binaryRun) see(num int, binary, readable bool, kind string) error {
 	if b.n++; b.n < maxBinaryRows {
 		return nil
 	}
-	return fmt.Errorf("lines %d to %d are not text (%d of them have NUL or other control characters, or bytes that are not valid UTF-8, and none can be read as a row): this looks like a binary file or a device, not %s; reading stopped at line %d. Check that it is the right file and --format", b.first, num, b.n, kind, num)
+	return fmt.Errorf("lines %d to %d are not text (%d of them have NUL or other control characters, or bytes that are not valid UTF-8, and none can be read as a row): this looks like a binary file or a device, not %s; reading stopped at line %d. Check that it is the right file and %s", b.first, num, b.n, kind, num, b.format)
 }
 
 // binaryText reports whether s holds a character no text cell has: a

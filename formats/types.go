@@ -102,6 +102,11 @@ type ReaderOptions struct {
 	// footer, left out (--footer-rows); 0 means one-cell lines after a
 	// blank line at the end, and -1 none.
 	FooterRows int
+	// OptionName, when set, names an option in the readers' errors,
+	// row errors and notices (the command line gives its flags,
+	// "--format"); without it an option is named in words (its String).
+	// A *FormatError names its option in words: its Text takes a name.
+	OptionName func(Option) string
 }
 
 // Dialect is how a CSV or TSV input is written, so that a file written

@@ -101,7 +101,7 @@ func TestXLSXTypedCells(t *testing.T) {
 	r.Close()
 
 	_, err = OpenReader(p, ReaderOptions{Sheet: "Customers"})
-	if err == nil || !strings.Contains(err.Error(), `no sheet named "Customers"; its sheets are "Data", "Other"; give one of them with --sheet`) {
+	if err == nil || !strings.Contains(err.Error(), `no sheet named "Customers"; its sheets are "Data", "Other"; give one of them with the sheet option`) {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -60,6 +60,7 @@ type xlsxReader struct {
 	numberWarn []string
 	warn       func(string)
 	textColumn func(string) string
+	names      func(Option) string // ReaderOptions.OptionName
 	// rowSeen has a bit per sheet row number read, to tell a row number
 	// used twice (128 KiB for Excel's 1048576 rows).
 	rowSeen []uint64
@@ -74,7 +75,7 @@ type xlsxReader struct {
 // openXLSX opens the workbook at p. spool, when not "", is a temporary
 // file that Close (or a failed open) removes.
 func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err error) {
-	r := &xlsxReader{spool: spool, warn: opts.Warn, textColumn: opts.TextColumn, headerRow: opts.HeaderRow}
+	r := &xlsxReader{spool: spool, warn: opts.Warn, textColumn: opts.TextColumn, headerRow: opts.HeaderRow, names: opts.OptionName}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -114,11 +115,11 @@ func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err er
 		if opts.Sheet == "" {
 			return nil, errors.New("the workbook has no sheets")
 		}
-		return nil, fmt.Errorf("the workbook has no sheet named %q; its sheets are %s; give one of them with --sheet", opts.Sheet, strings.Join(names, ", "))
+		return nil, fmt.Errorf("the workbook has no sheet named %q; its sheets are %s; give one of them with %s", opts.Sheet, strings.Join(names, ", "), optionName(opts.OptionName, OptSheet))
 	}
 	r.sheet = sh.name
 	if !sh.worksheet {
-		return nil, fmt.Errorf("sheet %q is a chart, not a table of cells; give another sheet with --sheet", sh.name)
+		return nil, fmt.Errorf("sheet %q is a chart, not a table of cells; give another sheet with %s", sh.name, optionName(opts.OptionName, OptSheet))
 	}
 	if wb.sst != "" {
 		if r.sst, r.sstLong, err = readSharedStrings(r.zr, wb.sst); err != nil {
@@ -161,7 +162,7 @@ func notWorkbookError(p string, err error) error {
 		}
 	}
 	if errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return errors.New("the file is not an XLSX workbook (it is not a zip archive); save it as .xlsx, or give --format csv if it is text")
+		return &FormatError{Problem: FormatNotWorkbook}
 	}
 	return fmt.Errorf("cannot open the workbook: %v", err)
 }

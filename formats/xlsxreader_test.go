@@ -310,7 +310,7 @@ func TestOtherSheetsCount(t *testing.T) {
 	r, err := OpenReader(p, ReaderOptions{Warn: func(m string) { warnings = append(warnings, m) }})
 	must(err)
 	r.Close()
-	want := `only the first sheet "First" was read; the workbook has other sheets with data: "Small" (3 rows, the header included), "Declared" (about 6 rows, by the size the sheet declares), "Streamed" (more than 3 rows); read one with --sheet NAME`
+	want := `only the first sheet "First" was read; the workbook has other sheets with data: "Small" (3 rows, the header included), "Declared" (about 6 rows, by the size the sheet declares), "Streamed" (more than 3 rows); read one with the sheet option NAME`
 	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], want) {
 		t.Errorf("warnings = %q\nwant one starting %q", warnings, want)
 	}

@@ -52,7 +52,7 @@ func (r *xlsxReader) readHeader() error {
 		r.width = -1 // collect every cell
 		num, err := r.readRow()
 		if errors.Is(err, io.EOF) && r.headerRow > 0 && skipped > 0 {
-			return fmt.Errorf("--header-row %d: sheet %q has no row with a value from row %d on (its last is row %d)", r.headerRow, r.sheet, r.headerRow, r.rowNum)
+			return fmt.Errorf("%s %d: sheet %q has no row with a value from row %d on (its last is row %d)", optionName(r.names, OptHeaderRow), r.headerRow, r.sheet, r.headerRow, r.rowNum)
 		}
 		if errors.Is(err, io.EOF) {
 			return fmt.Errorf("sheet %q is empty: it has no header row; the first row must name the columns, for example name and email%w", r.sheet, errEmptySheet)

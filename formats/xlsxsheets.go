@@ -132,7 +132,7 @@ func (r *xlsxReader) emptyFirstSheet(wb *workbookInfo, err error) error {
 	if len(names) > 1 {
 		what = "sheets " + strings.Join(names, ", ") + " hold"
 	}
-	return fmt.Errorf("the first sheet %q is empty (it has no header row), but %s data: read it with --sheet %s (aivabatch validate --list-sheets FILE lists the sheets)", r.sheet, what, names[0])
+	return fmt.Errorf("the first sheet %q is empty (it has no header row), but %s data: read it with %s %s (%s lists the sheets)", r.sheet, what, optionName(r.names, OptSheet), names[0], optionName(r.names, OptListSheets))
 }
 
 // otherSheetScan is how many rows of another sheet the notice of
@@ -179,9 +179,9 @@ func (r *xlsxReader) otherSheetsNotice(wb *workbookInfo) string {
 		return ""
 	}
 	if len(parts) == 1 {
-		return fmt.Sprintf("only the first sheet %q was read; the workbook has another sheet with data: %s; read it with --sheet %q (each sheet's report gets its own name)", r.sheet, parts[0], names[0])
+		return fmt.Sprintf("only the first sheet %q was read; the workbook has another sheet with data: %s; read it with %s %q (each sheet's report gets its own name)", r.sheet, parts[0], optionName(r.names, OptSheet), names[0])
 	}
-	return fmt.Sprintf("only the first sheet %q was read; the workbook has other sheets with data: %s; read one with --sheet NAME (each sheet's report gets its own name)", r.sheet, strings.Join(parts, ", "))
+	return fmt.Sprintf("only the first sheet %q was read; the workbook has other sheets with data: %s; read one with %s NAME (each sheet's report gets its own name)", r.sheet, strings.Join(parts, ", "), optionName(r.names, OptSheet))
 }
 
 // declaredRows is the row count a worksheet declares in its <dimension

@@ -15,6 +15,11 @@
 // (KnownColumn, TextColumn), so that the table readers stay free of
 // customer fields.
 //
+// Its messages name the options that fix them (Option: a map, ignoring
+// unknown columns, the mode, matching) in words; a caller names them its
+// own way through MapOptions.OptionName and ValidatorOptions.OptionName,
+// as the command line does with its flags.
+//
 // It is a subpackage of batch rather than part of it: it imports only
 // formats and apiclient (the Customer type), and batch (validate, import,
 // export) imports it, so there is no import cycle, and main can use it

@@ -39,6 +39,11 @@ type MapOptions struct {
 	// Warn, when set, receives non-fatal notices (a column without a name
 	// is ignored) as one sentence each.
 	Warn func(msg string)
+	// OptionName, when set, names an option in the errors (a
+	// *HeaderError's fixes, a bad Map) as the caller does (the command
+	// line gives its flags, "--map"); without it an option is named in
+	// words (its String).
+	OptionName func(Option) string
 }
 
 // Mapping says which canonical field each input column feeds.

@@ -223,8 +223,8 @@ type Conflict struct {
 // several columns feed (Conflicts), columns that match no customer field
 // (Unknown), and — only beside those, since a file that updates by id
 // needs neither — the fields a new customer needs that no column holds
-// (Missing). MapHeader returns it; Error() ends with the exact flags that
-// fix it.
+// (Missing). MapHeader returns it; Error() ends with the exact options
+// that fix it, named as MapOptions.OptionName names them.
 type HeaderError struct {
 	Unknown   []UnknownColumn
 	Conflicts []Conflict
@@ -232,6 +232,8 @@ type HeaderError struct {
 	// Holders says which column holds a field that an unknown column is
 	// closest to but cannot be given (for the message): field -> header.
 	Holders map[Field]string
+	// names is MapOptions.OptionName.
+	names func(Option) string
 }
 
 // maxListed caps how many columns and flags a message lists: a header of
@@ -239,31 +241,33 @@ type HeaderError struct {
 const maxListed = 20
 
 // Error writes one paragraph per problem: each conflict with how many
-// rows have a value in one column only and the --map that takes the first
+// rows have a value in one column only and the map that takes the first
 // non-blank, then the unknown columns with the field each is safe to map
-// to and copy-pasteable --map flags (shell-quoted) and --ignore-unknown,
-// then the missing fields. With more than one problem a last line gives
-// every flag together.
+// to and copy-pasteable maps (shell-quoted) and ignore unknown, then the
+// missing fields. With more than one problem a last line gives every
+// option together. Options are named as MapOptions.OptionName names
+// them (the command line's --map "Col=field" and --ignore-unknown).
 func (e *HeaderError) Error() string {
 	var paras, all []string
+	mapOpt := optionName(e.names, OptMap)
 	for _, c := range e.Conflicts {
-		paras = append(paras, c.message())
+		paras = append(paras, c.message(mapOpt))
 		if c.Suggest != "" {
-			all = append(all, "--map "+shellQuote(c.Suggest))
+			all = append(all, mapOpt+" "+shellQuote(c.Suggest))
 		}
 	}
 	if len(e.Unknown) > 0 {
 		msg, maps := e.unknownMessage()
 		paras = append(paras, msg)
 		all = append(all, maps...)
-		all = append(all, "--ignore-unknown")
+		all = append(all, optionName(e.names, OptIgnoreUnknown))
 	}
 	for _, f := range e.Missing {
 		switch f {
 		case FieldEmail:
-			paras = append(paras, `No column holds email, which a new customer (and --match email) needs; if a column holds it under another name, map it with --map "Column=email".`)
+			paras = append(paras, fmt.Sprintf(`No column holds email, which a new customer (and %s email) needs; if a column holds it under another name, map it with %s "Column=email".`, optionName(e.names, OptMatch), mapOpt))
 		case FieldName:
-			paras = append(paras, `No column holds name (or first and last name), which a new customer needs; if a column holds it under another name, map it with --map "Column=name" (or "Column=firstName" and "Column=lastName").`)
+			paras = append(paras, fmt.Sprintf(`No column holds name (or first and last name), which a new customer needs; if a column holds it under another name, map it with %s "Column=name" (or "Column=firstName" and "Column=lastName").`, mapOpt))
 		}
 	}
 	if len(all) > 0 && (len(paras) > 1 || len(all) > 1) {
@@ -273,8 +277,9 @@ func (e *HeaderError) Error() string {
 }
 
 // message says which columns feed the field, what the first rows show
-// and how to take the first non-blank of them.
-func (c *Conflict) message() string {
+// and how to take the first non-blank of them with mapOpt, the map
+// option's name.
+func (c *Conflict) message(mapOpt string) string {
 	var b strings.Builder
 	names := make([]string, len(c.Names))
 	for k, n := range c.Names {
@@ -305,11 +310,11 @@ func (c *Conflict) message() string {
 	}
 	b.WriteString(". ")
 	if c.Suggest == "" {
-		b.WriteString("Rename them in the file so that --map can name them, then list them in one --map \"First,Second=" + string(c.Field) + "\".")
+		b.WriteString("Rename them in the file so that " + mapOpt + " can name them, then list them in one " + mapOpt + " \"First,Second=" + string(c.Field) + "\".")
 		return b.String()
 	}
-	fmt.Fprintf(&b, "Take the first that is not blank, in this order, with --map %s (list them the other way round to prefer %s); the report's _changes says which column a value came from.",
-		shellQuote(c.Suggest), formats.QuoteName(c.Names[len(c.Names)-1]))
+	fmt.Fprintf(&b, "Take the first that is not blank, in this order, with %s %s (list them the other way round to prefer %s); the report's _changes says which column a value came from.",
+		mapOpt, shellQuote(c.Suggest), formats.QuoteName(c.Names[len(c.Names)-1]))
 	return b.String()
 }
 
@@ -317,18 +322,18 @@ func (c *Conflict) message() string {
 // column named holder feeds already, and how to take u instead; a field
 // of which a row has one value (id, action) is switched over, any other
 // is taken from both (the first non-blank), which a name with a comma
-// cannot be listed for.
-func heldSentence(u UnknownColumn, holder string) string {
+// cannot be listed for. mapOpt is the map option's name.
+func heldSentence(u UnknownColumn, holder, mapOpt string) string {
 	s := fmt.Sprintf("%s is closest to %s, which column %s holds already: ", formats.QuoteName(u.Name), u.Closest, formats.QuoteName(holder))
 	switch {
 	case u.Closest == FieldID || u.Closest == FieldAction:
-		return s + fmt.Sprintf("to read %s from %s instead, give --map %s --map %s.", u.Closest, formats.QuoteName(u.Name),
-			shellQuote(u.Name+"="+string(u.Closest)), shellQuote(holder+"=-"))
+		return s + fmt.Sprintf("to read %s from %s instead, give %s %s %s %s.", u.Closest, formats.QuoteName(u.Name),
+			mapOpt, shellQuote(u.Name+"="+string(u.Closest)), mapOpt, shellQuote(holder+"=-"))
 	case strings.Contains(u.Name, ","):
-		return s + fmt.Sprintf("to take the first non-blank of both, rename %s in the file without the comma (in --map \"A,B=%s\" a comma separates the columns) and list both in one --map.", formats.QuoteName(u.Name), u.Closest)
+		return s + fmt.Sprintf("to take the first non-blank of both, rename %s in the file without the comma (in %s \"A,B=%s\" a comma separates the columns) and list both in one %s.", formats.QuoteName(u.Name), mapOpt, u.Closest, mapOpt)
 	}
-	return s + fmt.Sprintf("to read it from %s instead, give --map %s --map %s.", formats.QuoteName(u.Name),
-		shellQuote(u.Name+"="+string(u.Closest)), shellQuote(holder+"=-"))
+	return s + fmt.Sprintf("to read it from %s instead, give %s %s %s %s.", formats.QuoteName(u.Name),
+		mapOpt, shellQuote(u.Name+"="+string(u.Closest)), mapOpt, shellQuote(holder+"=-"))
 }
 
 // noneOnly words what the first rows show when no row has a value in
@@ -372,9 +377,10 @@ func joinAnd(words []string) string {
 }
 
 // unknownMessage names the unknown columns (at most maxListed) with the
-// field each is safe to map to, then gives the flags; it returns the
-// --map flags that map a column to a field, for the "All together" line.
+// field each is safe to map to, then gives the options; it returns the
+// maps of a column to a field, for the "All together" line.
 func (e *HeaderError) unknownMessage() (string, []string) {
+	mapOpt, ignoreUnknown := optionName(e.names, OptMap), optionName(e.names, OptIgnoreUnknown)
 	var b strings.Builder
 	n := len(e.Unknown)
 	if n == 1 {
@@ -385,7 +391,7 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 	var maps, ignores, unnameable, held []string
 	for i, u := range e.Unknown {
 		if h, ok := e.Holders[u.Closest]; ok && u.Closest != "" && strings.HasSuffix(u.Suggest, "=-") && len(held) < maxListed {
-			held = append(held, heldSentence(u, h))
+			held = append(held, heldSentence(u, h, mapOpt))
 		}
 		if i < maxListed {
 			if i > 0 {
@@ -403,9 +409,9 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 		case u.Suggest == "":
 			unnameable = append(unnameable, fmt.Sprintf("%d (%s)", u.Index+1, formats.QuoteName(u.Name)))
 		case strings.HasSuffix(u.Suggest, "=-"):
-			ignores = append(ignores, "--map "+shellQuote(u.Suggest))
+			ignores = append(ignores, mapOpt+" "+shellQuote(u.Suggest))
 		default:
-			maps = append(maps, "--map "+shellQuote(u.Suggest))
+			maps = append(maps, mapOpt+" "+shellQuote(u.Suggest))
 		}
 	}
 	if n > maxListed {
@@ -423,20 +429,20 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 	case len(ignores) > maxListed:
 		ignoreList = ""
 		if len(maps) == 0 {
-			ignoreList = fmt.Sprintf("ignore one with --map \"Column=-\" (%d are unknown), ", len(ignores))
+			ignoreList = fmt.Sprintf("ignore one with %s \"Column=-\" (%d are unknown), ", mapOpt, len(ignores))
 		}
 	}
 	switch {
 	case len(maps) > maxListed:
-		fmt.Fprintf(&b, "Map them with %s … (%d in all), %sor ignore all of them with --ignore-unknown.", strings.Join(maps[:maxListed], " "), len(maps), ignoreList)
+		fmt.Fprintf(&b, "Map them with %s … (%d in all), %sor ignore all of them with %s.", strings.Join(maps[:maxListed], " "), len(maps), ignoreList, ignoreUnknown)
 	case len(maps) > 0:
-		fmt.Fprintf(&b, "Map them with %s, %sor ignore all of them with --ignore-unknown.", strings.Join(maps, " "), ignoreList)
+		fmt.Fprintf(&b, "Map them with %s, %sor ignore all of them with %s.", strings.Join(maps, " "), ignoreList, ignoreUnknown)
 	case len(held) > 0:
 		// Each column close to a field another column holds, with that
 		// column's name and the flags that take it instead.
-		fmt.Fprintf(&b, "%s Otherwise %sor ignore all unknown columns with --ignore-unknown.", strings.Join(held, " "), ignoreList)
+		fmt.Fprintf(&b, "%s Otherwise %sor ignore all unknown columns with %s.", strings.Join(held, " "), ignoreList, ignoreUnknown)
 	default:
-		fmt.Fprintf(&b, "No column has an obvious match: map one with --map \"Column=field\" (fields: %s), %sor ignore all of them with --ignore-unknown.", validFieldList(), ignoreList)
+		fmt.Fprintf(&b, "No column has an obvious match: map one with %s \"Column=field\" (fields: %s), %sor ignore all of them with %s.", mapOpt, validFieldList(), ignoreList, ignoreUnknown)
 	}
 	if len(maps) > 0 && len(held) > 0 {
 		b.WriteString(" " + strings.Join(held, " "))
@@ -449,7 +455,7 @@ func (e *HeaderError) unknownMessage() (string, []string) {
 			}
 			col, it = "Columns "+strings.Join(unnameable, ", ")+" have names", "them"
 		}
-		fmt.Fprintf(&b, " %s that --map cannot be given (a control character, an invalid byte, \"=\", or over %d bytes): rename %s in the file, or use --ignore-unknown.", col, maxMapName, it)
+		fmt.Fprintf(&b, " %s that %s cannot be given (a control character, an invalid byte, \"=\", or over %d bytes): rename %s in the file, or use %s.", col, mapOpt, maxMapName, it, ignoreUnknown)
 	}
 	if len(maps) > maxListed {
 		maps = maps[:maxListed]
@@ -518,6 +524,7 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 	}
 
 	// --map, in a fixed order so that errors do not depend on map order.
+	mapOpt := optionName(opts.OptionName, OptMap)
 	sources := make([]string, 0, len(opts.Map))
 	for s := range opts.Map {
 		sources = append(sources, s)
@@ -525,7 +532,7 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 	sort.Strings(sources)
 	for _, src := range sources {
 		target := strings.TrimSpace(opts.Map[src])
-		cols, err := findColumns(header, src)
+		cols, err := findColumns(header, src, mapOpt)
 		if err != nil {
 			return nil, err
 		}
@@ -537,9 +544,9 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 		}
 		f, ok := CanonicalField(target)
 		if !ok {
-			return nil, fmt.Errorf("--map %s: %q is not a customer field; use one of %s, or - to ignore the column", shellQuote(src+"="+opts.Map[src]), target, validFieldList())
+			return nil, fmt.Errorf("%s %s: %q is not a customer field; use one of %s, or - to ignore the column", mapOpt, shellQuote(src+"="+opts.Map[src]), target, validFieldList())
 		}
-		if err := m.assign(cols, f); err != nil {
+		if err := m.assign(cols, f, mapOpt); err != nil {
 			return nil, err
 		}
 	}
@@ -620,7 +627,7 @@ func mapHeader(header []string, sample [][]string, opts MapOptions) (*Mapping, e
 	if len(unknown) == 0 && len(conflicting) == 0 {
 		return m, nil
 	}
-	he := &HeaderError{}
+	he := &HeaderError{names: opts.OptionName}
 	if opts.IgnoreUnknown {
 		for _, u := range unknown {
 			m.Ignored = append(m.Ignored, u.Name)
@@ -790,15 +797,16 @@ func canMapList(header []string, cols ...int) bool {
 }
 
 // assign maps the columns of one --map to field f (several: the first
-// non-blank of them), refusing a second --map for f.
-func (m *Mapping) assign(cols []int, f Field) error {
+// non-blank of them), refusing a second --map for f; mapOpt is the map
+// option's name.
+func (m *Mapping) assign(cols []int, f Field, mapOpt string) error {
 	if m.Has(f) {
 		names := []string{}
 		for _, i := range append(m.columnsOf(f), cols...) {
 			names = append(names, strings.TrimSpace(m.Header[i]))
 		}
-		return fmt.Errorf("--map gives %s more than one column (%s); to take the first of them that is not blank, list them in one flag: --map %s", f,
-			strings.Join(quoteAll(names), ", "), shellQuote(strings.Join(names, ",")+"="+string(f)))
+		return fmt.Errorf("%s gives %s more than one column (%s); to take the first of them that is not blank, list them in one flag: %s %s", mapOpt, f,
+			strings.Join(quoteAll(names), ", "), mapOpt, shellQuote(strings.Join(names, ",")+"="+string(f)))
 	}
 	m.Index[f] = cols[0]
 	for _, i := range cols {
@@ -823,24 +831,24 @@ func quoteAll(names []string) []string {
 
 // findColumns finds the columns a --map source names: one column
 // (findColumn), or, when no column has that name, a list "A,B,C" of
-// columns, each found by findColumn.
-func findColumns(header []string, src string) ([]int, error) {
-	i, err := findColumn(header, src)
+// columns, each found by findColumn. mapOpt is the map option's name.
+func findColumns(header []string, src, mapOpt string) ([]int, error) {
+	i, err := findColumn(header, src, mapOpt)
 	if err == nil || !strings.Contains(src, ",") || !errors.Is(err, errNoSuchColumn) {
 		return []int{i}, err
 	}
 	var cols []int
 	for _, part := range strings.Split(src, ",") {
 		if strings.TrimSpace(part) == "" {
-			return nil, fmt.Errorf("--map %s: the list of columns has an empty name; write --map \"First Column,Second Column=field\"", shellQuote(src+"=…"))
+			return nil, fmt.Errorf("%s %s: the list of columns has an empty name; write %s \"First Column,Second Column=field\"", mapOpt, shellQuote(src+"=…"), mapOpt)
 		}
-		j, err := findColumn(header, part)
+		j, err := findColumn(header, part, mapOpt)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range cols {
 			if c == j {
-				return nil, fmt.Errorf("--map %s names the column %q twice", shellQuote(src+"=…"), header[j])
+				return nil, fmt.Errorf("%s %s names the column %q twice", mapOpt, shellQuote(src+"=…"), header[j])
 			}
 		}
 		cols = append(cols, j)
@@ -852,8 +860,9 @@ func findColumns(header []string, src string) ([]int, error) {
 var errNoSuchColumn = errors.New("no such column")
 
 // findColumn finds the column a --map source names: exactly (after
-// trimming), else by normalised name when that is unambiguous.
-func findColumn(header []string, src string) (int, error) {
+// trimming), else by normalised name when that is unambiguous. mapOpt is
+// the map option's name.
+func findColumn(header []string, src, mapOpt string) (int, error) {
 	s := strings.TrimSpace(src)
 	for i, h := range header {
 		if strings.TrimSpace(h) == s {
@@ -865,7 +874,7 @@ func findColumn(header []string, src string) (int, error) {
 	for i, h := range header {
 		if norm != "" && normalizeName(h) == norm {
 			if found >= 0 {
-				return 0, fmt.Errorf("--map %s: both %q and %q match %q; write the column name exactly", shellQuote(src+"=…"), header[found], h, src)
+				return 0, fmt.Errorf("%s %s: both %q and %q match %q; write the column name exactly", mapOpt, shellQuote(src+"=…"), header[found], h, src)
 			}
 			found = i
 		}
@@ -883,7 +892,7 @@ func findColumn(header []string, src string) (int, error) {
 		if named > maxListed {
 			names = append(names, fmt.Sprintf("and %d more", named-maxListed))
 		}
-		return 0, fmt.Errorf("--map names the column %q, which the file does not have; its columns are %s%w", strings.TrimSpace(src), strings.Join(names, ", "), silent{errNoSuchColumn})
+		return 0, fmt.Errorf("%s names the column %q, which the file does not have; its columns are %s%w", mapOpt, strings.TrimSpace(src), strings.Join(names, ", "), silent{errNoSuchColumn})
 	}
 	return found, nil
 }

@@ -61,7 +61,7 @@ func TestMapHeader(t *testing.T) {
 			name:    "--map names a missing column",
 			header:  []string{"name"},
 			opts:    MapOptions{Map: map[string]string{"Phone 9": "phone"}},
-			wantErr: `--map names the column "Phone 9", which the file does not have; its columns are "name"`,
+			wantErr: `map names the column "Phone 9", which the file does not have; its columns are "name"`,
 		},
 		{
 			name:    "--map target is not a field",
@@ -84,13 +84,13 @@ func TestMapHeader(t *testing.T) {
 		{
 			name:    "two columns for one field",
 			header:  []string{"First Name", "given name", "email"},
-			wantErr: `columns 1 ("First Name") and 2 ("given name") both hold firstName. Take the first that is not blank, in this order, with --map "First Name,given name=firstName"`,
+			wantErr: `columns 1 ("First Name") and 2 ("given name") both hold firstName. Take the first that is not blank, in this order, with map "First Name,given name=firstName"`,
 		},
 		{
 			name:    "--map onto a mapped field",
 			header:  []string{"phone", "Phone 1"},
 			opts:    MapOptions{Map: map[string]string{"Phone 1": "phone"}},
-			wantErr: `columns 2 ("Phone 1") and 1 ("phone") both hold phone. Take the first that is not blank, in this order, with --map "Phone 1,phone=phone"`,
+			wantErr: `columns 2 ("Phone 1") and 1 ("phone") both hold phone. Take the first that is not blank, in this order, with map "Phone 1,phone=phone"`,
 		},
 	}
 	for _, tt := range tests {
@@ -133,11 +133,11 @@ func TestHeaderProblemsInOneMessage(t *testing.T) {
 		t.Fatalf("err = %v, want a *HeaderError", err)
 	}
 	want := `columns 3 ("Telefon") and 4 ("Handy") both hold phone: of the first 3 rows, 1 has a value only in "Telefon" and 2 only in "Handy". ` +
-		`Take the first that is not blank, in this order, with --map "Telefon,Handy=phone" (list them the other way round to prefer "Handy"); the report's _changes says which column a value came from.` + "\n" +
+		`Take the first that is not blank, in this order, with map "Telefon,Handy=phone" (list them the other way round to prefer "Handy"); the report's _changes says which column a value came from.` + "\n" +
 		`the file has 1 column that matches no customer field: "Kundennr.".` + "\n" +
-		`No column has an obvious match: map one with --map "Column=field" (fields: id, firstName, lastName, name, email, phone, status, type, value, autoPayment, notes, action), ignore it with --map "Kundennr.=-", or ignore all of them with --ignore-unknown.` + "\n" +
-		`No column holds email, which a new customer (and --match email) needs; if a column holds it under another name, map it with --map "Column=email".` + "\n" +
-		`All together: --map "Telefon,Handy=phone" --ignore-unknown`
+		`No column has an obvious match: map one with map "Column=field" (fields: id, firstName, lastName, name, email, phone, status, type, value, autoPayment, notes, action), ignore it with map "Kundennr.=-", or ignore all of them with ignore unknown.` + "\n" +
+		`No column holds email, which a new customer (and match email) needs; if a column holds it under another name, map it with map "Column=email".` + "\n" +
+		`All together: map "Telefon,Handy=phone" ignore unknown`
 	if err.Error() != want {
 		t.Errorf("message:\n%s\nwant:\n%s", err, want)
 	}
@@ -166,10 +166,10 @@ func TestMapListErrors(t *testing.T) {
 		m    map[string]string
 		want string
 	}{
-		{map[string]string{"Phone,Fax": "phone"}, `--map names the column "Fax", which the file does not have`},
+		{map[string]string{"Phone,Fax": "phone"}, `map names the column "Fax", which the file does not have`},
 		{map[string]string{"Phone,,Mobile": "phone"}, `the list of columns has an empty name`},
 		{map[string]string{"Phone,phone": "phone", "Mobile": "-"}, `names the column "Phone" twice`},
-		{map[string]string{"Phone": "phone", "Mobile": "phone"}, `--map gives phone more than one column ("Mobile", "Phone"); to take the first of them that is not blank, list them in one flag: --map "Mobile,Phone=phone"`},
+		{map[string]string{"Phone": "phone", "Mobile": "phone"}, `map gives phone more than one column ("Mobile", "Phone"); to take the first of them that is not blank, list them in one flag: map "Mobile,Phone=phone"`},
 	} {
 		if _, err := MapHeader(header, MapOptions{Map: tc.m}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("--map %v: err = %v, want %q", tc.m, err, tc.want)
@@ -251,8 +251,8 @@ func TestHeaderErrorMessage(t *testing.T) {
 		t.Fatalf("err = %v, want a *HeaderError", err)
 	}
 	want := `the file has 5 columns that match no customer field: "Phone 1" (closest: phone), "Company", "Website", "Say \"hi\"", "emial" (closest: email).` + "\n" +
-		`Map them with --map "Phone 1=phone" --map "emial=email", ignore them with --map "Company=-" --map "Website=-" --map 'Say "hi"=-', or ignore all of them with --ignore-unknown.` + "\n" +
-		`All together: --map "Phone 1=phone" --map "emial=email" --ignore-unknown`
+		`Map them with map "Phone 1=phone" map "emial=email", ignore them with map "Company=-" map "Website=-" map 'Say "hi"=-', or ignore all of them with ignore unknown.` + "\n" +
+		`All together: map "Phone 1=phone" map "emial=email" ignore unknown`
 	if err.Error() != want {
 		t.Errorf("message:\n%s\nwant:\n%s", err, want)
 	}
@@ -291,7 +291,7 @@ func TestCustomers100Mapping(t *testing.T) {
 		t.Errorf("unknown columns = %q, want %q", names, want)
 	}
 	// Two phone columns: never one of them dropped.
-	if !strings.Contains(err.Error(), `--map "Phone 1,Phone 2=phone"`) || strings.Contains(err.Error(), `--map "Phone 2=-"`) {
+	if !strings.Contains(err.Error(), `map "Phone 1,Phone 2=phone"`) || strings.Contains(err.Error(), `map "Phone 2=-"`) {
 		t.Errorf("message lacks the fix: %v", err)
 	}
 
@@ -466,7 +466,7 @@ func TestForeignIDAndAction(t *testing.T) {
 		{name: "Outlook's Action is another system's, its ID is taken by name",
 			header:  []string{"Action", "ID", "Name", "E-mail Address"},
 			rows:    [][]string{{"add", "", "Adam", "adam@example.com"}, {"delete", "241a444f0b330b22", "Daniel", "d@example.com"}, {"update", "527fbda08922b018", "Duncan", "e@example.com"}},
-			wantErr: []string{`1 column that matches no customer field: "Action" (values such as "add" are not actions`, `--map "Action=-"`}},
+			wantErr: []string{`1 column that matches no customer field: "Action" (values such as "add" are not actions`, `map "Action=-"`}},
 		{name: "ids of any shape",
 			header:    []string{"ID", "email"},
 			rows:      [][]string{{"7f5f2d2f-6c7c-4f49-b6d4-7445319f3b8e", ""}, {"100042", ""}, {"cus_9s6XKzkN", ""}, {"241a444f0b330b22", ""}},
@@ -562,19 +562,19 @@ func TestHeaderMessages(t *testing.T) {
 		{name: "a data row is no header",
 			header:  []string{"Richard Feynman", "Richard", "", "Feynman", "* ", "rich@caltech.edu"},
 			want:    []string{`the header row holds data, not column names ("rich@caltech.edu" is an email address)`, "for example name,email,phone"},
-			notWant: []string{"--map"}},
+			notWant: []string{"map "}},
 		{name: "a data row with repeated cells is no header, not duplicate names",
 			header:  []string{"1", "DD37Cf93aecA6Dc", "Sheryl", "Baxter", "yes", "2020-08-24", "yes"},
 			want:    []string{`("1" is a number, "2020-08-24" is a date)`},
 			notWant: []string{"same name"}},
 		{name: "100,000 columns: the first 20 are listed",
 			header:  wide,
-			want:    []string{`"Column 20" and 99980 more.`, `ignore one with --map "Column=-" (100000 are unknown)`, "--ignore-unknown"},
-			notWant: []string{`"Column 21"`, `--map "Column 1=-"`}},
+			want:    []string{`"Column 20" and 99980 more.`, `ignore one with map "Column=-" (100000 are unknown)`, "ignore unknown"},
+			notWant: []string{`"Column 21"`, `map "Column 1=-"`}},
 		{name: "control characters are shown escaped and never offered to --map",
 			header:  []string{"name", "email", "a\x00b", "tab\there", "x=y", "Fine"},
-			want:    []string{`"a\x00b"`, `"tab\there"`, `Columns 3 ("a\x00b"), 4 ("tab\there"), 5 ("x=y") have names that --map cannot be given`, "rename them in the file, or use --ignore-unknown", `--map "Fine=-"`},
-			notWant: []string{"\x00", "\t", `--map "x=y`}},
+			want:    []string{`"a\x00b"`, `"tab\there"`, `Columns 3 ("a\x00b"), 4 ("tab\there"), 5 ("x=y") have names that map cannot be given`, "rename them in the file, or use ignore unknown", `map "Fine=-"`},
+			notWant: []string{"\x00", "\t", `map "x=y`}},
 		{name: "a very long name is cut",
 			header:  []string{"name", "email", strings.Repeat("é", 5000)},
 			want:    []string{`"` + strings.Repeat("é", 60) + `"…`, "has a name", "over 200 bytes"},
@@ -652,9 +652,9 @@ func TestHeaderErrorClosestHeld(t *testing.T) {
 	sample := [][]string{{"Ana", "ana@example.com", "create", "update", "n", "old note", "x"}}
 	_, err := mapHeader(header, sample, MapOptions{})
 	want := `the file has 3 columns that match no customer field: "Aktion2" (closest: action), "Notes, old" (closest: notes), "emial2".` + "\n" +
-		`"Aktion2" is closest to action, which column "action" holds already: to read action from "Aktion2" instead, give --map "Aktion2=action" --map "action=-". ` +
-		`"Notes, old" is closest to notes, which column "notes" holds already: to take the first non-blank of both, rename "Notes, old" in the file without the comma (in --map "A,B=notes" a comma separates the columns) and list both in one --map. ` +
-		`Otherwise ignore them with --map "Aktion2=-" --map "Notes, old=-" --map "emial2=-", or ignore all unknown columns with --ignore-unknown.`
+		`"Aktion2" is closest to action, which column "action" holds already: to read action from "Aktion2" instead, give map "Aktion2=action" map "action=-". ` +
+		`"Notes, old" is closest to notes, which column "notes" holds already: to take the first non-blank of both, rename "Notes, old" in the file without the comma (in map "A,B=notes" a comma separates the columns) and list both in one map. ` +
+		`Otherwise ignore them with map "Aktion2=-" map "Notes, old=-" map "emial2=-", or ignore all unknown columns with ignore unknown.`
 	if err == nil || err.Error() != want {
 		t.Errorf("message:\n%v\nwant:\n%s", err, want)
 	}
@@ -679,7 +679,7 @@ func TestConflictNoneOnly(t *testing.T) {
 		want   string
 	}{
 		{"all filled, different", [][]string{{"A", "a@x", "1", "2"}, {"B", "b@x", "3", "4"}},
-			`columns 3 ("Phone") and 4 ("Mobile") both hold phone: both are filled in each of the first 2 rows, with different values in each. Take the first that is not blank, in this order, with --map "Phone,Mobile=phone"`},
+			`columns 3 ("Phone") and 4 ("Mobile") both hold phone: both are filled in each of the first 2 rows, with different values in each. Take the first that is not blank, in this order, with map "Phone,Mobile=phone"`},
 		{"all filled, alike", [][]string{{"A", "a@x", "1", " 1"}},
 			`both hold phone: both are filled in the first row, with the same value in each. Take the first`},
 		{"some rows", [][]string{{"A", "a@x", "1", "1"}, {"B", "b@x", "", ""}, {"C", "c@x", "2", "3"}},

@@ -240,6 +240,10 @@ func (r *Record) NeedsMatch(matchEmail bool) bool {
 type ValidatorOptions struct {
 	Mode       Action // default action; "" means upsert
 	MatchEmail bool   // --match email
+	// OptionName, when set, names an option in the rows' problems as the
+	// caller does (the command line gives its flags, "--mode"); without
+	// it an option is named in words (its String).
+	OptionName func(Option) string
 	// JSON says the cells come from NDJSON: typed values with no
 	// spreadsheet in between, so a leading ' is data, not a text marker.
 	JSON bool
@@ -391,7 +395,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 	if s := v.cellAt(row.Cells, v.actionCol); s != "" {
 		a, ok := ParseAction(s)
 		if !ok {
-			v.problem(r, FieldAction, "%q is not an action; use create, update, upsert, delete or skip (or leave it blank for --mode %s)", s, v.opts.Mode)
+			v.problem(r, FieldAction, "%q is not an action; use create, update, upsert, delete or skip (or leave it blank for %s %s)", s, optionName(v.opts.OptionName, OptMode), v.opts.Mode)
 		} else {
 			r.Action = a
 		}
@@ -515,7 +519,7 @@ func (v *Validator) CheckFields(row formats.Row) *Record {
 		}
 	case ActionUpdate, ActionDelete:
 		if r.ID == "" && !v.opts.MatchEmail {
-			v.problem(r, FieldID, "%s needs an id; fill the id column, or drop --match none so that the row finds its customer by email", r.Action)
+			v.problem(r, FieldID, "%s needs an id; fill the id column, or drop %s none so that the row finds its customer by email", r.Action, optionName(v.opts.OptionName, OptMatch))
 		}
 	}
 	byEmail := r.ID == "" && v.opts.MatchEmail && r.Action != ActionCreate

@@ -66,7 +66,7 @@ func TestValidatorRules(t *testing.T) {
 		{name: "id given for create", cells: []string{"65f0", "", "", "Bo", "bo@example.com", "", "", "", "", "create"},
 			wantErrs: []string{"id: id given for create"}},
 		{name: "update without id or match", cells: []string{"", "", "", "Bo", "bo@example.com", "", "", "", "", "update"},
-			wantErrs: []string{"id: update needs an id; fill the id column, or drop --match none so that the row finds its customer by email"}},
+			wantErrs: []string{"id: update needs an id; fill the id column, or drop match none so that the row finds its customer by email"}},
 		{name: "update by email needs the email", cells: []string{"", "", "", "Bo", "", "", "", "", "", "update"}, opts: ValidatorOptions{MatchEmail: true},
 			wantErrs: []string{"email: required to find the customer by email (or fill the id column)"}},
 		{name: "upsert by email may lack a name offline", cells: []string{"", "", "", "", "bo@example.com", "", "", "", "", ""}, opts: ValidatorOptions{MatchEmail: true}},
