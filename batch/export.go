@@ -252,7 +252,7 @@ func exportOnce(ctx context.Context, cfg ExportConfig, start time.Time) (*Summar
 func openDirect(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, syscall.ENXIO) {
-		return nil, inputErr("-o %s is a named pipe that no process reads from; start its reader first", path)
+		return nil, inputErr("%s is a named pipe that no process reads from; start its reader first", path)
 	}
 	if err != nil {
 		return nil, inputErr("cannot write %s: %v", path, err)
