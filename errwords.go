@@ -19,77 +19,50 @@ import (
 // command line passes them, set to formatsFlag, customerFlag and
 // apiclientFlag.
 
-// optionFlag is the flag that sets an option.
-func optionFlag(o batch.Option) string {
-	switch o {
-	case batch.OptReport:
-		return "--report"
-	case batch.OptResume:
-		return "--resume"
-	case batch.OptUndo:
-		return "--undo"
-	case batch.OptState:
-		return "--state"
-	case batch.OptMaxErrors:
-		return "--max-errors"
-	case batch.OptFormat:
-		return "--format"
-	case batch.OptOutput:
-		return "-o"
-	case batch.OptSkip:
-		return "--skip"
-	case batch.OptLimit:
-		return "--limit"
-	case batch.OptSettle:
-		return "--settle"
-	case batch.OptMatchEmail:
-		return "--match email"
+// The flags that set the options the library names; optionFlag and its
+// kin look them up, and an option not listed keeps its words.
+var (
+	batchFlags = map[batch.Option]string{
+		batch.OptReport: "--report", batch.OptResume: "--resume", batch.OptUndo: "--undo",
+		batch.OptState: "--state", batch.OptMaxErrors: "--max-errors", batch.OptFormat: "--format",
+		batch.OptOutput: "-o", batch.OptSkip: "--skip", batch.OptLimit: "--limit",
+		batch.OptSettle: "--settle", batch.OptMatchEmail: "--match email",
+	}
+	// formats.OptListSheets is the command that lists a workbook's sheets.
+	formatsFlags = map[formats.Option]string{
+		formats.OptFormat: "--format", formats.OptEncoding: "--encoding", formats.OptSheet: "--sheet",
+		formats.OptHeaderRow: "--header-row", formats.OptFooterRows: "--footer-rows",
+		formats.OptListSheets: "aivabatch validate --list-sheets FILE",
+	}
+	customerFlags = map[customer.Option]string{
+		customer.OptMap: "--map", customer.OptIgnoreUnknown: "--ignore-unknown",
+		customer.OptMode: "--mode", customer.OptMatch: "--match",
+	}
+	apiclientFlags = map[apiclient.Option]string{apiclient.OptMaxWait: "--max-wait"}
+)
+
+// flagOf is the flag in flags that sets o, or o in words.
+func flagOf[O interface {
+	comparable
+	fmt.Stringer
+}](flags map[O]string, o O) string {
+	if f, ok := flags[o]; ok {
+		return f
 	}
 	return o.String()
 }
 
-// formatsFlag is the flag that sets a reader option (or, for
-// formats.OptListSheets, the command that lists a workbook's sheets).
-func formatsFlag(o formats.Option) string {
-	switch o {
-	case formats.OptFormat:
-		return "--format"
-	case formats.OptEncoding:
-		return "--encoding"
-	case formats.OptSheet:
-		return "--sheet"
-	case formats.OptHeaderRow:
-		return "--header-row"
-	case formats.OptFooterRows:
-		return "--footer-rows"
-	case formats.OptListSheets:
-		return "aivabatch validate --list-sheets FILE"
-	}
-	return o.String()
-}
+// optionFlag is the flag that sets a batch option.
+func optionFlag(o batch.Option) string { return flagOf(batchFlags, o) }
+
+// formatsFlag is the flag that sets a reader option.
+func formatsFlag(o formats.Option) string { return flagOf(formatsFlags, o) }
 
 // customerFlag is the flag that sets a mapping or validator option.
-func customerFlag(o customer.Option) string {
-	switch o {
-	case customer.OptMap:
-		return "--map"
-	case customer.OptIgnoreUnknown:
-		return "--ignore-unknown"
-	case customer.OptMode:
-		return "--mode"
-	case customer.OptMatch:
-		return "--match"
-	}
-	return o.String()
-}
+func customerFlag(o customer.Option) string { return flagOf(customerFlags, o) }
 
 // apiclientFlag is the flag that sets a client option.
-func apiclientFlag(o apiclient.Option) string {
-	if o == apiclient.OptMaxWait {
-		return "--max-wait"
-	}
-	return o.String()
-}
+func apiclientFlag(o apiclient.Option) string { return flagOf(apiclientFlags, o) }
 
 // errorText is err's message for the user: err.Error(), with the
 // library's typed errors in it worded with flags: batch's (cliWords),
@@ -158,18 +131,7 @@ func cliWords(err error) (words string, typed error) {
 // abortedWords is why a run stopped, with the failure limit and the fix
 // worded as flags.
 func abortedWords(ae *batch.AbortedError) string {
-	s := ae.Reason
-	if l := ae.Limit; l != nil {
-		limit := fmt.Sprintf("--max-errors %d", l.Max)
-		if l.Max == 0 {
-			limit = fmt.Sprintf("--max-errors %g%%", l.Percent)
-		}
-		s = l.Reached(limit) + "; " + s
-	}
-	if ae.Fix == batch.FixResume {
-		s += ", then run again with --resume"
-	}
-	return s
+	return ae.Say(optionFlag, "with --resume")
 }
 
 // fileErrorWords words a file the run cannot use, naming the flag that

@@ -60,16 +60,28 @@ func IsReadError(err error) bool {
 
 // Error returns why the run stopped, and the fix in words.
 func (e *AbortedError) Error() string {
+	return e.Say(func(o Option) string {
+		if o == OptMaxErrors {
+			return "the failure limit of"
+		}
+		return o.String()
+	}, "resuming")
+}
+
+// Say words why the run stopped: the failure limit as option(OptMaxErrors)
+// and its value ("the failure limit of 5", "--max-errors 5"), and the
+// FixResume advice as "then run again " + resume.
+func (e *AbortedError) Say(option func(Option) string, resume string) string {
 	s := e.Reason
 	if l := e.Limit; l != nil {
-		limit := fmt.Sprintf("the failure limit of %d", l.Max)
+		limit := fmt.Sprintf("%s %d", option(OptMaxErrors), l.Max)
 		if l.Max == 0 {
-			limit = fmt.Sprintf("the failure limit of %g%%", l.Percent)
+			limit = fmt.Sprintf("%s %g%%", option(OptMaxErrors), l.Percent)
 		}
 		s = l.Reached(limit) + "; " + s
 	}
 	if e.Fix == FixResume {
-		s += ", then run again resuming"
+		s += ", then run again " + resume
 	}
 	return s
 }
