@@ -173,7 +173,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*Summary, error) {
 			rw.Close()
 			return nil, err
 		}
-		jr.setBeforeFlush(func() { undo.flush() })
+		jr.setBeforeFlush(undo.flush)
 	}
 
 	sum := newSummary(CommandImport)

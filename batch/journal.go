@@ -63,8 +63,9 @@ type journal struct {
 	done chan struct{}
 	err  error
 	// beforeFlush, when set, runs before each flush (the undo file goes
-	// to the OS first: see undoWriter).
-	beforeFlush func()
+	// to the OS first: see undoWriter); when it fails, nothing is
+	// flushed (flushLocked).
+	beforeFlush func() error
 }
 
 // openJournal opens the journal at path for appending (a resumed run
@@ -120,8 +121,7 @@ func (j *journal) flusher() {
 		select {
 		case <-t.C:
 			j.mu.Lock()
-			j.hook()
-			if err := j.w.Flush(); err != nil && j.err == nil {
+			if err := j.flushLocked(); err != nil && j.err == nil {
 				j.err = err
 			}
 			j.mu.Unlock()
@@ -150,7 +150,11 @@ func (j *journal) write(e journalEntry, flush bool) error {
 		return j.err
 	}
 	if j.w.Available() < len(b)+1 {
-		j.hook() // bufio would flush on its own: the undo file goes first
+		// bufio would flush on its own: the undo file goes first.
+		if err := j.flushLocked(); err != nil {
+			j.err = err
+			return err
+		}
 	}
 	j.w.Write(b)
 	if err := j.w.WriteByte('\n'); err != nil {
@@ -158,8 +162,7 @@ func (j *journal) write(e journalEntry, flush bool) error {
 		return err
 	}
 	if flush {
-		j.hook()
-		if err := j.w.Flush(); err != nil {
+		if err := j.flushLocked(); err != nil {
 			j.err = err
 			return err
 		}
@@ -167,10 +170,29 @@ func (j *journal) write(e journalEntry, flush bool) error {
 	return nil
 }
 
-func (j *journal) hook() {
+// undoWriteError is a journal flush held back because the undo file,
+// which goes first, could not be written.
+type undoWriteError struct{ err error }
+
+func (e *undoWriteError) Error() string {
+	return "the undo file, written before the journal, could not be written: " + e.err.Error()
+}
+
+func (e *undoWriteError) Unwrap() error { return e.err }
+
+// flushLocked hands the buffered lines to the OS, the undo file's
+// first. When the undo file cannot be written, the journal's lines stay
+// unwritten and the error is an *undoWriteError: a journaled outcome
+// whose undo line was lost would make a resume skip that row, and its
+// undo line would be missing for good, while a lost journal line is
+// only a row in doubt, which a resume settles by email.
+func (j *journal) flushLocked() error {
 	if j.beforeFlush != nil {
-		j.beforeFlush()
+		if err := j.beforeFlush(); err != nil {
+			return &undoWriteError{err}
+		}
 	}
+	return j.w.Flush()
 }
 
 // close flushes and closes; remove deletes the file too (the finished
@@ -180,8 +202,7 @@ func (j *journal) close(remove bool) error {
 	<-j.done
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.hook()
-	err := j.w.Flush()
+	err := j.flushLocked()
 	if cerr := j.f.Close(); err == nil {
 		err = cerr
 	}

@@ -387,7 +387,7 @@ func (im *importer) mirrorDelete(c *apiclient.Customer) (Outcome, bool) {
 	was.Extra, was.ObjectID = nil, ""
 	key := mirrorKey(c.ID)
 	if err := im.journal.intent(journalEntry{Key: key, Intent: intentDelete, ID: c.ID, Was: &was}); err != nil {
-		im.abortResume("the journal could not be written", fmt.Sprintf("could not write the journal %s (%v); free space or fix the path", JournalPath(im.in.report), err))
+		im.journalFailed(err)
 		return o, false
 	}
 	im.sent.Add(1)
@@ -405,7 +405,7 @@ func (im *importer) mirrorDelete(c *apiclient.Customer) (Outcome, bool) {
 	o.Result = ResultDeleted
 	if im.undo != nil {
 		if err := im.undo.add(&o, &plan{cur: c}); err != nil {
-			im.abortResume("the undo file could not be written", fmt.Sprintf("could not write the undo file %s (%v): the run stopped so that every change it made can still be undone; free space or fix the path", im.cfg.Undo, err))
+			im.undoWriteFailed(err)
 		}
 	}
 	im.journal.add(journalEntry{Key: key, Result: ResultDeleted, ID: c.ID})

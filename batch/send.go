@@ -114,7 +114,7 @@ func (im *importer) intent(j *job, what string) bool {
 		e.Email = j.rec.EmailKey
 	}
 	if err := im.journal.intent(e); err != nil {
-		im.abortResume("the journal could not be written", fmt.Sprintf("could not write the journal %s (%v); free space or fix the path", JournalPath(im.in.report), err))
+		im.journalFailed(err)
 		j.out.Result, j.out.Error, j.out.Changes = ResultNotAttempted, im.notAttemptedReason(), ""
 		return false
 	}
@@ -146,8 +146,27 @@ func (im *importer) addUndo(j *job) {
 	}
 	j.undone = true
 	if err := im.undo.add(&j.out, &j.plan); err != nil {
-		im.abortResume("the undo file could not be written", fmt.Sprintf("could not write the undo file %s (%v): the run stopped so that every change it made can still be undone; free space or fix the path", im.cfg.Undo, err))
+		im.undoWriteFailed(err)
 	}
+}
+
+// undoWriteFailed stops the run: a change the undo file does not hold
+// could not be undone.
+func (im *importer) undoWriteFailed(err error) {
+	im.abortResume("the undo file could not be written", fmt.Sprintf("could not write the undo file %s (%v): the run stopped so that every change it made can still be undone; free space or fix the path", im.cfg.Undo, err))
+}
+
+// journalFailed stops the run when the journal could not be written
+// (an intent: the row is not sent); a resume settles what it lost. When
+// it is the undo file, which goes first, that failed, the undo file is
+// named.
+func (im *importer) journalFailed(err error) {
+	var ue *undoWriteError
+	if errors.As(err, &ue) {
+		im.undoWriteFailed(ue.err)
+		return
+	}
+	im.abortResume("the journal could not be written", fmt.Sprintf("could not write the journal %s (%v); free space or fix the path", JournalPath(im.in.report), err))
 }
 
 // undoFailed is the undo file's first write error, if any.

@@ -244,7 +244,7 @@ func (u *undoWriter) close() error {
 
 // setBeforeFlush makes the journal call f before each time it hands its
 // lines to the OS.
-func (j *journal) setBeforeFlush(f func()) {
+func (j *journal) setBeforeFlush(f func() error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.beforeFlush = f
