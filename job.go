@@ -268,7 +268,7 @@ func (c *command) jobDoc() (map[string]any, error) {
 	doc := map[string]any{}
 	var err error
 	c.fs.Visit(func(f *flag.Flag) {
-		if f.Name == jobFlag || f.Name == writeJobFlag || err != nil {
+		if f.Name == jobFlag || f.Name == writeJobFlag || oneRunFlags[f.Name] || err != nil {
 			return
 		}
 		if f.Name == valueFlag && c.tables[valuesKey] != nil {
@@ -356,6 +356,12 @@ func (c *command) inputs(tokenFile string) []batch.NamedPath {
 	}
 	return in
 }
+
+// oneRunFlags are validate's flags that are about this one run, not the
+// job: --write-job leaves them out, so that the import it suggests sends
+// every row (not the first try's --limit) and writes its own report
+// (not validate's). A job file may still set them by hand.
+var oneRunFlags = map[string]bool{"limit": true, "skip": true, "list-sheets": true, "report": true, "summary-json": true}
 
 // writeJob writes the job file of the flags given, if --write-job was,
 // atomically and with mode 0600, and returns its path.

@@ -33,7 +33,8 @@ func TestJobFileRoundTrip(t *testing.T) {
 	flags := []string{"--map", "Full Name=name", "--map", "E-mail Address=email", "--map", "Lifetime Value=value", "--map", "Customer Since=-", "--mode", "create"}
 
 	stdio, _, errOut := testIO(nil)
-	if code := run(context.Background(), append([]string{"validate", in, "--write-job", job}, flags...), stdio); code != exitRowProblems {
+	validateArgs := []string{"validate", in, "--write-job", job, "--limit", "3", "--skip", "0", "--report", filepath.Join(dir, "v.csv"), "--summary-json", filepath.Join(dir, "v.json")}
+	if code := run(context.Background(), append(validateArgs, flags...), stdio); code != exitRowProblems {
 		t.Fatalf("validate: exit %d, want 1; stderr:\n%s", code, errOut)
 	}
 	if !strings.Contains(errOut.String(), "job: "+job) {
@@ -50,6 +51,12 @@ func TestJobFileRoundTrip(t *testing.T) {
 	for _, want := range []string{"[map]", `"Lifetime Value" = "value"`, `"Customer Since" = "-"`, `mode = "create"`} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("job file lacks %s:\n%s", want, text)
+		}
+	}
+	// The first try's window and validate's own outputs are not the job's.
+	for _, unwanted := range []string{"limit", "skip", "report", "summary-json"} {
+		if strings.Contains(string(text), unwanted+" =") {
+			t.Errorf("job file keeps %s, which was about validate's run:\n%s", unwanted, text)
 		}
 	}
 
