@@ -104,7 +104,11 @@ func TestImportRemembersLearnedRate(t *testing.T) {
 		t.Errorf("the token is in %s:\n%s", path, b)
 	}
 	learned, _, ok := recallRate(path, sb.URL, sandbox.TokenReadWrite, time.Now())
-	if !ok || learned < 10 || learned > 25 {
+	// Measured, the limit is learned just under 20; a run too short for a
+	// measure (a starved machine: CI under -race) remembers the rate it
+	// was at after its cuts, which may be a little above the limit plus
+	// the burst: the next run's one 429 then measures it (below).
+	if !ok || learned < 10 || learned > 30 {
 		t.Fatalf("learned %v (%v) against a limit of 20:\n%s", learned, ok, b)
 	}
 	before := sb.Stats().Throttled
