@@ -116,11 +116,15 @@ func TestImportRemembersLearnedRate(t *testing.T) {
 	if want := fmt.Sprintf("just under the %.1f req/s learned against this API with this token", learned); !strings.Contains(second, want) {
 		t.Errorf("second run does not start from the learned rate (want %q):\n%s", want, grepLines(second, "rate:"))
 	}
-	if again, _, _ := recallRate(path, sb.URL, sandbox.TokenReadWrite, time.Now()); again < learned*0.99 {
-		t.Errorf("the second run, without a 429, remembered %v after starting from %v: the memory must not wear down", again, learned)
-	}
-	if th := sb.Stats().Throttled - before; th > 1 {
+	again, _, _ := recallRate(path, sb.URL, sandbox.TokenReadWrite, time.Now())
+	switch th := sb.Stats().Throttled - before; {
+	case th > 1:
 		t.Errorf("second run: %d 429s, want at most one", th)
+	case th == 0 && again < learned*0.99:
+		t.Errorf("the second run, without a 429, remembered %v after starting from %v: the memory must not wear down", again, learned)
+	case th == 1 && (again < 10 || again > 25):
+		// Started above the limit (learned unmeasured): its 429 measured it.
+		t.Errorf("the second run met a 429 and remembered %v against a limit of 20", again)
 	}
 	other := runImport("other", sandbox.TokenOtherTenant, 3)
 	if !strings.Contains(other, "nothing learned") {
