@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,7 +51,10 @@ func (c *connFlags) register(fs *flag.FlagSet, sending bool) {
 type connection struct {
 	client   *apiclient.Client
 	flagHint string // flags to repeat in a suggested command
-	stop     func() error
+	// stop ends the embedded sandbox and saves its customers; its error
+	// is warned of on log (the next --sandbox run would not see them).
+	stop func() error
+	log  *slog.Logger
 	// remember writes the rate learned in this run (ratememory.go); nil
 	// with --sandbox, whose URL changes every run.
 	remember func()
@@ -62,7 +66,10 @@ func (c *connection) close() error {
 		c.remember = nil
 	}
 	if c.stop != nil {
-		return c.stop()
+		if err := c.stop(); err != nil {
+			notice(c.log, slog.LevelWarn, fmt.Sprintf("the sandbox could not save its customers (%v): the next --sandbox run starts from what it held before this one", err))
+			return err
+		}
 	}
 	return nil
 }
@@ -168,6 +175,7 @@ func (c *connFlags) connect(ctx context.Context, stdio *IO) (*connection, error)
 			return nil, err
 		}
 		conn.stop = func() error { cancel(); return <-done }
+		conn.log = stdio.log()
 		conn.flagHint = " --sandbox"
 		opts.BaseURL, opts.Token = base, sandbox.TokenReadWrite
 	} else {
