@@ -301,23 +301,6 @@ func EscapeFormula(s string) string {
 	return s
 }
 
-// UnescapeFormula undoes EscapeFormula, so that an exported file imports
-// back to the same values: a cell that starts with
-// ' followed by =, +, -, @, tab, CR or ', or by whitespace and then ',
-// loses the first '. Other cells are returned as they are.
-func UnescapeFormula(s string) string {
-	if len(s) >= 2 && s[0] == '\'' {
-		switch s[1] {
-		case '=', '+', '-', '@', '\t', '\r', '\'':
-			return s[1:]
-		}
-		if t := strings.TrimLeftFunc(s[1:], unicode.IsSpace); t != s[1:] && strings.HasPrefix(t, "'") {
-			return s[1:]
-		}
-	}
-	return s
-}
-
 // isDecimalOrExponent reports whether s is a decimal number with an optional
 // sign and an optional exponent: 1234.5, -3, +0.25, .5, 7., 1e5. Any such
 // cell is a number to a spreadsheet, so it is neither escaped as a formula

@@ -1,7 +1,5 @@
 package customer
 
-import "strings"
-
 // Field is a canonical customer field name, as the API spells it.
 type Field string
 
@@ -63,18 +61,6 @@ type Mapping struct {
 	// first (Index[f]), in order: a row takes the first of them whose
 	// cell is not blank.
 	Alternates map[Field][]int
-}
-
-// Cell returns the cell of field f in cells (with Alternates, the first
-// that is not blank), or "" when the field is not mapped or the row is
-// short.
-func (m *Mapping) Cell(cells []string, f Field) string {
-	for _, i := range m.columnsOf(f) {
-		if i < len(cells) && strings.TrimSpace(cells[i]) != "" {
-			return cells[i]
-		}
-	}
-	return ""
 }
 
 // columnsOf returns the columns of field f, the first one first.

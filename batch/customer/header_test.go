@@ -149,7 +149,7 @@ func TestHeaderProblemsInOneMessage(t *testing.T) {
 		cells []string
 		want  string
 	}{{sample[0], "+49 89 1234567"}, {sample[1], "0171 2345678"}, {[]string{"", "", " ", "x"}, "x"}, {[]string{"", "", "", ""}, ""}} {
-		if got := m.Cell(tc.cells, FieldPhone); got != tc.want {
+		if got := cellOf(m, tc.cells, FieldPhone); got != tc.want {
 			t.Errorf("phone of %q = %q, want %q", tc.cells, got, tc.want)
 		}
 	}
@@ -310,7 +310,7 @@ func TestCustomers100Mapping(t *testing.T) {
 	if len(rows) != 100 {
 		t.Fatalf("got %d rows", len(rows))
 	}
-	if got := m.Cell(rows[0].Cells, FieldPhone); got != "229.077.5154" {
+	if got := cellOf(m, rows[0].Cells, FieldPhone); got != "229.077.5154" {
 		t.Errorf("phone of row 2 = %q", got)
 	}
 }
@@ -735,4 +735,16 @@ func readAll(t *testing.T, r formats.RowReader) []formats.Row {
 		}
 		rows = append(rows, row)
 	}
+}
+
+// cellOf returns the cell of field f in cells (with Alternates, the
+// first that is not blank), or "" when the field is not mapped or the row
+// is short: what the row validator reads (rules.go, v.alt).
+func cellOf(m *Mapping, cells []string, f Field) string {
+	for _, i := range m.columnsOf(f) {
+		if i < len(cells) && strings.TrimSpace(cells[i]) != "" {
+			return cells[i]
+		}
+	}
+	return ""
 }
