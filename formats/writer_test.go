@@ -195,7 +195,7 @@ func TestEscapeFormula(t *testing.T) {
 	}
 }
 
-func TestunescapeFormula(t *testing.T) {
+func TestUnescapeFormula(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"'=SUM(1)", "=SUM(1)"},
 		{"'+1", "+1"},
