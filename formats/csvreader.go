@@ -89,7 +89,7 @@ func newCSVReader(src *textSource, closer io.Closer, opts ReaderOptions, format 
 		}
 		return nil, fmt.Errorf("cannot read the input: %w", err)
 	}
-	if err := r.skipPreamble(opts); err != nil {
+	if err := r.skipPreamble(opts, format); err != nil {
 		return nil, err
 	}
 	switch {
@@ -477,11 +477,14 @@ func (r *csvReader) lineEnd() (nl int, hasNL, ok bool) {
 const maxPreambleLines = 20
 
 // skipPreamble moves to the header line: line opts.HeaderRow when given;
-// otherwise, when the first line is one cell that names no field (LinkedIn's
-// "Notes:"), the first line within maxPreambleLines that has several cells
-// one of which names a field, provided every line before it is one cell
-// or blank. A notice says where the header was found.
-func (r *csvReader) skipPreamble(opts ReaderOptions) error {
+// otherwise, when the first line names no field (LinkedIn's "Notes:", a
+// report's title "Customers, 2026-01-01"), the first line within
+// maxPreambleLines that has several cells one of which names a field,
+// provided every line before it has fewer cells and names none. Cells
+// are cut at the delimiter the file is read with when it is known
+// (opts.Delimiter, tab for TSV), else at each line's likeliest. A notice
+// says where the header was found.
+func (r *csvReader) skipPreamble(opts ReaderOptions, format string) error {
 	if opts.HeaderRow > 0 {
 		for r.line < opts.HeaderRow {
 			nl, hasNL, ok := r.lineEnd()
@@ -494,11 +497,18 @@ func (r *csvReader) skipPreamble(opts ReaderOptions) error {
 		}
 		return r.skipBlankLines()
 	}
+	var fixed byte
+	switch {
+	case opts.Delimiter > 0 && opts.Delimiter < utf8.RuneSelf:
+		fixed = byte(opts.Delimiter)
+	case format == FormatTSV:
+		fixed = '\t'
+	}
 	// Look at the first lines as they are in the buffer.
 	for r.end-r.pos < sniffBytes && !r.eof && r.fill() {
 	}
 	data := r.buf[r.pos:r.end]
-	skip, first := 0, ""
+	skip, first, most := 0, "", 0 // most: the most cells of a line before
 	for n := 0; n < maxPreambleLines && len(data) > 0; n++ {
 		line := data
 		if k := bytes.IndexByte(data, '\n'); k >= 0 {
@@ -509,30 +519,38 @@ func (r *csvReader) skipPreamble(opts ReaderOptions) error {
 		if _, sep := sepLine(line); sep || bytes.Count(line, []byte{'"'})%2 != 0 {
 			return nil // Excel's "sep=" line, or a quoted line break: not worth guessing
 		}
-		cells := splitLine(line, sniffDelimiter(line))
-		named, nonBlank := false, 0
-		for _, c := range cells {
+		d := fixed
+		if d == 0 {
+			d = sniffDelimiter(line)
+		}
+		named, texts := false, []string(nil)
+		for _, c := range splitLine(line, d) {
 			if c = strings.TrimSpace(c); c != "" {
-				nonBlank++
+				texts = append(texts, c)
 				if opts.KnownColumn != nil && opts.KnownColumn(c) {
 					named = true
 				}
 			}
 		}
 		switch {
-		case n == 0 && (named || nonBlank > 1):
+		case n == 0 && named:
 			return nil // the first line is the header
 		case n == 0:
-			first = strings.TrimSpace(strings.Join(cells, ""))
-		case nonBlank <= 1:
-		case named:
+			sep := string(d) + " " // the line's cells as written, trimmed
+			if d == '\t' {
+				sep = " "
+			}
+			first = strings.Join(texts, sep)
+		case named && len(texts) > 1:
+			if len(texts) <= most {
+				return nil // a line before has as many cells: data, not a preamble
+			}
 			skip = n
-		default:
-			return nil // data, or a header naming no field: not a preamble
 		}
 		if skip > 0 {
 			break
 		}
+		most = max(most, len(texts))
 	}
 	if skip == 0 {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -605,10 +606,38 @@ func TestCSVPreamble(t *testing.T) {
 		t.Errorf("--header-row 3: rows %+v", rows)
 	}
 
+	// A title with the delimiter in it: a line with fewer cells than the
+	// header is a preamble too; TSV lines are cut at tabs only.
+	for _, tc := range []struct{ name, text, title string }{
+		{"in.csv", "Customers, exported 2026-01-01\n\nName,Email,Status\nAda,ada@example.com,active\n", "Customers, exported 2026-01-01"},
+		{"in.tsv", "Customer export\nGenerated: 2026-01-01, by admin\n\nName\tEmail\tStatus\nAda\tada@example.com\tactive\n", "Customer export"},
+		{"in.tsv", "Customers, exported 2026-01-01\nName\tEmail\nAda\tada@example.com\n", "Customers, exported 2026-01-01"},
+	} {
+		var notes []string
+		p := filepath.Join(t.TempDir(), tc.name)
+		if err := os.WriteFile(p, []byte(tc.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := OpenReader(p, ReaderOptions{KnownColumn: knownColumn, Warn: func(m string) { notes = append(notes, m) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := readAll(t, r)
+		r.Close()
+		if h := r.Header(); h[0] != "Name" || h[1] != "Email" || len(rows) != 1 || rows[0].Cells[1] != "ada@example.com" {
+			t.Errorf("%s %q: header %q, rows %+v", tc.name, tc.text, h, rows)
+		}
+		if len(notes) != 1 || !strings.Contains(notes[0], strconv.Quote(tc.title)) {
+			t.Errorf("%s %q: notices %q, want one naming %q", tc.name, tc.text, notes, tc.title)
+		}
+	}
+
 	for _, text := range []string{
 		"email\nana@example.com\n",                      // a one-column file
 		"Title\nAna,ana@example.com\n",                  // data after a one-cell line: no guess
 		"name,email\nAna,ana@example.com\n",             // a plain header
+		"Kundennr,Anrede\n1,Herr\n2,Frau\n",             // a header naming no field, then data
+		"Title,Period\nAna,ana@example.com\n",           // two cells, then as many: data
 		"Notes:\n\"a \"\"quoted\nbreak\"\nname,email\n", // a quoted line break: no guess
 	} {
 		r, notes := openCSV(t, text, ReaderOptions{KnownColumn: knownColumn})
