@@ -193,7 +193,10 @@ func TestIncrementalExportLock(t *testing.T) {
 	if _, err := os.Stat(state); !os.IsNotExist(err) {
 		t.Errorf("the refused run wrote the state (%v)", err)
 	}
-	f.Close() // the holder ends (as a killed one would: the kernel lets go)
+	// The holder ends (as a killed one would: the kernel lets go). Unlocked
+	// first: a parallel test's fork shares the descriptor until its exec.
+	must(t, syscall.Flock(int(f.Fd()), syscall.LOCK_UN))
+	f.Close()
 
 	// The lock file stays with the pid of a run that is gone.
 	must(t, os.WriteFile(lock, []byte("1073741824\n"), 0o600))

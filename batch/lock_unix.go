@@ -45,6 +45,10 @@ func lockFile(lp string) (unlock func(), err error) {
 		}
 		return func() {
 			os.Remove(lp) // while still held: see above
+			// Let go before the close: a child forked meanwhile (by a
+			// program that runs this package) shares the descriptor
+			// until it execs, and would hold the lock that long.
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 			f.Close()
 		}, nil
 	}
