@@ -479,8 +479,8 @@ const maxPreambleLines = 20
 // skipPreamble moves to the header line: line opts.HeaderRow when given;
 // otherwise, when the first line names no field (LinkedIn's "Notes:", a
 // report's title "Customers, 2026-01-01"), the first line within
-// maxPreambleLines that has several cells one of which names a field,
-// provided every line before it has fewer cells and names none. Cells
+// maxPreambleLines two or more of whose cells name fields, provided
+// every line before it has fewer cells and names none. Cells
 // are cut at the delimiter the file is read with when it is known
 // (opts.Delimiter, tab for TSV), else at each line's likeliest. A notice
 // says where the header was found.
@@ -523,17 +523,17 @@ func (r *csvReader) skipPreamble(opts ReaderOptions, format string) error {
 		if d == 0 {
 			d = sniffDelimiter(line)
 		}
-		named, texts := false, []string(nil)
+		named, texts := 0, []string(nil)
 		for _, c := range splitLine(line, d) {
 			if c = strings.TrimSpace(c); c != "" {
 				texts = append(texts, c)
 				if opts.KnownColumn != nil && opts.KnownColumn(c) {
-					named = true
+					named++
 				}
 			}
 		}
 		switch {
-		case n == 0 && named:
+		case n == 0 && named > 0:
 			return nil // the first line is the header
 		case n == 0:
 			sep := string(d) + " " // the line's cells as written, trimmed
@@ -541,7 +541,7 @@ func (r *csvReader) skipPreamble(opts ReaderOptions, format string) error {
 				sep = " "
 			}
 			first = strings.Join(texts, sep)
-		case named && len(texts) > 1:
+		case named > 1: // one could be a data cell
 			if len(texts) <= most {
 				return nil // a line before has as many cells: data, not a preamble
 			}

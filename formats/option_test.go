@@ -27,7 +27,7 @@ func TestOptionNames(t *testing.T) {
 		}
 		var notes []string
 		r, err := NewReader(strings.NewReader("Notes:\nname,email\nAna,ana@example.com\n"), ReaderOptions{Format: FormatCSV, OptionName: tt.name,
-			KnownColumn: func(s string) bool { return s == "name" }, Warn: func(s string) { notes = append(notes, s) }})
+			KnownColumn: func(s string) bool { return s == "name" || s == "email" }, Warn: func(s string) { notes = append(notes, s) }})
 		if err != nil {
 			t.Fatal(err)
 		}

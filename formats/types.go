@@ -83,10 +83,10 @@ type ReaderOptions struct {
 	// fallback) as one sentence each.
 	Warn func(msg string)
 	// KnownColumn, when set, reports whether a cell names a column the
-	// caller knows. A CSV or TSV file may open with a preamble of
-	// one-cell lines (a title, an export date): the header is the first
-	// line after them with such a cell. Without it no preamble is
-	// skipped.
+	// caller knows. A file or sheet may open with a preamble (a title, an
+	// export date) whose lines name no known column: the header is the
+	// first line after it with two such cells and more cells than every
+	// line before. Without it no preamble is skipped.
 	KnownColumn func(name string) bool
 	// TextColumn, when set, says what the column of a header name holds
 	// when its cells are text a spreadsheet may have stored as numbers,
@@ -95,8 +95,8 @@ type ReaderOptions struct {
 	TextColumn func(name string) string
 	// HeaderRow is the CSV/TSV line, or the XLSX sheet row, of the header
 	// (--header-row); the lines or rows before it are left out. 0 means
-	// the first line, or past a preamble of one-cell lines the first line
-	// with a cell KnownColumn knows (CSV/TSV), or the first non-blank row (XLSX).
+	// the first non-blank line or row, or past a preamble the header
+	// KnownColumn finds.
 	HeaderRow int
 	// FooterRows is how many rows at the end of a CSV/TSV file are a
 	// footer, left out (--footer-rows); 0 means one-cell lines after a

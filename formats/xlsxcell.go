@@ -246,14 +246,25 @@ func (r *xlsxReader) setCell(num, col int, val string) {
 		return
 	}
 	if col > r.width {
-		name, _ := excelize.ColumnNumberToName(col)
-		r.setProblem(num, -1, fmt.Errorf("has a value in column %s, which has no header; give the column a header or clear it", name))
+		r.beyondHeader(num, col)
 		return
 	}
+	r.checkSize(num, col, val)
+	r.cells[col-1] = val
+}
+
+// beyondHeader is the problem of row num: a value in column col, past
+// the header's last.
+func (r *xlsxReader) beyondHeader(num, col int) {
+	name, _ := excelize.ColumnNumberToName(col)
+	r.setProblem(num, -1, fmt.Errorf("has a value in column %s, which has no header; give the column a header or clear it", name))
+}
+
+// checkSize refuses a cell (column col of row num) over the cell limit.
+func (r *xlsxReader) checkSize(num, col int, val string) {
 	if len(val) > maxCellBytes {
 		r.setProblem(num, col-1, fmt.Errorf("cell is %d KiB; the limit is %d KiB", kib(len(val)), maxCellBytes>>10))
 	}
-	r.cells[col-1] = val
 }
 
 func (r *xlsxReader) setProblem(num, col int, err error) {

@@ -60,7 +60,13 @@ type xlsxReader struct {
 	numberWarn []string
 	warn       func(string)
 	textColumn func(string) string
-	names      func(Option) string // ReaderOptions.OptionName
+	// knownColumn is ReaderOptions.KnownColumn: a row with a cell it
+	// knows ends a preamble (readHeader).
+	knownColumn func(string) bool
+	// held are the rows read ahead of the header's row to look for a
+	// preamble that turned out to be data: Next returns them first.
+	held  []heldRow
+	names func(Option) string // ReaderOptions.OptionName
 	// rowSeen has a bit per sheet row number read, to tell a row number
 	// used twice (128 KiB for Excel's 1048576 rows).
 	rowSeen []uint64
@@ -75,7 +81,7 @@ type xlsxReader struct {
 // openXLSX opens the workbook at p. spool, when not "", is a temporary
 // file that Close (or a failed open) removes.
 func openXLSX(p string, opts ReaderOptions, spool string) (_ *xlsxReader, err error) {
-	r := &xlsxReader{spool: spool, warn: opts.Warn, textColumn: opts.TextColumn, headerRow: opts.HeaderRow, names: opts.OptionName}
+	r := &xlsxReader{spool: spool, warn: opts.Warn, textColumn: opts.TextColumn, knownColumn: opts.KnownColumn, headerRow: opts.HeaderRow, names: opts.OptionName}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -174,6 +180,11 @@ func (r *xlsxReader) Header() []string { return r.header }
 // Next returns the next row with a non-blank cell. Row.Cells is a fresh
 // slice for every row.
 func (r *xlsxReader) Next() (Row, error) {
+	if len(r.held) > 0 {
+		h := r.held[0]
+		r.held = r.held[1:]
+		return r.replay(h), nil
+	}
 	for {
 		if r.cells == nil {
 			r.cells = make([]string, r.width)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,9 @@ var errEmptySheet = errors.New("")
 // readHeader takes the first row with a non-blank cell as the header,
 // or with --header-row N the first at or after sheet row N (the rows
 // before it, a title or notes above the table, are left out unread, as
-// the lines before a CSV's --header-row are).
+// the lines before a CSV's --header-row are). Without --header-row, a
+// first row that names no known column may be a preamble (a title, an
+// export date): lookAhead finds the header below it, as for CSV.
 func (r *xlsxReader) readHeader() error {
 	skipped := 0
 	for {
@@ -72,23 +75,130 @@ func (r *xlsxReader) readHeader() error {
 		if r.problem != nil {
 			return fmt.Errorf("cannot read the header in row %d: %v", num, r.problem.Err)
 		}
-		h := make([]string, len(r.cells))
-		for i, c := range r.cells {
-			h[i] = strings.TrimSpace(c)
-		}
-		for len(h) > 0 && h[len(h)-1] == "" {
-			h = h[:len(h)-1]
-		}
-		r.header, r.width = h, len(h)
-		r.cells = nil
-		if r.warn != nil && r.textColumn != nil {
-			r.numberWarn = make([]string, len(h))
-			for i, name := range h {
-				r.numberWarn[i] = r.textColumn(name)
+		cells := r.cells
+		if texts, named := r.rowTexts(cells); r.headerRow == 0 && r.knownColumn != nil && named == 0 {
+			cells = slices.Clone(cells)
+			found, err := r.lookAhead(num, texts)
+			if err != nil {
+				return err
+			}
+			if found != nil {
+				cells = found
 			}
 		}
+		r.setHeader(cells)
 		return nil
 	}
+}
+
+// heldRow is a row read ahead of its time (see xlsxReader.held), with
+// every cell it has.
+type heldRow struct {
+	num     int
+	cells   []string
+	problem *RowError
+}
+
+// rowTexts returns the non-blank cells of a row, trimmed, and how many
+// name a known column.
+func (r *xlsxReader) rowTexts(cells []string) (texts []string, named int) {
+	for _, c := range cells {
+		if c = strings.TrimSpace(c); c != "" {
+			texts = append(texts, c)
+			if r.knownColumn != nil && r.knownColumn(c) {
+				named++
+			}
+		}
+	}
+	return texts, named
+}
+
+// lookAhead reads up to maxPreambleLines rows after the first (row num,
+// whose non-blank cells are first, naming no known column) for the
+// header below a preamble: a row two or more of whose cells name known
+// columns (one could be a data cell), with more cells than every row
+// before it. Found, it
+// returns that row's cells, says so (Warn) and leaves the rows before it
+// out; otherwise it returns nil and the rows read are held for Next.
+func (r *xlsxReader) lookAhead(num int, first []string) ([]string, error) {
+	most := len(first)
+	var held []heldRow
+	for len(held) < maxPreambleLines {
+		r.cells = r.cells[:0]
+		r.width = -1
+		n, err := r.readRow()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.blank && r.problem == nil {
+			continue
+		}
+		h := heldRow{num: n, cells: slices.Clone(r.cells), problem: r.problem}
+		texts, named := r.rowTexts(h.cells)
+		if named > 1 && h.problem == nil {
+			if len(texts) > most {
+				if r.warn != nil {
+					rows := fmt.Sprintf("the rows before it (%s, …) are", QuoteName(strings.Join(first, " ")))
+					if len(held) == 0 {
+						rows = fmt.Sprintf("the row before it (%s) is", QuoteName(strings.Join(first, " ")))
+					}
+					r.warn(fmt.Sprintf("the header of sheet %q is on row %d: %s not a header and left out; if the header is on another row, give %s N", r.sheet, n, rows, optionName(r.names, OptHeaderRow)))
+				}
+				return h.cells, nil
+			}
+			held = append(held, h)
+			break // a row before has as many cells: data, not a preamble
+		}
+		held = append(held, h)
+		most = max(most, len(texts))
+	}
+	r.held = held
+	return nil, nil
+}
+
+// setHeader makes cells (trimmed, trailing blanks dropped) the header.
+func (r *xlsxReader) setHeader(cells []string) {
+	h := make([]string, len(cells))
+	for i, c := range cells {
+		h[i] = strings.TrimSpace(c)
+	}
+	for len(h) > 0 && h[len(h)-1] == "" {
+		h = h[:len(h)-1]
+	}
+	r.header, r.width = h, len(h)
+	r.cells = nil
+	if r.warn != nil && r.textColumn != nil {
+		r.numberWarn = make([]string, len(h))
+		for i, name := range h {
+			r.numberWarn[i] = r.textColumn(name)
+		}
+	}
+}
+
+// replay returns a held row as Next would have read it, the header
+// known: its cells cut to the header's width (a value beyond it is the
+// row's problem), an oversized cell refused.
+func (r *xlsxReader) replay(h heldRow) Row {
+	cells := make([]string, r.width)
+	r.problem = h.problem
+	for i, v := range h.cells {
+		switch {
+		case i < r.width:
+			cells[i] = v
+			r.checkSize(h.num, i+1, v)
+		case strings.TrimSpace(v) != "":
+			r.beyondHeader(h.num, i+1)
+		}
+	}
+	row := Row{Num: h.num, Cells: cells}
+	if r.problem != nil {
+		row.Err = r.problem
+	}
+	r.problem = nil
+	return row
 }
 
 // readRow reads the next <row> into r.cells (by column; with width < 0 it
