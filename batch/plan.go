@@ -161,6 +161,8 @@ func show(v string) string {
 // needList says whether a run lists the tenant once at start: to match
 // rows by email, to check an id column, to know what --undo reverses, to
 // plan a dry run, to resolve a resume, to apply an overwrite policy.
+// Without it, the run still tries to list at start (run), but goes on
+// when it cannot: the list then only serves the lost creates.
 func needList(c *ImportConfig, m *customer.Mapping) bool {
 	_, idCol := m.Index[customer.FieldID]
 	return c.MatchEmail || idCol || c.Undo != "" || c.DryRun || c.Resume || c.Overwrite.limits() || c.DeleteMissing

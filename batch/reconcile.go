@@ -170,6 +170,10 @@ func (r *resolver) settle(batch []*job, spawn func(func())) {
 			im.failed(o, fmt.Errorf("%w; checking by email also failed (%v): run again with %s, which looks it up by email before sending it again", j.lost, err, im.cfg.option(OptResume)), "outcome unknown: ")
 		case ok && c.ID == "":
 			im.noID(o, &NoIDError{What: "the customer list", Email: c.Email})
+		case ok && im.idx == nil:
+			// No list at start (--match none, a token that cannot list):
+			// the customer found may be an older one with this email.
+			im.failed(o, j.lost, fmt.Sprintf("outcome unknown (the tenant holds customer %s with this email, which may be this row's create or a customer it held before: without the list at start they cannot be told apart, so nothing was sent again; check that customer, and import the row again if it is not this row's): ", c.ID))
 		case ok:
 			o.Result, o.CustomerID, o.Error, o.HTTPStatus = ResultCreated, c.ID, "", 0
 			o.Changes = "confirmed by email after a lost response"

@@ -24,11 +24,19 @@ type lossyServer struct {
 	before    bool
 	creates   atomic.Int64
 	lists     atomic.Int64
+	// refuseLists answers that many lists first with 403 (a token that
+	// cannot list, for a while).
+	refuseLists int64
 }
 
 func (s *lossyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/customers") {
-		s.lists.Add(1)
+		if s.lists.Add(1) <= s.refuseLists {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"error":"this token may not read customers"}`)
+			return
+		}
 	}
 	if r.Method != http.MethodPost || s.creates.Add(1)%s.dropEvery != 0 {
 		s.sb.ServeHTTP(w, r)
@@ -91,8 +99,8 @@ func checkLossyImport(t *testing.T, ls *lossyServer, report string, n, seeded in
 // TestInDoubtCreatesShareOneList: against a tenant of 5,000 customers, 2
 // % of the create answers lost after the commit: the run does not list
 // the tenant once per lost answer but once for all of them (fewer than
-// 1,000 wait and the run takes less than 30 s), every row is created once
-// and reported in order.
+// 1,000 wait and the run takes less than 30 s), besides the list at
+// start; every row is created once and reported in order.
 func TestInDoubtCreatesShareOneList(t *testing.T) {
 	const n = 3000
 	ls, url := startLossy(t, 50, false, 5000)
@@ -103,8 +111,8 @@ func TestInDoubtCreatesShareOneList(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkLossyImport(t, ls, DefaultReportPath(in, ""), n, 5000)
-	if got := ls.lists.Load(); got != 1 {
-		t.Errorf("%d lists for %d lost answers, want 1", got, n/50)
+	if got := ls.lists.Load(); got != 2 {
+		t.Errorf("%d lists for %d lost answers, want 2 (the one at start, one for them all)", got, n/50)
 	}
 	if c := sum.Counts[ResultCreated]; c != n {
 		t.Errorf("counts %v", sum.Counts)
@@ -185,23 +193,73 @@ func TestBacklogRoundTrip(t *testing.T) {
 // may share its email with a customer the tenant held before the run;
 // when its create is lost before reaching the server, the customer found
 // by that email is not this row's create: the row is sent again and gets
-// its own customer, and the other keeps its data.
+// its own customer, and the other keeps its data. --match none lists the
+// tenant at start for this even when nothing else needs the list (no
+// undo file).
 func TestLostCreateNeverConfirmsAnExistingCustomer(t *testing.T) {
-	ls, url := startLossy(t, 2, true, 3) // every second create is lost before it reaches the server
-	before := map[string]apiclient.Customer{}
-	for _, c := range ls.sb.Customers(sandbox.TenantDemo) {
-		before[c.ID] = c
+	for _, undo := range []bool{false, true} {
+		t.Run(fmt.Sprintf("undo=%v", undo), func(t *testing.T) {
+			ls, url := startLossy(t, 2, true, 3) // every second create is lost before it reaches the server
+			before := tenantNow(ls)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", "name,email,phone", "Row Zero,tenant0@example.com,+1 0", "Row One,tenant1@example.com,+1 1")
+			cfg := importCfg(in, newClient(t, url, sandbox.TokenReadWrite, nil))
+			if undo {
+				cfg.Undo = filepath.Join(dir, "undo.csv")
+			}
+			cfg.reconBatch = 1
+			sum, err := Import(context.Background(), cfg)
+			if err != nil || sum.Counts[ResultCreated] != 2 {
+				t.Fatalf("%v %v %v", sum.Counts, sum.FirstErrors, err)
+			}
+			checkEarlierKept(t, ls, before, DefaultReportPath(in, ""))
+			if n := ls.sb.Count(sandbox.TenantDemo); n != 5 {
+				t.Errorf("%d customers, want 3 + 2", n)
+			}
+		})
 	}
+}
+
+// TestLostCreateWithoutListAtStart: when the list at start fails (a
+// token that cannot list, for a while), a lost create whose email an
+// earlier customer holds is not taken for that customer: the row fails
+// naming it, with nothing sent again, and nothing is written onto it.
+func TestLostCreateWithoutListAtStart(t *testing.T) {
+	ls, url := startLossy(t, 2, true, 3)
+	ls.refuseLists = 1
+	before := tenantNow(ls)
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", "name,email,phone", "Row Zero,tenant0@example.com,+1 0", "Row One,tenant1@example.com,+1 1")
 	cfg := importCfg(in, newClient(t, url, sandbox.TokenReadWrite, nil))
-	cfg.Undo = filepath.Join(dir, "undo.csv") // lists the tenant at start
 	cfg.reconBatch = 1
 	sum, err := Import(context.Background(), cfg)
-	if err != nil || sum.Counts[ResultCreated] != 2 {
+	if err != nil || sum.Counts[ResultCreated] != 1 || sum.Counts[ResultFailed] != 1 {
 		t.Fatalf("%v %v %v", sum.Counts, sum.FirstErrors, err)
 	}
+	checkEarlierKept(t, ls, before, DefaultReportPath(in, ""))
 	for _, r := range readReport(t, DefaultReportPath(in, "")) {
+		if r["_result"] == "failed" && (!strings.Contains(r["_error"], "may be this row's create or a customer it held before") || r["_customer_id"] != "") {
+			t.Errorf("row %s: %q (customer %q)", r["_row"], r["_error"], r["_customer_id"])
+		}
+	}
+	if n := ls.sb.Count(sandbox.TenantDemo); n != 4 {
+		t.Errorf("%d customers, want 3 + 1", n)
+	}
+}
+
+func tenantNow(ls *lossyServer) map[string]apiclient.Customer {
+	m := map[string]apiclient.Customer{}
+	for _, c := range ls.sb.Customers(sandbox.TenantDemo) {
+		m[c.ID] = c
+	}
+	return m
+}
+
+// checkEarlierKept: no row is reported as a customer the tenant held
+// before the run, and those customers kept their data.
+func checkEarlierKept(t *testing.T, ls *lossyServer, before map[string]apiclient.Customer, report string) {
+	t.Helper()
+	for _, r := range readReport(t, report) {
 		if _, old := before[r["_customer_id"]]; old {
 			t.Errorf("row %s reported as the earlier customer %s", r["_row"], r["_customer_id"])
 		}
@@ -210,8 +268,5 @@ func TestLostCreateNeverConfirmsAnExistingCustomer(t *testing.T) {
 		if b, ok := before[c.ID]; ok && (c.Name != b.Name || c.Phone != b.Phone) {
 			t.Errorf("the earlier customer %s changed: %+v", c.ID, c)
 		}
-	}
-	if n := ls.sb.Count(sandbox.TenantDemo); n != 5 {
-		t.Errorf("%d customers, want 3 + 2", n)
 	}
 }
