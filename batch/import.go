@@ -432,6 +432,9 @@ func (im *importer) run() error {
 		// resolver.settle). A token that cannot list (write-only) runs
 		// without it: such a create is then never confirmed by email.
 		im.idx = nil
+		if im.cfg.Notice != nil && im.ctx.Err() == nil {
+			im.cfg.Notice(fmt.Sprintf("could not list the customers at start (%v): a create whose answer is lost will be reported failed, not confirmed by email", err))
+		}
 	}
 
 	jobs := make(chan *job, im.cfg.Workers)

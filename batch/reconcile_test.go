@@ -232,7 +232,12 @@ func TestLostCreateWithoutListAtStart(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", "name,email,phone", "Row Zero,tenant0@example.com,+1 0", "Row One,tenant1@example.com,+1 1")
 	cfg := importCfg(in, newClient(t, url, sandbox.TokenReadWrite, nil))
 	cfg.reconBatch = 1
+	var notices []string
+	cfg.Notice = func(m string) { notices = append(notices, m) }
 	sum, err := Import(context.Background(), cfg)
+	if len(notices) != 1 || !strings.Contains(notices[0], "could not list the customers at start") {
+		t.Errorf("notices %q, want one saying the list at start failed", notices)
+	}
 	if err != nil || sum.Counts[ResultCreated] != 1 || sum.Counts[ResultFailed] != 1 {
 		t.Fatalf("%v %v %v", sum.Counts, sum.FirstErrors, err)
 	}
