@@ -43,6 +43,10 @@ type journalEntry struct {
 	Intent string `json:"intent,omitempty"`
 	// Email is the email key a create intent sends, for resolving it.
 	Email string `json:"email,omitempty"`
+	// Older, for a create intent under --match none, is the ids of the
+	// customers that held Email before it was sent (nil: not known), so
+	// that a resume never takes one of them for this create.
+	Older *[]string `json:"older,omitempty"`
 	// Was is the customer a mirror delete intent removes, as it was: a
 	// resume reports it, and writes its undo line, from this.
 	Was *plainCustomer `json:"was,omitempty"`

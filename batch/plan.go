@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -371,6 +372,11 @@ func (im *importer) plan(j *job) bool {
 		}
 		p.fields = createFields(rec)
 		c, how := im.createdEarlier(j, done, hasDone)
+		if how == cannotTell {
+			im.failed(o, fmt.Errorf("the interrupted run may have created this row's customer, and the tenant holds %s with this email; as several customers may share an email here, they cannot be told apart, so nothing was sent: check them, and import the row again if none is this row's",
+				customers(im.idx.emails(rec.EmailKey))), "outcome unknown: ")
+			return true
+		}
 		if c != nil && how == foundAfter && rec.Action == customer.ActionCreate && im.cfg.MatchEmail {
 			// A create row with no intent whose email the tenant holds:
 			// most likely the customer was there before (the row was
@@ -464,6 +470,9 @@ func (im *importer) createdEarlier(j *job, d journalEntry, hasDone bool) (*apicl
 	// confirmed it after the last flush), so it is looked up by email
 	// (every create without a confirmed outcome is looked for before it is
 	// sent again).
+	if !im.cfg.MatchEmail {
+		return im.createdEarlierNoMatch(j)
+	}
 	c := im.idx.email(j.rec.EmailKey)
 	if c == nil {
 		return nil, ""
@@ -473,6 +482,41 @@ func (im *importer) createdEarlier(j *job, d journalEntry, hasDone bool) (*apicl
 	}
 	return c, foundAfter
 }
+
+// createdEarlierNoMatch is createdEarlier under --match none, where the
+// tenant may hold other customers with the row's email. A create intent
+// that names the customers that had the email before it was sent
+// (Older) is settled exactly: the one customer not among them is its
+// create. Otherwise (an older journal, a run that could not list, or no
+// intent: never sent, or its line lost with a cut journal) one customer
+// with the email is taken for the create, as with matching by email, so
+// that a lost intent never makes a second customer; several are not
+// guessed between: how is cannotTell.
+func (im *importer) createdEarlierNoMatch(j *job) (*apiclient.Customer, string) {
+	cs := im.idx.emails(j.rec.EmailKey)
+	e, sent := im.prev.inDoubt(j.key, j.hash)
+	sent = sent && e.Intent == intentCreate
+	if sent && e.Older != nil {
+		older := map[string]bool{}
+		for _, id := range *e.Older {
+			older[id] = true
+		}
+		cs = slices.DeleteFunc(cs, func(c *apiclient.Customer) bool { return older[c.ID] })
+	}
+	switch {
+	case len(cs) == 0:
+		return nil, ""
+	case len(cs) > 1:
+		return nil, cannotTell
+	case sent:
+		return cs[0], "created by the interrupted run (its response was lost; found by email)"
+	}
+	return cs[0], foundAfter
+}
+
+// cannotTell is how createdEarlier says it cannot tell whether the
+// interrupted run created the row's customer (--match none).
+const cannotTell = "cannot tell"
 
 // foundAfter is how createdEarlier knows a customer it found by email
 // for a row with no intent in the journal: the row may have been sent

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -302,5 +305,94 @@ func TestResumeStoppedWhileSettlingKeepsTheDoubt(t *testing.T) {
 	}
 	if n := sb.Count(sandbox.TenantDemo); n != 0 {
 		t.Errorf("%d customers created during the wait", n)
+	}
+}
+
+// TestResumeMatchNoneKeepsOlderCustomers: under --match none the tenant
+// may hold an older customer with a row's email. The killed run's create
+// of row 2 did not land; its intent names the customer that had the
+// email before (Older), so the resume creates row 2 again rather than
+// take, and overwrite, that older customer. Row 3's create landed: the
+// one customer with its email that is not among its Older is it.
+func TestResumeMatchNoneKeepsOlderCustomers(t *testing.T) {
+	sb := sandboxtest.NewServer(t, sandbox.Options{})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "c.csv", "name,email,phone", "Ana,ana@example.com,+1 1", "Bo,bo@example.com,+1 2")
+	c := newClient(t, sb.URL, sandbox.TokenReadWrite, nil)
+	older, err := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Ana Older", "email": "ana@example.com", "phone": "+44 1"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	landed, err := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Bo", "email": "bo@example.com", "phone": "+1 2"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := DefaultReportPath(in, "")
+	anaBefore, boBefore := []string{older.ID}, []string{}
+	killedJournal(t, report, 30*time.Second,
+		journalEntry{Row: 2, Intent: intentCreate, Email: "ana@example.com", Older: &anaBefore},
+		journalEntry{Row: 3, Intent: intentCreate, Email: "bo@example.com", Older: &boBefore})
+	cfg := importCfg(in, c)
+	cfg.Resume = true
+	cfg.Settle = time.Millisecond
+	if _, err := Import(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	rep := readReport(t, report)
+	if rep[0]["_result"] != "created" || rep[0]["_customer_id"] == older.ID || rep[1]["_result"] != "created" || rep[1]["_customer_id"] != landed.ID {
+		t.Errorf("report %v", rep)
+	}
+	if n := sb.Count(sandbox.TenantDemo); n != 3 {
+		t.Errorf("%d customers, want 3 (the older Ana, Bo, the row's Ana)", n)
+	}
+	for _, cu := range sb.Customers(sandbox.TenantDemo) {
+		if cu.ID == older.ID && (cu.Name != "Ana Older" || cu.Phone != "+44 1") {
+			t.Errorf("the older customer was written onto: %+v", cu)
+		}
+	}
+}
+
+// TestMatchNoneIntentNamesOlderCustomers: under --match none a create's
+// intent names the customers that had its email before it was sent (the
+// list at start), for a resume to tell them from the create. The journal
+// is read while the create is held at the server.
+func TestMatchNoneIntentNamesOlderCustomers(t *testing.T) {
+	sb, err := sandbox.New(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {
+			once.Do(func() { close(arrived) })
+			<-release
+		}
+		sb.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	dir := t.TempDir()
+	in := writeFile(t, dir, "c.csv", "name,email", "Ana,ana@example.com")
+	c := newClient(t, ts.URL+sandbox.BasePath, sandbox.TokenReadWrite, nil)
+	older, err := c.CreateCustomer(context.Background(), apiclient.Fields{"name": "Ana Older", "email": "ana@example.com"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Import(context.Background(), importCfg(in, c))
+		done <- err
+	}()
+	<-arrived
+	b, rerr := os.ReadFile(JournalPath(DefaultReportPath(in, "")))
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if !strings.Contains(string(b), `"email":"ana@example.com","older":["`+older.ID+`"]`) {
+		t.Errorf("the create intent of ana@example.com does not name %s:\n%s", older.ID, b)
 	}
 }

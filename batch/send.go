@@ -112,6 +112,13 @@ func (im *importer) intent(j *job, what string) bool {
 	e := journalEntry{Row: j.rec.Num, Key: j.key, Intent: what, ID: j.plan.id, Hash: j.hash}
 	if what == intentCreate {
 		e.Email = j.rec.EmailKey
+		if !im.cfg.MatchEmail && im.idx != nil {
+			older := []string{}
+			for _, c := range im.idx.emails(j.rec.EmailKey) {
+				older = append(older, c.ID)
+			}
+			e.Older = &older
+		}
 	}
 	if err := im.journal.intent(e); err != nil {
 		im.journalFailed(err)
