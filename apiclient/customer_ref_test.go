@@ -345,7 +345,7 @@ func TestReadListMatchesDecoder(t *testing.T) {
 				"halfs": iotest.HalfReader(strings.NewReader(body)),
 			} {
 				var got []string
-				_, gerr := readList(rd, typed, func(raw json.RawMessage, c *Customer) bool {
+				_, gerr := readListTyped(rd, typed, func(raw json.RawMessage, c *Customer) bool {
 					got = append(got, string(raw))
 					if typed {
 						var u Customer
@@ -366,7 +366,7 @@ func TestReadListMatchesDecoder(t *testing.T) {
 	}
 	// A transport error after "]" is ignored: the list is complete.
 	rd := io.MultiReader(strings.NewReader(`[{"id":"1"}] `), iotest.ErrReader(errors.New("reset")))
-	if n, err := readList(rd, true, func(json.RawMessage, *Customer) bool { return true }); err != nil || n != 1 {
+	if n, err := readListTyped(rd, true, func(json.RawMessage, *Customer) bool { return true }); err != nil || n != 1 {
 		t.Errorf("error after the list: %v, %d", err, n)
 	}
 }
@@ -383,7 +383,7 @@ func TestListIDsOfAnyShape(t *testing.T) {
 	want := []string{"9007199254740993", "12345678901234567890123", "7f5f2d2f-6c7c-4f49-b6d4-7445319f3b8e", "65f0a1b2c3d4e5f6a7b8c9d0", "cus_9s6XKzkN"}
 	for _, typed := range []bool{true, false} {
 		var got []string
-		_, err := readList(strings.NewReader(body), typed, func(raw json.RawMessage, c *Customer) bool {
+		_, err := readListTyped(strings.NewReader(body), typed, func(raw json.RawMessage, c *Customer) bool {
 			if !typed {
 				c = &Customer{}
 				if err := c.UnmarshalJSON(raw); err != nil {
@@ -416,7 +416,7 @@ func TestListKeysAsListCustomers(t *testing.T) {
 	type key struct{ ID, Email string }
 	read := func(mode listMode) []key {
 		var got []key
-		if _, err := readListMode(strings.NewReader(body), mode, func(_ json.RawMessage, c *Customer) bool {
+		if _, err := readList(strings.NewReader(body), mode, func(_ json.RawMessage, c *Customer) bool {
 			got = append(got, key{c.ID, c.Email})
 			return true
 		}); err != nil {

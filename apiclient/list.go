@@ -80,7 +80,7 @@ const (
 func (c *Client) list(ctx context.Context, mode listMode, emit func(json.RawMessage, *Customer) bool, fail func(error)) {
 	stopped := false
 	read := func(resp *http.Response) error {
-		n, err := readListMode(resp.Body, mode, func(raw json.RawMessage, cu *Customer) bool {
+		n, err := readList(resp.Body, mode, func(raw json.RawMessage, cu *Customer) bool {
 			stopped = !emit(raw, cu)
 			return !stopped
 		})
@@ -104,19 +104,13 @@ func (c *Client) list(ctx context.Context, mode listMode, emit func(json.RawMess
 
 // readList reads a JSON array of objects from r with a json.Decoder,
 // calling emit with each element (its bytes in a reused buffer) until emit
-// returns false; when typed, emit also gets the element as a Customer. It
+// returns false; emit also gets the element as a Customer, whole
+// (listTyped) or its id and email only (listKeys). It
 // returns how many were emitted and the first error: a missing "]" is
 // io.ErrUnexpectedEOF, JSON that is not an array of objects a
 // malformedError. After "]" only white space may follow; a transport error
 // there is ignored: the list is complete.
-func readList(r io.Reader, typed bool, emit func(json.RawMessage, *Customer) bool) (int, error) {
-	if typed {
-		return readListMode(r, listTyped, emit)
-	}
-	return readListMode(r, listRaw, emit)
-}
-
-func readListMode(r io.Reader, mode listMode, emit func(json.RawMessage, *Customer) bool) (int, error) {
+func readList(r io.Reader, mode listMode, emit func(json.RawMessage, *Customer) bool) (int, error) {
 	typed := mode == listTyped
 	src := &listSource{r: r, limit: maxElement}
 	dec := json.NewDecoder(src)

@@ -35,7 +35,7 @@ func BenchmarkReadListKeys(b *testing.B) {
 	body.WriteByte(']')
 	read := func(mode listMode) time.Duration {
 		start := time.Now()
-		got, err := readListMode(bytes.NewReader(body.Bytes()), mode, func(_ json.RawMessage, c *Customer) bool { return c.ID != "" })
+		got, err := readList(bytes.NewReader(body.Bytes()), mode, func(_ json.RawMessage, c *Customer) bool { return c.ID != "" })
 		if err != nil || got != n {
 			b.Fatalf("mode %d: %d customers, %v", mode, got, err)
 		}

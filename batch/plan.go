@@ -192,7 +192,7 @@ func listIndex(ctx context.Context, cfg *ImportConfig) (*custIndex, error) {
 		return nil, err
 	}
 	var addErr error
-	err = listWithRetry(ctx, cfg.Client, cfg.Retries+1, func() {
+	err = listWithRetry(ctx, cfg.Client.ListCustomers, cfg.Retries+1, func() {
 		if e := x.reset(); e != nil && addErr == nil {
 			addErr = e
 		}

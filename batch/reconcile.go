@@ -149,8 +149,8 @@ func (r *resolver) settle(batch []*job, spawn func(func())) {
 	}
 	found := make(map[*job]apiclient.Customer, len(batch))
 	// Only the id and email of each customer are needed: ListKeys
-	// decodes nothing else, half again as fast on a large tenant.
-	err := listRetrying(im.reqCtx, im.cfg.Client.ListKeys, im.cfg.Retries+1, func() { clear(found) }, func(c *apiclient.Customer) {
+	// decodes nothing else: 1.4 to 1.5 times as fast on a large tenant.
+	err := listWithRetry(im.reqCtx, im.cfg.Client.ListKeys, im.cfg.Retries+1, func() { clear(found) }, func(c *apiclient.Customer) {
 		js := want[strings.ToLower(c.Email)]
 		if len(js) == 0 || c.ID != "" && im.idx != nil && im.idx.id(c.ID) != nil {
 			// A customer of the list at start is no create of this run
@@ -209,17 +209,13 @@ func (r *resolver) resend(j *job, spawn func(func())) {
 	})
 }
 
-// listWithRetry reads the whole customer list, starting over (after
+// listWithRetry reads the whole customer list through list
+// (ListCustomers, or ListKeys when id and email are all that is needed),
+// starting over (after
 // calling reset) when the stream breaks part way: the client retries a
 // list only until its first customer arrived. Only transport failures are
 // retried, at most attempts times in all.
-func listWithRetry(ctx context.Context, c *apiclient.Client, attempts int, reset func(), each func(*apiclient.Customer)) error {
-	return listRetrying(ctx, c.ListCustomers, attempts, reset, each)
-}
-
-// listRetrying is listWithRetry over list (ListCustomers, or ListKeys
-// when the id and email are all that is needed).
-func listRetrying(ctx context.Context, list func(context.Context) iter.Seq2[apiclient.Customer, error], attempts int, reset func(), each func(*apiclient.Customer)) error {
+func listWithRetry(ctx context.Context, list func(context.Context) iter.Seq2[apiclient.Customer, error], attempts int, reset func(), each func(*apiclient.Customer)) error {
 	var err error
 	for try := 0; try < max(attempts, 1); try++ {
 		if try > 0 {

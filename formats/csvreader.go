@@ -472,10 +472,6 @@ func (r *csvReader) lineEnd() (nl int, hasNL, ok bool) {
 	}
 }
 
-// maxPreambleLines is how many lines before the header the reader looks
-// at to find it.
-const maxPreambleLines = 20
-
 // skipPreamble moves to the header line: line opts.HeaderRow when given;
 // otherwise, when the first line names no field (LinkedIn's "Notes:", a
 // report's title "Customers, 2026-01-01"), the first line within
@@ -508,8 +504,9 @@ func (r *csvReader) skipPreamble(opts ReaderOptions, format string) error {
 	for r.end-r.pos < sniffBytes && !r.eof && r.fill() {
 	}
 	data := r.buf[r.pos:r.end]
-	skip, first, most := 0, "", 0 // most: the most cells of a line before
-	for n := 0; n < maxPreambleLines && len(data) > 0; n++ {
+	skip, first := 0, ""
+	pre := preamble{known: opts.KnownColumn}
+	for n := 0; n <= maxPreambleLines && len(data) > 0; n++ {
 		line := data
 		if k := bytes.IndexByte(data, '\n'); k >= 0 {
 			line, data = data[:k], data[k+1:]
@@ -523,34 +520,21 @@ func (r *csvReader) skipPreamble(opts ReaderOptions, format string) error {
 		if d == 0 {
 			d = sniffDelimiter(line)
 		}
-		named, texts := 0, []string(nil)
-		for _, c := range splitLine(line, d) {
-			if c = strings.TrimSpace(c); c != "" {
-				texts = append(texts, c)
-				if opts.KnownColumn != nil && opts.KnownColumn(c) {
-					named++
-				}
-			}
+		found, stop := pre.next(splitLine(line, d))
+		if stop {
+			return nil
 		}
-		switch {
-		case n == 0 && named > 0:
-			return nil // the first line is the header
-		case n == 0:
+		if n == 0 {
 			sep := string(d) + " " // the line's cells as written, trimmed
 			if d == '\t' {
 				sep = " "
 			}
-			first = strings.Join(texts, sep)
-		case named > 1: // one could be a data cell
-			if len(texts) <= most {
-				return nil // a line before has as many cells: data, not a preamble
-			}
-			skip = n
+			first = strings.Join(pre.first, sep)
 		}
-		if skip > 0 {
+		if found {
+			skip = n
 			break
 		}
-		most = max(most, len(texts))
 	}
 	if skip == 0 {
 		return nil

@@ -76,9 +76,10 @@ func (r *xlsxReader) readHeader() error {
 			return fmt.Errorf("cannot read the header in row %d: %v", num, r.problem.Err)
 		}
 		cells := r.cells
-		if texts, named := r.rowTexts(cells); r.headerRow == 0 && r.knownColumn != nil && named == 0 {
+		pre := preamble{known: r.knownColumn}
+		if _, stop := pre.next(cells); r.headerRow == 0 && r.knownColumn != nil && !stop {
 			cells = slices.Clone(cells)
-			found, err := r.lookAhead(num, texts)
+			found, err := r.lookAhead(&pre)
 			if err != nil {
 				return err
 			}
@@ -99,29 +100,12 @@ type heldRow struct {
 	problem *RowError
 }
 
-// rowTexts returns the non-blank cells of a row, trimmed, and how many
-// name a known column.
-func (r *xlsxReader) rowTexts(cells []string) (texts []string, named int) {
-	for _, c := range cells {
-		if c = strings.TrimSpace(c); c != "" {
-			texts = append(texts, c)
-			if r.knownColumn != nil && r.knownColumn(c) {
-				named++
-			}
-		}
-	}
-	return texts, named
-}
-
-// lookAhead reads up to maxPreambleLines rows after the first (row num,
-// whose non-blank cells are first, naming no known column) for the
-// header below a preamble: a row two or more of whose cells name known
-// columns (one could be a data cell), with more cells than every row
-// before it. Found, it
-// returns that row's cells, says so (Warn) and leaves the rows before it
-// out; otherwise it returns nil and the rows read are held for Next.
-func (r *xlsxReader) lookAhead(num int, first []string) ([]string, error) {
-	most := len(first)
+// lookAhead reads up to maxPreambleLines rows after the first (judged
+// by pre, naming no known column) for the header below a preamble (see
+// preamble). Found, it returns that row's cells, says so (Warn) and
+// leaves the rows before it out; otherwise it returns nil and the rows
+// read are held for Next.
+func (r *xlsxReader) lookAhead(pre *preamble) ([]string, error) {
 	var held []heldRow
 	for len(held) < maxPreambleLines {
 		r.cells = r.cells[:0]
@@ -137,23 +121,26 @@ func (r *xlsxReader) lookAhead(num int, first []string) ([]string, error) {
 			continue
 		}
 		h := heldRow{num: n, cells: slices.Clone(r.cells), problem: r.problem}
-		texts, named := r.rowTexts(h.cells)
-		if named > 1 && h.problem == nil {
-			if len(texts) > most {
-				if r.warn != nil {
-					rows := fmt.Sprintf("the rows before it (%s, …) are", QuoteName(strings.Join(first, " ")))
-					if len(held) == 0 {
-						rows = fmt.Sprintf("the row before it (%s) is", QuoteName(strings.Join(first, " ")))
-					}
-					r.warn(fmt.Sprintf("the header of sheet %q is on row %d: %s not a header and left out; if the header is on another row, give %s N", r.sheet, n, rows, optionName(r.names, OptHeaderRow)))
+		if h.problem != nil {
+			held = append(held, h) // never the header
+			continue
+		}
+		found, stop := pre.next(h.cells)
+		if found {
+			if r.warn != nil {
+				first := QuoteName(strings.Join(pre.first, " "))
+				rows := fmt.Sprintf("the rows before it (%s, …) are", first)
+				if len(held) == 0 {
+					rows = fmt.Sprintf("the row before it (%s) is", first)
 				}
-				return h.cells, nil
+				r.warn(fmt.Sprintf("the header of sheet %q is on row %d: %s not a header and left out; if the header is on another row, give %s N", r.sheet, n, rows, optionName(r.names, OptHeaderRow)))
 			}
-			held = append(held, h)
-			break // a row before has as many cells: data, not a preamble
+			return h.cells, nil
 		}
 		held = append(held, h)
-		most = max(most, len(texts))
+		if stop {
+			break // data, not a preamble
+		}
 	}
 	r.held = held
 	return nil, nil
